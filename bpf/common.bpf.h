@@ -1,0 +1,144 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Maps every program shares (the engine creates them once and hands the same fd
+ * to each object) and the helpers that find the scopes an event counts in.
+ */
+#ifndef PYBUDGET_COMMON_BPF_H
+#define PYBUDGET_COMMON_BPF_H
+
+#include <stdbool.h>
+#include <linux/bpf.h>
+#include <linux/ptrace.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/usdt.bpf.h>
+#include "pybudget.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, MAX_SLOTS);
+	__type(key, __u32);
+	__type(value, struct scope_stats);
+} stats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, LOSS_COUNT);
+	__type(key, __u32);
+	__type(value, __u64);
+} losses SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 1 << 22);
+} events SEC(".maps");
+
+/* Python windows open on each thread, innermost last. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32);
+	__type(value, struct thread_windows);
+} thread_windows SEC(".maps");
+
+/* Java windows open now (slot, or 0 for a free entry): they hold every thread. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, MAX_JAVA_OPEN);
+	__type(key, __u32);
+	__type(value, __u32);
+} java_windows SEC(".maps");
+
+static __always_inline void count_loss(__u32 what)
+{
+	__u64 *n = bpf_map_lookup_elem(&losses, &what);
+	if (n)
+		__sync_fetch_and_add(n, 1);
+}
+
+static __always_inline int has_scope(const __u32 *scopes, int n, __u32 slot)
+{
+	int seen = 0;
+#pragma unroll
+	for (int i = 0; i < MAX_SCOPES; i++)
+		seen |= i < n && scopes[i] == slot;
+	return seen;
+}
+
+/* Adds slot s once; slot 0 (the whole run, or a window whose name was unreadable) is there already. */
+#define ADD_SCOPE(s)                                              \
+	do {                                                      \
+		__u32 _s = (s);                                   \
+		if (_s && n < MAX_SCOPES && !has_scope(scopes, n, _s)) \
+			scopes[n++ & 15] = _s;                    \
+	} while (0)
+
+#define ADD_JAVA_SCOPE(index)                                     \
+	do {                                                      \
+		__u32 _i = (index);                               \
+		__u32 *_slot = bpf_map_lookup_elem(&java_windows, &_i); \
+		if (_slot)                                        \
+			ADD_SCOPE(*_slot);                        \
+	} while (0)
+
+/* Fills scopes (room for 16) with slot 0, the thread's Python windows and the open Java
+ * windows, each once (a name nested in itself counts once). Returns how many.
+ * Written out without loops: the verifier then sees each path once. */
+static __always_inline int current_scopes(__u32 tid, __u32 *scopes)
+{
+	int n = 0;
+	scopes[n++] = 0;
+	struct thread_windows *tw = bpf_map_lookup_elem(&thread_windows, &tid);
+	if (tw) {
+		__u32 depth = tw->depth;
+		if (depth > 0)
+			ADD_SCOPE(tw->slots[0]);
+		if (depth > 1)
+			ADD_SCOPE(tw->slots[1]);
+		if (depth > 2)
+			ADD_SCOPE(tw->slots[2]);
+		if (depth > 3)
+			ADD_SCOPE(tw->slots[3]);
+	}
+	ADD_JAVA_SCOPE(0);
+	ADD_JAVA_SCOPE(1);
+	ADD_JAVA_SCOPE(2);
+	ADD_JAVA_SCOPE(3);
+	return n;
+}
+
+static __always_inline struct scope_stats *scope_stats_of(const __u32 *scopes, int i)
+{
+	__u32 slot = scopes[i & 15 /* i < MAX_SCOPES < 16 */];
+	return bpf_map_lookup_elem(&stats, &slot);
+}
+
+static __always_inline __u32 current_tid(void)
+{
+	return (__u32)bpf_get_current_pid_tgid();
+}
+
+/* Reserves a stream record stamped with time, thread and scopes; counts the loss if full. */
+static __always_inline struct event *reserve_event(__u32 kind, __u32 tid, const __u32 *scopes, int n)
+{
+	struct event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		count_loss(LOSS_RINGBUF_FULL);
+		return 0;
+	}
+	e->ts_ns = bpf_ktime_get_ns();
+	e->kind = kind;
+	e->tid = tid;
+	e->value = 0;
+	e->nscopes = n;
+#pragma unroll
+	for (int i = 0; i < MAX_SCOPES; i++)
+		e->scopes[i] = i < n ? scopes[i] : 0;
+	e->pad = 0;
+	e->name[0] = 0;
+	return e;
+}
+
+#endif

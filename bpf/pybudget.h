@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Layouts shared by the BPF programs and the Java reader (dev.pybudget.engine.Layout).
+ * Fixed-width fields only: the Java side reads these bytes at these offsets.
+ */
+#ifndef PYBUDGET_H
+#define PYBUDGET_H
+
+/* Scopes: slot 0 is the whole run; 1..PY_SLOT_LAST are windows marked from
+ * Python (allocated by audit.bpf.c on first use of a name); JAVA_SLOT_FIRST..MAX_SLOTS-1
+ * are windows opened from Java (allocated by the engine). */
+#define MAX_SLOTS        128
+#define PY_SLOT_LAST     63
+#define JAVA_SLOT_FIRST  64
+#define MAX_DEPTH        4   /* Python windows open at once on one thread */
+#define MAX_JAVA_OPEN    4   /* Java windows open at once */
+#define MAX_SCOPES       (1 + MAX_DEPTH + MAX_JAVA_OPEN)
+
+#define NAME_LEN         128 /* module names in events */
+#define WINDOW_NAME_LEN  64
+#define AUDIT_NAME_LEN   64
+#define FILE_LEN         256 /* power of two: the glob matcher masks indices with it */
+#define FUNC_LEN         64
+#define PATTERN_LEN      128
+#define HIST_BUCKETS     40  /* log2 of nanoseconds: bucket b holds [2^b, 2^(b+1)) */
+
+/* Counted in the kernel for every scope; the budgets are checked on these. */
+struct scope_stats {
+	__u64 gc_collections[3];
+	__u64 gc_collected;
+	__u64 gc_pause_count;
+	__u64 gc_pause_max_ns;
+	__u64 gc_pause_total_ns;
+	__u64 gc_pause_hist[HIST_BUCKETS];
+	__u64 imports;       /* import__find__load__start hits */
+	__u64 audit_events;  /* audit hits */
+};
+
+/* Things that could not be recorded, each counted (index into the `losses` array). */
+enum loss {
+	LOSS_RINGBUF_FULL = 0,   /* an event could not be reserved in the ring buffer */
+	LOSS_CALLS_MAP_FULL,     /* a (scope, file, function) count had no room */
+	LOSS_AUDIT_MAP_FULL,     /* a (scope, event) count had no room */
+	LOSS_WINDOW_SLOTS_FULL,  /* more distinct Python window names than slots */
+	LOSS_WINDOW_TOO_DEEP,    /* more than MAX_DEPTH Python windows nested on a thread */
+	LOSS_WINDOW_NAME,        /* a window mark whose name could not be read */
+	LOSS_WINDOW_UNBALANCED,  /* an end mark with no matching begin on that thread */
+	LOSS_GC_UNPAIRED,        /* gc__done without gc__start on the same thread */
+	LOSS_GLOB_TOO_COMPLEX,   /* the call pattern needed more steps than allowed */
+	LOSS_COUNT
+};
+
+enum event_kind {
+	EV_IMPORT_START = 1,
+	EV_IMPORT_DONE  = 2,
+	EV_WINDOW_BEGIN = 3,
+	EV_WINDOW_END   = 4,
+	EV_AUDIT        = 5,
+};
+
+/* One record in the ring buffer. */
+struct event {
+	__u64 ts_ns;              /* bpf_ktime_get_ns: CLOCK_MONOTONIC */
+	__u32 kind;               /* enum event_kind */
+	__u32 tid;                /* kernel thread id */
+	__s32 value;              /* import: found flag; window: slot */
+	__u32 nscopes;            /* scopes open on the thread when it happened */
+	__u32 scopes[MAX_SCOPES];
+	__u32 pad;
+	char  name[NAME_LEN];     /* module, window or audit event name, NUL-terminated */
+};
+
+struct call_key {
+	__u32 slot;
+	__u32 pad;
+	char  file[FILE_LEN];
+	char  func[FUNC_LEN];
+};
+
+struct audit_key {
+	__u32 slot;
+	__u32 pad;
+	char  event[AUDIT_NAME_LEN];
+};
+
+struct window_key {
+	char name[WINDOW_NAME_LEN];
+};
+
+struct thread_windows {
+	__u32 depth;
+	__u32 slots[MAX_DEPTH];
+};
+
+/* Settings, one struct per object, written between open and load (0 = off). */
+struct audit_settings {
+	__u32 stream_events;        /* 1: stream every audit event too */
+	__u32 unicode_ascii_data;   /* offset of the characters of a compact ASCII str */
+	__u32 unicode_utf8_ptr;     /* offset of the utf8 pointer of a compact non-ASCII str */
+	__u32 pad;
+};
+
+struct calls_settings {
+	char file_glob[PATTERN_LEN]; /* '*' and '?' wildcards; matched against co_filename */
+	char func_glob[PATTERN_LEN]; /* matched against co_name */
+};
+
+#endif

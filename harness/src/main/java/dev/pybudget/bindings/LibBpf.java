@@ -1,0 +1,78 @@
+package dev.pybudget.bindings;
+
+import com.sun.jna.Callback;
+import com.sun.jna.Library;
+import com.sun.jna.Native;
+import com.sun.jna.Pointer;
+import com.sun.jna.ptr.LongByReference;
+
+/**
+ * The libbpf 1.x functions pybudget uses, and nothing more. {@code size_t} is {@code long};
+ * functions returning a pointer return NULL and set errno on failure; functions returning
+ * int return a negative errno.
+ */
+public interface LibBpf extends Library {
+
+    /** Loaded on first use, so that a machine without libbpf fails with our sentence, not at class load. */
+    static LibBpf load() {
+        return Holder.INSTANCE;
+    }
+
+    final class Holder {
+        private Holder() {}
+
+        static final LibBpf INSTANCE = Native.load("libbpf.so.1", LibBpf.class);
+    }
+
+    interface PrintFn extends Callback {
+        int invoke(int level, String format, Pointer vaList);
+    }
+
+    interface SampleFn extends Callback {
+        int invoke(Pointer ctx, Pointer data, long size);
+    }
+
+    PrintFn libbpf_set_print(PrintFn fn);
+
+    Pointer bpf_object__open_mem(Pointer buf, long size, Pointer opts);
+
+    int bpf_object__load(Pointer obj);
+
+    void bpf_object__close(Pointer obj);
+
+    Pointer bpf_object__next_map(Pointer obj, Pointer previous);
+
+    Pointer bpf_object__find_map_by_name(Pointer obj, String name);
+
+    Pointer bpf_object__find_program_by_name(Pointer obj, String name);
+
+    String bpf_map__name(Pointer map);
+
+    int bpf_map__fd(Pointer map);
+
+    int bpf_map__reuse_fd(Pointer map, int fd);
+
+    int bpf_map__set_max_entries(Pointer map, int maxEntries);
+
+    Pointer bpf_map__initial_value(Pointer map, LongByReference size);
+
+    int bpf_map__set_initial_value(Pointer map, byte[] data, long size);
+
+    Pointer bpf_program__attach_usdt(Pointer prog, int pid, String binaryPath, String provider, String name, Pointer opts);
+
+    int bpf_link__destroy(Pointer link);
+
+    int bpf_map_lookup_elem(int fd, byte[] key, byte[] value);
+
+    int bpf_map_update_elem(int fd, byte[] key, byte[] value, long flags);
+
+    int bpf_map_get_next_key(int fd, byte[] key, byte[] nextKey);
+
+    Pointer ring_buffer__new(int mapFd, SampleFn sample, Pointer ctx, Pointer opts);
+
+    int ring_buffer__poll(Pointer rb, int timeoutMs);
+
+    int ring_buffer__consume(Pointer rb);
+
+    void ring_buffer__free(Pointer rb);
+}

@@ -1,0 +1,16 @@
+package dev.pybudget.bindings;
+
+import com.sun.jna.Library;
+import com.sun.jna.Native;
+import com.sun.jna.Pointer;
+
+/** The few libc calls the JDK does not offer. */
+public interface LibC extends Library {
+
+    LibC INSTANCE = Native.load("c", LibC.class);
+
+    /** Formats libbpf's log lines: its print callback hands us a va_list. */
+    int vsnprintf(byte[] buffer, long size, String format, Pointer vaList);
+
+    String strerror(int errno);
+}

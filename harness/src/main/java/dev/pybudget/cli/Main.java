@@ -1,0 +1,94 @@
+package dev.pybudget.cli;
+
+import dev.pybudget.engine.Trace;
+import dev.pybudget.engine.TraceException;
+import dev.pybudget.engine.TraceOptions;
+import dev.pybudget.engine.Tracer;
+import dev.pybudget.recording.Recording;
+import dev.pybudget.report.JsonReport;
+import dev.pybudget.report.TextReport;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * {@code pybudget trace [--json FILE] [--calls PATTERN] -- PYTHON SCRIPT [ARGS]}: runs the script
+ * with probes attached, prints the report and writes the JSON. Exits with the workload's status,
+ * or 2 with one sentence on stderr when it cannot trace.
+ */
+public final class Main {
+    private Main() {}
+
+    static final int CANNOT_TRACE = 2;
+    static final String USAGE = "usage: pybudget trace [--json FILE] [--calls PATTERN] [--container IMAGE] -- PYTHON SCRIPT [ARGS]";
+
+    public static void main(String[] args) {
+        System.exit(run(args, System.out, System.err));
+    }
+
+    static int run(String[] args, PrintStream out, PrintStream err) {
+        TraceCommand command;
+        try {
+            command = TraceCommand.parse(List.of(args));
+        } catch (IllegalArgumentException e) {
+            err.println("pybudget: " + e.getMessage());
+            err.println(USAGE);
+            return CANNOT_TRACE;
+        }
+        try {
+            ProcessBuilder workload = new ProcessBuilder(command.workload()).inheritIO();
+            Recording recording;
+            try (Trace trace = Tracer.start(workload, command.options())) {
+                recording = trace.finish();
+            }
+            out.print(TextReport.render(recording));
+            if (command.json().isPresent()) {
+                JsonReport.write(recording, command.json().get());
+                out.println("JSON report: " + command.json().get());
+            }
+            return recording.exitStatus().orElse(CANNOT_TRACE);
+        } catch (TraceException e) {
+            err.println("pybudget: " + e.getMessage());
+            return CANNOT_TRACE;
+        } catch (IOException e) {
+            err.println("pybudget: the JSON report could not be written: " + e.getMessage());
+            return CANNOT_TRACE;
+        }
+    }
+
+    record TraceCommand(Optional<Path> json, TraceOptions options, Optional<String> container, List<String> workload) {
+
+        static TraceCommand parse(List<String> args) {
+            if (args.isEmpty() || !args.get(0).equals("trace")) {
+                throw new IllegalArgumentException(args.isEmpty() ? "no command given." : "unknown command '" + args.get(0) + "'.");
+            }
+            Optional<Path> json = Optional.empty();
+            Optional<String> container = Optional.empty();
+            TraceOptions options = TraceOptions.defaults();
+            int i = 1;
+            for (; i < args.size() && !args.get(i).equals("--"); i++) {
+                String option = args.get(i);
+                if (i + 1 >= args.size() || args.get(i + 1).equals("--")) {
+                    throw new IllegalArgumentException("option " + option + " needs a value.");
+                }
+                String value = args.get(++i);
+                switch (option) {
+                    case "--json" -> json = Optional.of(Path.of(value));
+                    case "--calls" -> options = options.withCallPattern(value);
+                    case "--container" -> container = Optional.of(value);
+                    default -> throw new IllegalArgumentException("unknown option '" + option + "'.");
+                }
+            }
+            if (i >= args.size() || i + 1 >= args.size()) {
+                throw new IllegalArgumentException("give the workload after '--': PYTHON SCRIPT [ARGS].");
+            }
+            if (container.isPresent()) {
+                throw new IllegalArgumentException("--container is not available in this build yet.");
+            }
+            return new TraceCommand(json, options, container, new ArrayList<>(args.subList(i + 1, args.size())));
+        }
+    }
+}

@@ -1,0 +1,110 @@
+package dev.pybudget.engine;
+
+import dev.pybudget.bindings.LibBpf;
+import dev.pybudget.recording.AuditCount;
+import dev.pybudget.recording.CallCount;
+import dev.pybudget.recording.GcStats;
+import dev.pybudget.recording.Losses;
+import dev.pybudget.recording.PauseStats;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/** One reading of the kernel's maps: the exact counts, per scope slot. */
+record KernelCounters(Map<Integer, GcStats> gc, Map<Integer, Long> imports, Map<Integer, List<AuditCount>> audit,
+                      Map<Integer, List<CallCount>> calls, Map<Integer, String> pythonWindows, Losses losses) {
+
+    static KernelCounters read(BpfObjects objects, Iterable<Integer> javaSlots) {
+        LibBpf lib = objects.lib();
+        Map<Integer, String> pyWindows = new HashMap<>();
+        if (objects.has(Concern.AUDIT)) {
+            forEach(lib, objects.mapFd("window_slots"), Layout.WINDOW_KEY_SIZE, 4,
+                    (key, value) -> pyWindows.put(Layout.u32(value, 0), Layout.cString(key, 0, Layout.WINDOW_NAME_LEN)));
+        }
+        List<Integer> slots = new ArrayList<>();
+        slots.add(0);
+        slots.addAll(pyWindows.keySet());
+        javaSlots.forEach(slots::add);
+
+        Map<Integer, GcStats> gc = new HashMap<>();
+        Map<Integer, Long> imports = new HashMap<>();
+        int statsFd = objects.mapFd("stats");
+        byte[] value = new byte[Layout.STATS_SIZE];
+        for (int slot : slots) {
+            byte[] key = new byte[4];
+            Layout.putU32(key, 0, slot);
+            if (lib.bpf_map_lookup_elem(statsFd, key, value) < 0) {
+                throw new TraceException("Reading the BPF map stats failed for slot " + slot + ".");
+            }
+            gc.put(slot, gcStats(value));
+            imports.put(slot, Layout.u64(value, Layout.STATS_IMPORTS));
+        }
+
+        Map<Integer, List<AuditCount>> audit = new HashMap<>();
+        if (objects.has(Concern.AUDIT)) {
+            forEach(lib, objects.mapFd("audit_counts"), Layout.AUDIT_KEY_SIZE, 8, (k, v) -> audit
+                    .computeIfAbsent(Layout.u32(k, 0), s -> new ArrayList<>())
+                    .add(new AuditCount(Layout.cString(k, 8, Layout.AUDIT_NAME_LEN), Layout.u64(v, 0))));
+        }
+        Map<Integer, List<CallCount>> calls = new HashMap<>();
+        if (objects.has(Concern.CALLS)) {
+            forEach(lib, objects.mapFd("call_counts"), Layout.CALL_KEY_SIZE, 8, (k, v) -> calls
+                    .computeIfAbsent(Layout.u32(k, 0), s -> new ArrayList<>())
+                    .add(new CallCount(Layout.cString(k, 8, Layout.FILE_LEN),
+                            Layout.cString(k, 8 + Layout.FILE_LEN, Layout.FUNC_LEN), Layout.u64(v, 0))));
+        }
+        audit.replaceAll((slot, list) -> sorted(list, Comparator.comparing(AuditCount::count).reversed()
+                .thenComparing(AuditCount::event)));
+        calls.replaceAll((slot, list) -> sorted(list, Comparator.comparing(CallCount::count).reversed()
+                .thenComparing(CallCount::file).thenComparing(CallCount::function)));
+        return new KernelCounters(gc, imports, audit, calls, pyWindows, losses(lib, objects.mapFd("losses")));
+    }
+
+    private static <T> List<T> sorted(List<T> list, Comparator<T> order) {
+        list.sort(order);
+        return List.copyOf(list);
+    }
+
+    private static GcStats gcStats(byte[] v) {
+        List<Long> histogram = new ArrayList<>(Layout.HIST_BUCKETS);
+        for (int b = 0; b < Layout.HIST_BUCKETS; b++) {
+            histogram.add(Layout.u64(v, Layout.STATS_GC_PAUSE_HIST + 8 * b));
+        }
+        PauseStats pauses = PauseStats.fromHistogram(Layout.u64(v, Layout.STATS_GC_PAUSE_MAX),
+                Layout.u64(v, Layout.STATS_GC_PAUSE_TOTAL), histogram);
+        return new GcStats(List.of(Layout.u64(v, 0), Layout.u64(v, 8), Layout.u64(v, 16)),
+                Layout.u64(v, Layout.STATS_GC_COLLECTED), pauses);
+    }
+
+    private static Losses losses(LibBpf lib, int fd) {
+        long[] n = new long[Layout.LOSS_COUNT];
+        byte[] key = new byte[4];
+        byte[] value = new byte[8];
+        for (int i = 0; i < n.length; i++) {
+            Layout.putU32(key, 0, i);
+            if (lib.bpf_map_lookup_elem(fd, key, value) == 0) {
+                n[i] = Layout.u64(value, 0);
+            }
+        }
+        return new Losses(n[0], n[1], n[2], n[3], n[4], n[5], n[6], n[7], n[8]);
+    }
+
+    private interface Entry {
+        void accept(byte[] key, byte[] value);
+    }
+
+    /** Every entry of a hash map. Entries are never deleted while we trace, so the walk is complete. */
+    private static void forEach(LibBpf lib, int fd, int keySize, int valueSize, Entry action) {
+        byte[] key = null;
+        byte[] next = new byte[keySize];
+        while (lib.bpf_map_get_next_key(fd, key, next) == 0) {
+            byte[] value = new byte[valueSize];
+            if (lib.bpf_map_lookup_elem(fd, next, value) == 0) {
+                action.accept(next.clone(), value);
+            }
+            key = next.clone();
+        }
+    }
+}

@@ -1,0 +1,95 @@
+package dev.pybudget.engine;
+
+import java.nio.charset.StandardCharsets;
+
+/** Sizes and offsets of bpf/pybudget.h, the structs the kernel side writes and we read. */
+final class Layout {
+    private Layout() {}
+
+    static final int MAX_SLOTS = 128;
+    static final int PY_SLOT_LAST = 63;
+    static final int JAVA_SLOT_FIRST = 64;
+    static final int MAX_JAVA_OPEN = 4;
+    static final int MAX_SCOPES = 9;
+    static final int HIST_BUCKETS = 40;
+
+    static final int NAME_LEN = 128;
+    static final int WINDOW_NAME_LEN = 64;
+    static final int AUDIT_NAME_LEN = 64;
+    static final int FILE_LEN = 256;
+    static final int FUNC_LEN = 64;
+    static final int PATTERN_LEN = 128;
+
+    /** struct scope_stats */
+    static final int STATS_SIZE = 8 * (3 + 4 + HIST_BUCKETS + 2);
+    static final int STATS_GC_COLLECTIONS = 0;
+    static final int STATS_GC_COLLECTED = 24;
+    static final int STATS_GC_PAUSE_COUNT = 32;
+    static final int STATS_GC_PAUSE_MAX = 40;
+    static final int STATS_GC_PAUSE_TOTAL = 48;
+    static final int STATS_GC_PAUSE_HIST = 56;
+    static final int STATS_IMPORTS = STATS_GC_PAUSE_HIST + 8 * HIST_BUCKETS;
+    static final int STATS_AUDIT_EVENTS = STATS_IMPORTS + 8;
+
+    /** struct event */
+    static final int EVENT_SIZE = 64 + NAME_LEN;
+    static final int EVENT_TS = 0;
+    static final int EVENT_KIND = 8;
+    static final int EVENT_TID = 12;
+    static final int EVENT_VALUE = 16;
+    static final int EVENT_NSCOPES = 20;
+    static final int EVENT_SCOPES = 24;
+    static final int EVENT_NAME = 64;
+
+    static final int EV_IMPORT_START = 1;
+    static final int EV_IMPORT_DONE = 2;
+    static final int EV_WINDOW_BEGIN = 3;
+    static final int EV_WINDOW_END = 4;
+    static final int EV_AUDIT = 5;
+
+    /** struct call_key, struct audit_key, struct window_key */
+    static final int CALL_KEY_SIZE = 8 + FILE_LEN + FUNC_LEN;
+    static final int AUDIT_KEY_SIZE = 8 + AUDIT_NAME_LEN;
+    static final int WINDOW_KEY_SIZE = WINDOW_NAME_LEN;
+
+    /** enum loss */
+    static final int LOSS_COUNT = 9;
+
+    /** struct audit_settings: stream_events, unicode_ascii_data, unicode_utf8_ptr, pad */
+    static final int AUDIT_SETTINGS_SIZE = 16;
+    /** struct calls_settings: file_glob, func_glob */
+    static final int CALLS_SETTINGS_SIZE = 2 * PATTERN_LEN;
+
+    /**
+     * A NUL-terminated name the kernel copied into a fixed buffer. Bytes that are not UTF-8
+     * become U+FFFD; a name that filled its buffer was cut and ends in "…".
+     */
+    static String cString(byte[] bytes, int offset, int capacity) {
+        int end = offset;
+        int limit = offset + capacity;
+        while (end < limit && bytes[end] != 0) {
+            end++;
+        }
+        String text = new String(bytes, offset, end - offset, StandardCharsets.UTF_8);
+        return end - offset >= capacity - 1 ? text + "…" : text;
+    }
+
+    static long u64(byte[] b, int off) {
+        long v = 0;
+        for (int i = 7; i >= 0; i--) {
+            v = (v << 8) | (b[off + i] & 0xff);
+        }
+        return v;
+    }
+
+    static int u32(byte[] b, int off) {
+        return (b[off] & 0xff) | (b[off + 1] & 0xff) << 8 | (b[off + 2] & 0xff) << 16 | (b[off + 3] & 0xff) << 24;
+    }
+
+    static void putU32(byte[] b, int off, int v) {
+        b[off] = (byte) v;
+        b[off + 1] = (byte) (v >>> 8);
+        b[off + 2] = (byte) (v >>> 16);
+        b[off + 3] = (byte) (v >>> 24);
+    }
+}

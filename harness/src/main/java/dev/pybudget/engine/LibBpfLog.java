@@ -1,0 +1,76 @@
+package dev.pybudget.engine;
+
+import dev.pybudget.bindings.LibBpf;
+import dev.pybudget.bindings.LibC;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.Deque;
+
+/**
+ * Keeps libbpf's last log lines (verifier output, attach failures) so an error can quote
+ * them, instead of letting libbpf print into the user's terminal. PYBUDGET_DEBUG=1 echoes them.
+ */
+final class LibBpfLog {
+    private LibBpfLog() {}
+
+    private static final int KEEP = 40;
+    private static final Deque<String> LINES = new ArrayDeque<>();
+    private static final boolean ECHO = System.getenv("PYBUDGET_DEBUG") != null;
+    /** Held here so that JNA's callback is never collected while libbpf holds it. */
+    private static LibBpf.PrintFn callback;
+
+    static synchronized void install(LibBpf lib) {
+        if (callback != null) {
+            return;
+        }
+        callback = (level, format, vaList) -> {
+            String line = format(format, vaList);
+            remember(line);
+            if (ECHO) {
+                System.err.println("libbpf: " + line);
+            }
+            return 0;
+        };
+        lib.libbpf_set_print(callback);
+    }
+
+    /** Big enough for a whole verifier log, which libbpf prints as one message; a va_list can be read once only. */
+    private static final byte[] BUFFER = new byte[1 << 20];
+
+    private static synchronized String format(String format, com.sun.jna.Pointer vaList) {
+        int n = LibC.INSTANCE.vsnprintf(BUFFER, BUFFER.length, format, vaList);
+        return new String(BUFFER, 0, Math.max(0, Math.min(n, BUFFER.length - 1)), StandardCharsets.UTF_8).stripTrailing();
+    }
+
+    private static synchronized void remember(String line) {
+        if (LINES.size() == KEEP) {
+            LINES.removeFirst();
+        }
+        LINES.addLast(line);
+    }
+
+    /** The last log line that says what went wrong, or an empty string. */
+    static synchronized String lastError() {
+        return LINES.stream().filter(l -> !l.isBlank()).reduce((a, b) -> b).orElse("");
+    }
+
+    /** The verifier's reason from the last program load log, or an empty string when there was none. */
+    static synchronized String verifierVerdict() {
+        for (String entry : LINES) {
+            int end = entry.indexOf("-- END PROG LOAD LOG --");
+            if (end > 0) {
+                String[] lines = entry.substring(0, end).strip().split("\n");
+                for (int i = lines.length - 1; i >= 0; i--) {
+                    if (!lines[i].startsWith("processed ") && !lines[i].isBlank()) {
+                        return lines[i].strip();
+                    }
+                }
+            }
+        }
+        return "";
+    }
+
+    static synchronized void clear() {
+        LINES.clear();
+    }
+}

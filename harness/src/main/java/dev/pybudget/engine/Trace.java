@@ -1,0 +1,198 @@
+package dev.pybudget.engine;
+
+import dev.pybudget.elf.PythonBinary;
+import dev.pybudget.recording.PythonInfo;
+import dev.pybudget.recording.Recording;
+import dev.pybudget.recording.Sections;
+import dev.pybudget.recording.Window;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A running, traced workload. Read what it did so far with {@link #snapshot()}, mark windows
+ * from Java with {@link #openWindow(String)} or {@link #record(String, Runnable)}, and end with
+ * {@link #finish()} (waits for the workload) or {@link #close()} (stops it). Both detach every
+ * probe and free every map.
+ */
+public final class Trace implements AutoCloseable {
+
+    private final PythonBinary python;
+    private final List<String> probes;
+    private final List<String> missingProbes;
+    private final BpfObjects bpf;
+    private final EventStream stream;
+    private final Process process;
+    private final long originNanos;
+    private final TraceOptions options;
+    private final Map<String, Integer> javaSlots = new LinkedHashMap<>();
+    private final String[] javaOpen = new String[Layout.MAX_JAVA_OPEN];
+    private Recording last;
+    private boolean closed;
+
+    Trace(PythonBinary python, List<String> probes, List<String> missingProbes, BpfObjects bpf, EventStream stream,
+          Process process, long originNanos, TraceOptions options) {
+        this.python = python;
+        this.probes = probes;
+        this.missingProbes = missingProbes;
+        this.bpf = bpf;
+        this.stream = stream;
+        this.process = process;
+        this.originNanos = originNanos;
+        this.options = options;
+    }
+
+    public long pid() {
+        return process.pid();
+    }
+
+    public boolean isRunning() {
+        return process.isAlive();
+    }
+
+    /** What happened from the start until now; events up to this call are all drained first. */
+    public synchronized Recording snapshot() {
+        if (closed) {
+            return last;
+        }
+        List<StreamEvent> events = stream.drain();
+        long now = System.nanoTime();
+        KernelCounters counters = KernelCounters.read(bpf, javaSlots.values());
+        ImportTrees trees = new ImportTrees(events, originNanos, now);
+        Sections whole = Scopes.sections(Set.of(0), counters, trees, events, originNanos);
+
+        Map<String, Set<Integer>> slotsByName = new LinkedHashMap<>();
+        counters.pythonWindows().entrySet().stream().sorted(Map.Entry.comparingByKey())
+                .forEach(e -> slotsByName.computeIfAbsent(e.getValue(), n -> new LinkedHashSet<>()).add(e.getKey()));
+        javaSlots.forEach((name, slot) -> slotsByName.computeIfAbsent(name, n -> new LinkedHashSet<>()).add(slot));
+        List<Window> windows = new ArrayList<>();
+        slotsByName.forEach((name, slots) -> windows.add(
+                new Window(name, Scopes.sections(slots, counters, trees, events, originNanos))));
+
+        Optional<Integer> exit = process.isAlive() ? Optional.empty() : Optional.of(process.exitValue());
+        last = new Recording(new PythonInfo(python.executable().toString(), python.version(), process.pid()), probes,
+                missingProbes, now - originNanos, whole, counters.losses().events(), counters.losses(), windows, exit);
+        return last;
+    }
+
+    /**
+     * Opens a window that holds everything the process does, on every thread, until it is closed.
+     * At most four Java windows are open at once.
+     */
+    public synchronized JavaWindow openWindow(String name) {
+        if (name == null || name.isEmpty()) {
+            throw new IllegalArgumentException("A window needs a name.");
+        }
+        if (closed) {
+            throw new IllegalStateException("The trace has ended; windows can no longer be opened.");
+        }
+        int index = -1;
+        for (int i = 0; i < javaOpen.length && index < 0; i++) {
+            if (javaOpen[i] == null) {
+                index = i;
+            }
+        }
+        if (index < 0) {
+            throw new IllegalStateException("At most " + Layout.MAX_JAVA_OPEN + " windows can be open from Java at once.");
+        }
+        Integer slot = javaSlots.get(name);
+        if (slot == null) {
+            slot = Layout.JAVA_SLOT_FIRST + javaSlots.size();
+            if (slot >= Layout.MAX_SLOTS) {
+                throw new IllegalStateException("At most " + (Layout.MAX_SLOTS - Layout.JAVA_SLOT_FIRST)
+                        + " distinct window names can be opened from Java in one trace.");
+            }
+            javaSlots.put(name, slot);
+        }
+        javaOpen[index] = name;
+        setJavaWindow(index, slot);
+        return new JavaWindow(this, name, index);
+    }
+
+    synchronized void closeWindow(int index) {
+        if (!closed && javaOpen[index] != null) {
+            setJavaWindow(index, 0);
+            javaOpen[index] = null;
+        }
+    }
+
+    private void setJavaWindow(int index, int slot) {
+        byte[] key = new byte[4];
+        byte[] value = new byte[4];
+        Layout.putU32(key, 0, index);
+        Layout.putU32(value, 0, slot);
+        int err = bpf.lib().bpf_map_update_elem(bpf.mapFd("java_windows"), key, value, 0);
+        if (err < 0) {
+            throw new TraceException("The window could not be set in the kernel: " + Errno.describe(-err) + ".");
+        }
+    }
+
+    /** Runs {@code work} inside the window {@code name} and returns that window as it stands afterwards. */
+    public Window record(String name, Runnable work) {
+        try (JavaWindow ignored = openWindow(name)) {
+            work.run();
+        }
+        return snapshot().window(name).orElseThrow();
+    }
+
+    /** Waits for the workload to exit (up to the configured timeout, then stops it), and ends the trace. */
+    public Recording finish() {
+        Duration timeout = options.timeout();
+        try {
+            if (timeout.isZero()) {
+                process.waitFor();
+            } else if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                stop();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            stop();
+        }
+        return end();
+    }
+
+    /** Stops the workload if it still runs, and ends the trace. */
+    @Override
+    public void close() {
+        if (!closed) {
+            stop();
+            end();
+        }
+    }
+
+    private void stop() {
+        if (!process.isAlive()) {
+            return;
+        }
+        process.destroy();
+        try {
+            if (!process.waitFor(2, TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            process.destroyForcibly();
+        }
+    }
+
+    /** The final reading, then every link detached, the ring buffer freed and the maps closed. */
+    private synchronized Recording end() {
+        if (closed) {
+            return last;
+        }
+        try {
+            snapshot();
+        } finally {
+            closed = true;
+            stream.close();
+            bpf.close();
+        }
+        return last;
+    }
+}

@@ -1,0 +1,4 @@
+package dev.pybudget.recording;
+
+/** How often an audit event fired. */
+public record AuditCount(String event, long count) {}

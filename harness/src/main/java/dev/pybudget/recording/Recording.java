@@ -1,0 +1,44 @@
+package dev.pybudget.recording;
+
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * What a traced CPython did: an immutable value, the same that the JSON report (schema 1) carries.
+ *
+ * @param probes        the USDT probes that were attached
+ * @param missingProbes probes that were asked for but that this CPython does not have
+ * @param whole         the whole run, from before the first bytecode to the end of the recording
+ * @param lostEvents    stream records that could not be delivered
+ * @param exitStatus    the workload's exit status (128+N for signal N), empty while it runs
+ */
+public record Recording(PythonInfo python, List<String> probes, List<String> missingProbes, long wallNanos,
+                        Sections whole, long lostEvents, Losses losses, List<Window> windows,
+                        Optional<Integer> exitStatus) {
+
+    public Recording {
+        probes = List.copyOf(probes);
+        missingProbes = List.copyOf(missingProbes);
+        windows = List.copyOf(windows);
+    }
+
+    public Optional<Window> window(String name) {
+        return windows.stream().filter(w -> w.name().equals(name)).findFirst();
+    }
+
+    public GcStats gc() {
+        return whole.gc();
+    }
+
+    public List<ImportNode> imports() {
+        return whole.imports();
+    }
+
+    public List<CallCount> calls() {
+        return whole.calls();
+    }
+
+    public List<AuditCount> audit() {
+        return whole.audit();
+    }
+}

@@ -1,0 +1,38 @@
+package dev.pybudget.recording;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * What the interpreter did in one scope: the whole run or one window. Counts come from
+ * kernel maps and are exact; {@code imports} (the tree) and {@code auditEvents} come from
+ * the event stream, complete only when the recording lost no events.
+ *
+ * @param importCount exact number of imports, counted in the kernel
+ */
+public record Sections(GcStats gc, long importCount, List<ImportNode> imports, List<CallCount> calls,
+                       List<AuditCount> audit, List<AuditEvent> auditEvents) {
+
+    public Sections {
+        imports = List.copyOf(imports);
+        calls = List.copyOf(calls);
+        audit = List.copyOf(audit);
+        auditEvents = List.copyOf(auditEvents);
+    }
+
+    /** Every import in the tree, depth first. */
+    public List<ImportNode> allImports() {
+        List<ImportNode> all = new ArrayList<>();
+        imports.forEach(root -> root.forEach(all::add));
+        return all;
+    }
+
+    public long calls(String file, String function) {
+        return calls.stream().filter(c -> c.file().equals(file) && c.function().equals(function))
+                .mapToLong(CallCount::count).sum();
+    }
+
+    public long auditCount(String event) {
+        return audit.stream().filter(a -> a.event().equals(event)).mapToLong(AuditCount::count).sum();
+    }
+}

@@ -1,0 +1,198 @@
+package dev.pybudget.report;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.pybudget.recording.AuditCount;
+import dev.pybudget.recording.AuditEvent;
+import dev.pybudget.recording.CallCount;
+import dev.pybudget.recording.GcStats;
+import dev.pybudget.recording.ImportNode;
+import dev.pybudget.recording.Losses;
+import dev.pybudget.recording.PauseStats;
+import dev.pybudget.recording.PythonInfo;
+import dev.pybudget.recording.Recording;
+import dev.pybudget.recording.Sections;
+import dev.pybudget.recording.Window;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The JSON report, schema 1 (see DESIGN.md): users' pipelines read it, so fields are only
+ * ever added. Added to the contract's fields: importCount and auditEvents per section,
+ * totalNanos of pauses, selfNanos of imports, losses and exitStatus.
+ */
+public final class JsonReport {
+    private JsonReport() {}
+
+    public static final int SCHEMA = 1;
+    private static final ObjectMapper MAPPER = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    public static ObjectNode toJson(Recording r) {
+        ObjectNode root = MAPPER.createObjectNode();
+        root.put("schema", SCHEMA);
+        ObjectNode python = root.putObject("python");
+        python.put("executable", r.python().executable());
+        python.put("version", r.python().version());
+        python.put("pid", r.python().pid());
+        r.probes().forEach(root.putArray("probes")::add);
+        r.missingProbes().forEach(root.putArray("missingProbes")::add);
+        root.put("wallNanos", r.wallNanos());
+        putSections(root, r.whole());
+        root.put("lostEvents", r.lostEvents());
+        ObjectNode losses = root.putObject("losses");
+        Losses l = r.losses();
+        losses.put("events", l.events());
+        losses.put("calls", l.calls());
+        losses.put("audit", l.audit());
+        losses.put("windowSlots", l.windowSlots());
+        losses.put("windowDepth", l.windowDepth());
+        losses.put("windowNames", l.windowNames());
+        losses.put("windowUnbalanced", l.windowUnbalanced());
+        losses.put("gcUnpaired", l.gcUnpaired());
+        losses.put("callPatternSteps", l.callPatternSteps());
+        ArrayNode windows = root.putArray("windows");
+        for (Window w : r.windows()) {
+            ObjectNode node = windows.addObject();
+            node.put("name", w.name());
+            putSections(node, w.sections());
+        }
+        if (r.exitStatus().isPresent()) {
+            root.put("exitStatus", r.exitStatus().get());
+        } else {
+            root.putNull("exitStatus");
+        }
+        return root;
+    }
+
+    public static String toString(Recording r) {
+        try {
+            return MAPPER.writeValueAsString(toJson(r));
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Writes the report whole or not at all: a temporary file renamed into place. */
+    public static void write(Recording r, Path file) throws IOException {
+        Path absolute = file.toAbsolutePath();
+        Path dir = absolute.getParent();
+        Files.createDirectories(dir);
+        Path tmp = Files.createTempFile(dir, "." + absolute.getFileName(), ".tmp");
+        try {
+            MAPPER.writeValue(tmp.toFile(), toJson(r));
+            Files.move(tmp, absolute, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    public static Recording read(Path file) throws IOException {
+        return fromJson(MAPPER.readTree(file.toFile()));
+    }
+
+    public static Recording parse(String json) throws IOException {
+        return fromJson(MAPPER.readTree(json));
+    }
+
+    public static Recording fromJson(JsonNode root) {
+        if (root.path("schema").asInt() != SCHEMA) {
+            throw new IllegalArgumentException("Not a pybudget report of schema " + SCHEMA + ": schema is " + root.path("schema"));
+        }
+        JsonNode p = root.path("python");
+        List<Window> windows = new ArrayList<>();
+        root.path("windows").forEach(w -> windows.add(new Window(w.path("name").asText(), sections(w))));
+        JsonNode l = root.path("losses");
+        Losses losses = new Losses(root.path("lostEvents").asLong(), l.path("calls").asLong(), l.path("audit").asLong(),
+                l.path("windowSlots").asLong(), l.path("windowDepth").asLong(), l.path("windowNames").asLong(),
+                l.path("windowUnbalanced").asLong(), l.path("gcUnpaired").asLong(), l.path("callPatternSteps").asLong());
+        JsonNode exit = root.path("exitStatus");
+        return new Recording(new PythonInfo(p.path("executable").asText(), p.path("version").asText(), p.path("pid").asLong()),
+                strings(root.path("probes")), strings(root.path("missingProbes")), root.path("wallNanos").asLong(),
+                sections(root), root.path("lostEvents").asLong(), losses, windows,
+                exit.isIntegralNumber() ? Optional.of(exit.asInt()) : Optional.empty());
+    }
+
+    private static void putSections(ObjectNode node, Sections s) {
+        ObjectNode gc = node.putObject("gc");
+        s.gc().collections().forEach(gc.putArray("collections")::add);
+        gc.put("collected", s.gc().collected());
+        PauseStats pauses = s.gc().pauseNanos();
+        ObjectNode p = gc.putObject("pauseNanos");
+        p.put("count", pauses.count());
+        p.put("max", pauses.max());
+        p.put("p50", pauses.p50());
+        p.put("p99", pauses.p99());
+        p.put("totalNanos", pauses.totalNanos());
+        pauses.log2Histogram().forEach(p.putArray("log2Histogram")::add);
+        node.put("importCount", s.importCount());
+        ArrayNode imports = node.putArray("imports");
+        s.imports().forEach(i -> putImport(imports.addObject(), i));
+        ArrayNode calls = node.putArray("calls");
+        for (CallCount c : s.calls()) {
+            calls.addObject().put("file", c.file()).put("function", c.function()).put("count", c.count());
+        }
+        ArrayNode audit = node.putArray("audit");
+        for (AuditCount a : s.audit()) {
+            audit.addObject().put("event", a.event()).put("count", a.count());
+        }
+        ArrayNode events = node.putArray("auditEvents");
+        for (AuditEvent e : s.auditEvents()) {
+            events.addObject().put("event", e.event()).put("nanos", e.nanos()).put("thread", e.thread());
+        }
+    }
+
+    private static void putImport(ObjectNode node, ImportNode i) {
+        node.put("module", i.module());
+        node.put("found", i.found());
+        node.put("startNanos", i.startNanos());
+        node.put("durationNanos", i.durationNanos());
+        node.put("selfNanos", i.selfNanos());
+        node.put("thread", i.thread());
+        ArrayNode children = node.putArray("children");
+        i.children().forEach(c -> putImport(children.addObject(), c));
+    }
+
+    private static Sections sections(JsonNode node) {
+        JsonNode gc = node.path("gc");
+        JsonNode p = gc.path("pauseNanos");
+        List<Long> histogram = new ArrayList<>();
+        p.path("log2Histogram").forEach(n -> histogram.add(n.asLong()));
+        List<Long> collections = new ArrayList<>();
+        gc.path("collections").forEach(n -> collections.add(n.asLong()));
+        GcStats gcStats = new GcStats(collections, gc.path("collected").asLong(),
+                new PauseStats(p.path("count").asLong(), p.path("max").asLong(), p.path("p50").asLong(),
+                        p.path("p99").asLong(), p.path("totalNanos").asLong(), histogram));
+        List<ImportNode> imports = new ArrayList<>();
+        node.path("imports").forEach(i -> imports.add(importNode(i)));
+        List<CallCount> calls = new ArrayList<>();
+        node.path("calls").forEach(c -> calls.add(new CallCount(c.path("file").asText(), c.path("function").asText(),
+                c.path("count").asLong())));
+        List<AuditCount> audit = new ArrayList<>();
+        node.path("audit").forEach(a -> audit.add(new AuditCount(a.path("event").asText(), a.path("count").asLong())));
+        List<AuditEvent> events = new ArrayList<>();
+        node.path("auditEvents").forEach(e -> events.add(new AuditEvent(e.path("event").asText(), e.path("nanos").asLong(),
+                e.path("thread").asLong())));
+        return new Sections(gcStats, node.path("importCount").asLong(), imports, calls, audit, events);
+    }
+
+    private static ImportNode importNode(JsonNode i) {
+        List<ImportNode> children = new ArrayList<>();
+        i.path("children").forEach(c -> children.add(importNode(c)));
+        return new ImportNode(i.path("module").asText(), i.path("found").asBoolean(), i.path("startNanos").asLong(),
+                i.path("durationNanos").asLong(), i.path("thread").asLong(), children);
+    }
+
+    private static List<String> strings(JsonNode array) {
+        List<String> out = new ArrayList<>();
+        array.forEach(n -> out.add(n.asText()));
+        return out;
+    }
+}

@@ -1,0 +1,101 @@
+package dev.pybudget.report;
+
+import dev.pybudget.recording.AuditCount;
+import dev.pybudget.recording.CallCount;
+import dev.pybudget.recording.GcStats;
+import dev.pybudget.recording.ImportNode;
+import dev.pybudget.recording.Losses;
+import dev.pybudget.recording.Recording;
+import dev.pybudget.recording.Sections;
+import dev.pybudget.recording.Window;
+import java.util.List;
+import java.util.Locale;
+
+/** The report a person reads in a terminal: imports as -X importtime shows them, collections, busiest calls, audit. */
+public final class TextReport {
+    private TextReport() {}
+
+    private static final int TOP_CALLS = 15;
+
+    public static String render(Recording r) {
+        StringBuilder out = new StringBuilder();
+        out.append(String.format(Locale.ROOT, "pybudget: %s (CPython %s), pid %d, %s%s%n", r.python().executable(),
+                r.python().version(), r.python().pid(), millis(r.wallNanos()),
+                r.exitStatus().map(s -> ", exit status " + s).orElse(", still running")));
+        out.append("probes: ").append(String.join(" ", r.probes()));
+        if (!r.missingProbes().isEmpty()) {
+            out.append("; missing in this CPython: ").append(String.join(" ", r.missingProbes()));
+        }
+        out.append(System.lineSeparator());
+        out.append(losses(r.losses()));
+        section(out, r.whole(), "");
+        for (Window w : r.windows()) {
+            out.append(System.lineSeparator()).append("== window '").append(w.name()).append("'").append(System.lineSeparator());
+            section(out, w.sections(), "   ");
+        }
+        return out.toString();
+    }
+
+    private static String losses(Losses l) {
+        StringBuilder s = new StringBuilder("lost events: " + l.events());
+        if (l.events() > 0) {
+            s.append(" (the import tree and audit stream are incomplete; exact counts are not affected)");
+        }
+        if (l.calls() > 0) {
+            s.append("; call counts with no room in the map: ").append(l.calls());
+        }
+        if (l.audit() > 0) {
+            s.append("; audit counts with no room in the map: ").append(l.audit());
+        }
+        if (l.windowSlots() + l.windowDepth() + l.windowNames() + l.windowUnbalanced() > 0) {
+            s.append(String.format(Locale.ROOT, "; window marks not followed: %d over the name limit, %d nested too deep,"
+                    + " %d unreadable names, %d unbalanced ends", l.windowSlots(), l.windowDepth(), l.windowNames(),
+                    l.windowUnbalanced()));
+        }
+        return s.append(System.lineSeparator()).toString();
+    }
+
+    private static void section(StringBuilder out, Sections s, String indent) {
+        String nl = System.lineSeparator();
+        long importNanos = s.imports().stream().mapToLong(ImportNode::durationNanos).sum();
+        out.append(nl).append(indent).append(String.format(Locale.ROOT, "Imports: %d (%s at the top level)%n",
+                s.importCount(), millis(importNanos)));
+        if (!s.imports().isEmpty()) {
+            out.append(indent).append("  self [us] | cumulative | module").append(nl);
+            s.imports().forEach(i -> importLine(out, i, indent, 0));
+        }
+        GcStats gc = s.gc();
+        out.append(nl).append(indent).append(String.format(Locale.ROOT,
+                "Collections: gen0 %d, gen1 %d, gen2 %d; %d objects collected%n", gc.collections(0), gc.collections(1),
+                gc.collections(2), gc.collected()));
+        if (gc.pauseNanos().count() > 0) {
+            out.append(indent).append(String.format(Locale.ROOT, "  pauses: %d, p50 <= %s, p99 <= %s, max %s, total %s%n",
+                    gc.pauseNanos().count(), millis(gc.pauseNanos().p50()), millis(gc.pauseNanos().p99()),
+                    millis(gc.pauseNanos().max()), millis(gc.pauseNanos().totalNanos())));
+        }
+        if (!s.calls().isEmpty()) {
+            out.append(nl).append(indent).append("Busiest functions:").append(nl);
+            List<CallCount> top = s.calls().subList(0, Math.min(TOP_CALLS, s.calls().size()));
+            top.forEach(c -> out.append(indent).append(String.format(Locale.ROOT, "  %10d  %s%n", c.count(), c.qualifiedName())));
+            if (s.calls().size() > TOP_CALLS) {
+                out.append(indent).append("  ... and ").append(s.calls().size() - TOP_CALLS).append(" more").append(nl);
+            }
+        }
+        if (!s.audit().isEmpty()) {
+            out.append(nl).append(indent).append("Audit events:").append(nl);
+            for (AuditCount a : s.audit()) {
+                out.append(indent).append(String.format(Locale.ROOT, "  %10d  %s%n", a.count(), a.event()));
+            }
+        }
+    }
+
+    private static void importLine(StringBuilder out, ImportNode node, String indent, int depth) {
+        out.append(indent).append(String.format(Locale.ROOT, "  %9d | %10d | %s%s%s%n", node.selfNanos() / 1000,
+                node.durationNanos() / 1000, "  ".repeat(depth), node.module(), node.found() ? "" : " (not found)"));
+        node.children().forEach(child -> importLine(out, child, indent, depth + 1));
+    }
+
+    static String millis(long nanos) {
+        return String.format(Locale.ROOT, "%.3f ms", nanos / 1e6);
+    }
+}
