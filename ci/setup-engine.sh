@@ -102,6 +102,7 @@ apt_uris() {
             sed -E 's/^[[:space:]]*URIs:[[:space:]]*//I' | tr ' ' '\n'
     } | grep -E '^https?://' || true
 }
+# shellcheck source=/dev/null
 os_id=$( (. /etc/os-release 2>/dev/null && echo "${ID:-}") || true)
 mirror=$FALLBACK_MIRROR
 security_mirror=$FALLBACK_SECURITY_MIRROR

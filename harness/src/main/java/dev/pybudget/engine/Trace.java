@@ -133,12 +133,16 @@ public final class Trace implements AutoCloseable {
         }
     }
 
-    /** Runs {@code work} inside the window {@code name} and returns that window as it stands afterwards. */
-    public Window record(String name, Runnable work) {
+    /**
+     * Runs {@code work} inside the window {@code name} and returns what happened in the process
+     * while it ran (this run only, even when the name repeats), with that window in it.
+     */
+    public Recording record(String name, Runnable work) {
+        Recording before = snapshot();
         try (JavaWindow ignored = openWindow(name)) {
             work.run();
         }
-        return snapshot().window(name).orElseThrow();
+        return snapshot().since(before);
     }
 
     /** Waits for the workload to exit (up to the configured timeout, then stops it), and ends the trace. */

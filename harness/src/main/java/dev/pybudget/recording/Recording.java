@@ -26,6 +26,23 @@ public record Recording(PythonInfo python, List<String> probes, List<String> mis
         return windows.stream().filter(w -> w.name().equals(name)).findFirst();
     }
 
+    /**
+     * What happened after {@code earlier} (a reading of the same trace) up to this reading:
+     * counts are differences, imports and audit events those that started since. A window
+     * appears if it was active in between. The pause maximum is exact when it grew in between,
+     * otherwise bounded by its histogram bucket.
+     */
+    public Recording since(Recording earlier) {
+        return Deltas.between(earlier, this);
+    }
+
+    /** This recording with one window as its whole, e.g. to assert on it as on a recording. */
+    public Recording windowAsWhole(String name) {
+        Window w = window(name).orElseThrow(() -> new IllegalArgumentException("No window named '" + name
+                + "' in this recording; it has " + windows.stream().map(Window::name).toList() + "."));
+        return new Recording(python, probes, missingProbes, wallNanos, w.sections(), lostEvents, losses, List.of(), exitStatus);
+    }
+
     public GcStats gc() {
         return whole.gc();
     }
