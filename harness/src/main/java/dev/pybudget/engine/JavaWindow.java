@@ -1,7 +1,7 @@
 package dev.pybudget.engine;
 
 /** A window opened from Java; {@link #close()} ends it. */
-public final class JavaWindow implements AutoCloseable {
+public final class JavaWindow implements WindowHandle {
     private final Trace trace;
     private final String name;
     private final int index;
@@ -12,6 +12,7 @@ public final class JavaWindow implements AutoCloseable {
         this.index = index;
     }
 
+    @Override
     public String name() {
         return name;
     }

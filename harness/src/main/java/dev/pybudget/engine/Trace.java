@@ -52,6 +52,11 @@ public final class Trace implements AutoCloseable {
         return process.pid();
     }
 
+    /** The traced CPython's version, e.g. "3.11.2". */
+    public String pythonVersion() {
+        return python.version();
+    }
+
     public boolean isRunning() {
         return process.isAlive();
     }
@@ -133,21 +138,13 @@ public final class Trace implements AutoCloseable {
         }
     }
 
-    /**
-     * Runs {@code work} inside the window {@code name} and returns what happened in the process
-     * while it ran (this run only, even when the name repeats), with that window in it.
-     */
-    public Recording record(String name, Runnable work) {
-        Recording before = snapshot();
-        try (JavaWindow ignored = openWindow(name)) {
-            work.run();
-        }
-        return snapshot().since(before);
-    }
-
     /** Waits for the workload to exit (up to the configured timeout, then stops it), and ends the trace. */
     public Recording finish() {
-        Duration timeout = options.timeout();
+        return finish(options.timeout());
+    }
+
+    /** Waits for the workload to exit, up to {@code timeout} (zero: no limit), then stops it; ends the trace. */
+    public Recording finish(Duration timeout) {
         try {
             if (timeout.isZero()) {
                 process.waitFor();

@@ -1,0 +1,27 @@
+package dev.pybudget.agent;
+
+/**
+ * The agent's channel: JSON lines over TCP, one request and one response per line.
+ *
+ * <pre>
+ * {"id":1,"op":"hello"}                 -> {"id":1,"ok":true,"protocol":1,"pid":42,"python":"3.11.2"}
+ * {"id":2,"op":"snapshot"}              -> {"id":2,"ok":true,"recording":{...JSON report, schema 1...}}
+ * {"id":3,"op":"open","name":"request"} -> {"id":3,"ok":true,"window":0}
+ * {"id":4,"op":"close","window":0}      -> {"id":4,"ok":true}
+ * {"id":5,"op":"stop"}                  -> {"id":5,"ok":true}   (stops the workload, ends the trace)
+ * {"id":6,"op":"status"}                -> {"id":6,"ok":true,"running":false,"exitStatus":0}
+ * anything else                         -> {"id":...,"ok":false,"error":"one sentence"}
+ * </pre>
+ */
+public final class AgentProtocol {
+    private AgentProtocol() {}
+
+    public static final int VERSION = 1;
+    public static final int PORT = 7777;
+    /** Printed on stderr once the probes are attached and the workload is released. */
+    public static final String READY = "pybudget-agent: probes attached, workload released";
+    /** Printed on stderr, followed by one sentence, when the agent cannot trace. */
+    public static final String ERROR = "pybudget-agent: error: ";
+    /** A request line longer than this is refused without being parsed. */
+    static final int MAX_LINE = 64 * 1024;
+}

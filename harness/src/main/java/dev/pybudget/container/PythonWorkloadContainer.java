@@ -1,0 +1,286 @@
+package dev.pybudget.container;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.github.dockerjava.api.model.Capability;
+import com.sun.jna.Native;
+import dev.pybudget.agent.AgentMain;
+import dev.pybudget.agent.AgentProtocol;
+import dev.pybudget.engine.CallPattern;
+import dev.pybudget.engine.TracedWorkload;
+import dev.pybudget.engine.WindowHandle;
+import dev.pybudget.recording.Recording;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import org.testcontainers.containers.GenericContainer;
+import org.testcontainers.containers.output.OutputFrame;
+import org.testcontainers.containers.wait.strategy.WaitAllStrategy;
+import org.testcontainers.containers.wait.strategy.WaitStrategy;
+import org.testcontainers.utility.MountableFile;
+
+/**
+ * A CPython workload in a container, traced by the pybudget agent inside it.
+ *
+ * <pre>{@code
+ * new PythonWorkloadContainer(PythonImage.CPYTHON_3_11)
+ *     .withFixture("python-fixtures/lazy_import_service")
+ *     .withCommand("python3", "server.py")
+ *     .withExposedPorts(8000)
+ * }</pre>
+ *
+ * Least privilege: every capability is dropped but CAP_SYS_ADMIN, which loading BPF programs and
+ * creating uprobes needs on these kernels (CAP_BPF and CAP_PERFMON alone are refused on the
+ * uprobe); the default seccomp profile and the container's own pid namespace stay. The harness
+ * jar is copied in at start, so the image does not change when pybudget does.
+ */
+public class PythonWorkloadContainer extends GenericContainer<PythonWorkloadContainer> implements TracedWorkload {
+
+    /** Set on every container pybudget starts, so that leftovers can be found. */
+    public static final String LABEL = "dev.pybudget.managed";
+    static final String AGENT_DIR = "/pybudget";
+    static final String WORKDIR = "/workload";
+
+    private final PythonImage image;
+    private final List<String> workload = new ArrayList<>();
+    private final StringBuffer agentLog = new StringBuffer();
+    private Optional<String> callPattern = Optional.empty();
+    private boolean streamAudit;
+    private WaitStrategy userWaitStrategy;
+    private AgentClient agent;
+
+    public PythonWorkloadContainer(PythonImage image) {
+        super(image.future());
+        this.image = image;
+        withLabel(LABEL, "true");
+        withWorkingDirectory(WORKDIR);
+        withLogConsumer(this::onOutput);
+    }
+
+    /** Copies a directory (or file) of the host into the container's working directory. Relative paths are
+     * looked up from the current directory and its parents, so a test in a module finds the project's fixtures. */
+    public PythonWorkloadContainer withFixture(String path) {
+        Path found = findFixture(path);
+        withCopyFileToContainer(MountableFile.forHostPath(found), Files.isDirectory(found) ? WORKDIR
+                : WORKDIR + "/" + found.getFileName());
+        return self();
+    }
+
+    /** The workload: {@code python3 app.py args...}, run in the container's working directory. */
+    @Override
+    public PythonWorkloadContainer withCommand(String... command) {
+        workload.clear();
+        workload.addAll(List.of(command));
+        return self();
+    }
+
+    /** Counts calls of functions matching {@code FILE_GLOB:FUNCTION_GLOB}; costs a uprobe hit per Python call. */
+    public PythonWorkloadContainer withCallPattern(String pattern) {
+        this.callPattern = Optional.of(CallPattern.parse(pattern).text());
+        return self();
+    }
+
+    /** Also streams each audit event with its time and thread. */
+    public PythonWorkloadContainer withAuditStream(boolean stream) {
+        this.streamAudit = stream;
+        return self();
+    }
+
+    /** Your wait strategy (port, log, HTTP) runs after the agent's: when the probes are attached. */
+    @Override
+    public PythonWorkloadContainer waitingFor(WaitStrategy waitStrategy) {
+        this.userWaitStrategy = waitStrategy;
+        return self();
+    }
+
+    public PythonImage getPythonImage() {
+        return image;
+    }
+
+    @Override
+    protected void configure() {
+        if (workload.isEmpty()) {
+            throw new IllegalStateException("No workload command: call withCommand(\"python3\", \"app.py\").");
+        }
+        List<String> classpath = new ArrayList<>();
+        int n = 0;
+        for (Path entry : agentClasspath()) {
+            String target = AGENT_DIR + "/cp/" + (n++) + "-" + entry.getFileName();
+            withCopyFileToContainer(MountableFile.forHostPath(entry), target);
+            classpath.add(target);
+        }
+        List<String> command = new ArrayList<>(List.of("java", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xshare:auto",
+                "-cp", String.join(":", classpath), AgentMain.class.getName(), "--port", String.valueOf(AgentProtocol.PORT),
+                "--lenient-probes"));
+        callPattern.ifPresent(p -> command.addAll(List.of("--calls", p)));
+        if (streamAudit) {
+            command.add("--stream-audit");
+        }
+        command.add("--");
+        command.addAll(workload);
+        setCommand(command.toArray(String[]::new));
+        addExposedPort(AgentProtocol.PORT);
+        withCreateContainerCmdModifier(cmd -> cmd.getHostConfig()
+                .withCapDrop(Capability.ALL)
+                .withCapAdd(Capability.SYS_ADMIN));
+        WaitAllStrategy all = new WaitAllStrategy(WaitAllStrategy.Mode.WITH_MAXIMUM_OUTER_TIMEOUT)
+                .withStrategy(new AgentReadyWaitStrategy(agentLog::toString));
+        if (userWaitStrategy != null) {
+            all.withStrategy(userWaitStrategy);
+        }
+        setWaitStrategy(all.withStartupTimeout(Duration.ofMinutes(5)));
+    }
+
+    @Override
+    protected void containerIsStarted(com.github.dockerjava.api.command.InspectContainerResponse info) {
+        try {
+            agent = new AgentClient(getHost(), getMappedPort(AgentProtocol.PORT), this::diagnosis);
+            agent.hello();
+        } catch (IOException e) {
+            throw new AgentGoneException("The pybudget agent's port could not be reached: " + e.getMessage() + "; " + diagnosis(), e);
+        }
+    }
+
+    @Override
+    protected void containerIsStopping(com.github.dockerjava.api.command.InspectContainerResponse info) {
+        closeAgent();
+    }
+
+    private void closeAgent() {
+        if (agent != null) {
+            try {
+                agent.close();
+            } catch (IOException e) {
+                // Closing a socket to a container that goes away: nothing to do.
+            }
+            agent = null;
+        }
+    }
+
+    @Override
+    public Recording snapshot() {
+        return agent().snapshot();
+    }
+
+    @Override
+    public WindowHandle openWindow(String name) {
+        if (name == null || name.isEmpty()) {
+            throw new IllegalArgumentException("A window needs a name.");
+        }
+        AgentClient client = agent();
+        int id = client.open(name);
+        return new WindowHandle() {
+            private boolean open = true;
+
+            @Override
+            public String name() {
+                return name;
+            }
+
+            @Override
+            public void close() {
+                if (open) {
+                    open = false;
+                    client.close(id);
+                }
+            }
+        };
+    }
+
+    @Override
+    public Recording awaitExit(Duration timeout) {
+        AgentClient client = agent();
+        Instant deadline = Instant.now().plus(timeout);
+        while (client.call(client.request("status")).path("running").asBoolean()) {
+            if (Instant.now().isAfter(deadline)) {
+                client.call(client.request("stop"));
+                break;
+            }
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        return client.snapshot();
+    }
+
+    /** The workload's output so far (stdout and stderr, as the container printed them). */
+    public String getWorkloadOutput() {
+        return agentLog.toString();
+    }
+
+    private AgentClient agent() {
+        if (agent == null) {
+            throw new IllegalStateException("The workload container is not running: start it first"
+                    + " (the @Workload extension does it for you).");
+        }
+        return agent;
+    }
+
+    private void onOutput(OutputFrame frame) {
+        String text = frame.getUtf8String();
+        agentLog.append(text);
+        (frame.getType() == OutputFrame.OutputType.STDERR ? System.err : System.out).print(text);
+    }
+
+    private String diagnosis() {
+        String state;
+        try {
+            state = isRunning() ? "the container is still running" : "the container is no longer running";
+        } catch (RuntimeException e) {
+            state = "the container's state is unknown (" + e.getMessage() + ")";
+        }
+        String log = agentLog.toString().strip();
+        String tail = log.length() > 800 ? "..." + log.substring(log.length() - 800) : log;
+        return state + "; its last output: " + (tail.isEmpty() ? "(nothing)" : tail);
+    }
+
+    /** Our classes and the libraries the agent needs, as this JVM has them (a jar or target/classes). */
+    private static Set<Path> agentClasspath() {
+        Set<Path> entries = new LinkedHashSet<>();
+        for (Class<?> c : List.of(AgentMain.class, Native.class, ObjectMapper.class, JsonFactory.class, JsonProperty.class,
+                JsonNode.class)) {
+            try {
+                entries.add(Path.of(c.getProtectionDomain().getCodeSource().getLocation().toURI()));
+            } catch (URISyntaxException | NullPointerException e) {
+                throw new IllegalStateException("Cannot find where " + c.getName() + " was loaded from, to copy it into the container.", e);
+            }
+        }
+        return entries;
+    }
+
+    private static Path findFixture(String path) {
+        Path given = Path.of(path);
+        List<Path> tried = new ArrayList<>();
+        if (given.isAbsolute()) {
+            tried.add(given);
+        } else {
+            for (Path dir = Path.of("").toAbsolutePath(); dir != null && tried.size() < 4; dir = dir.getParent()) {
+                tried.add(dir.resolve(path));
+            }
+        }
+        for (Path candidate : tried) {
+            if (Files.exists(candidate)) {
+                try {
+                    return candidate.toRealPath();
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }
+        }
+        throw new IllegalArgumentException("The fixture " + path + " does not exist (looked for " + tried + ").");
+    }
+}

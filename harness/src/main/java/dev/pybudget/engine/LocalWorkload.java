@@ -1,0 +1,121 @@
+package dev.pybudget.engine;
+
+import dev.pybudget.recording.Recording;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A workload traced on this host, no container: needs root (or CAP_SYS_ADMIN) on Linux and a
+ * CPython with USDT markers, such as Debian's /usr/bin/python3.11. Settings are fluent and
+ * apply at {@link #start()}.
+ */
+public class LocalWorkload implements TracedWorkload, AutoCloseable {
+
+    private final List<String> command = new ArrayList<>();
+    private final Map<String, String> environment = new LinkedHashMap<>();
+    private Path directory = Path.of("").toAbsolutePath();
+    private TraceOptions options = TraceOptions.defaults();
+    private ProcessBuilder.Redirect output = ProcessBuilder.Redirect.INHERIT;
+    private Trace trace;
+    private Recording last;
+
+    /** {@code new LocalWorkload("/usr/bin/python3.11", "app.py")} */
+    public LocalWorkload(String... command) {
+        this.command.addAll(List.of(command));
+    }
+
+    public LocalWorkload withDirectory(Path dir) {
+        this.directory = dir.toAbsolutePath();
+        return this;
+    }
+
+    public LocalWorkload withEnv(String name, String value) {
+        environment.put(name, value);
+        return this;
+    }
+
+    public LocalWorkload withOptions(TraceOptions traceOptions) {
+        this.options = traceOptions;
+        return this;
+    }
+
+    public LocalWorkload withCallPattern(String pattern) {
+        this.options = options.withCallPattern(pattern);
+        return this;
+    }
+
+    /** Where the workload's stdout and stderr go (default: this process's). */
+    public LocalWorkload withOutput(ProcessBuilder.Redirect redirect) {
+        this.output = redirect;
+        return this;
+    }
+
+    @Override
+    public synchronized void start() {
+        if (trace != null) {
+            return;
+        }
+        ProcessBuilder builder = new ProcessBuilder(command).directory(directory.toFile())
+                .redirectOutput(output).redirectError(output == ProcessBuilder.Redirect.INHERIT ? output
+                        : ProcessBuilder.Redirect.appendTo(output.file()));
+        builder.environment().putAll(environment);
+        trace = Tracer.start(builder, options);
+    }
+
+    public synchronized long pid() {
+        return running().pid();
+    }
+
+    @Override
+    public synchronized Recording snapshot() {
+        return last != null ? last : running().snapshot();
+    }
+
+    @Override
+    public synchronized WindowHandle openWindow(String name) {
+        return running().openWindow(name);
+    }
+
+    @Override
+    public Recording awaitExit(Duration timeout) {
+        Trace t;
+        synchronized (this) {
+            if (last != null) {
+                return last;
+            }
+            t = running();
+        }
+        Recording finished = t.finish(timeout);
+        synchronized (this) {
+            last = finished;
+        }
+        return finished;
+    }
+
+    @Override
+    public synchronized void stop() {
+        if (trace != null) {
+            trace.close();
+            if (last == null) {
+                last = trace.snapshot();
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        stop();
+    }
+
+    private Trace running() {
+        if (trace == null) {
+            throw new IllegalStateException("The workload has not been started: call start() first"
+                    + " (the @Workload extension does it for you).");
+        }
+        return trace;
+    }
+}
