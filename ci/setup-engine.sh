@@ -56,7 +56,30 @@ if ((${#want[@]})); then
     # The JDK's postinst registers man pages with update-alternatives, which
     # fails where dpkg excludes /usr/share/man (slim images) unless man1 exists.
     mkdir -p /usr/share/man/man1
-    if ! { apt-get update -qq && apt-get install -qq -y --no-install-recommends "${want[@]}"; } >"$APT_LOG" 2>&1; then
+    apt-get update -qq >"$APT_LOG" 2>&1 || { tail -n 25 "$APT_LOG" >&2; die "apt-get update failed; see $APT_LOG"; }
+    # What this distribution lacks: another JDK will do; python3.11 and
+    # bpftrace are helpers, not needed by the build (Ubuntu 24.04 has no
+    # python3.11), so they get a warning instead of a failure.
+    resolved=()
+    for pkg in "${want[@]}"; do
+        if apt-cache policy "$pkg" 2>/dev/null | grep -q 'Candidate: [^(]'; then
+            resolved+=("$pkg")
+            continue
+        fi
+        case $pkg in
+        openjdk-17-jdk-headless)
+            log "packages: no openjdk-17-jdk-headless in this distribution, taking default-jdk-headless"
+            resolved+=(default-jdk-headless) ;;
+        python3.11)
+            log "packages: WARNING: no python3.11 in this distribution, skipped (the local mode needs a CPython built --with-dtrace)" ;;
+        bpftrace)
+            log "packages: WARNING: no bpftrace in this distribution, skipped (only for poking at probes by hand)" ;;
+        *) resolved+=("$pkg") ;; # apt-get says why
+        esac
+    done
+    want=("${resolved[@]}")
+    if ((${#want[@]})) &&
+        ! apt-get install -qq -y --no-install-recommends "${want[@]}" >>"$APT_LOG" 2>&1; then
         tail -n 25 "$APT_LOG" >&2
         die "apt-get could not install ${want[*]}; see $APT_LOG"
     fi

@@ -1,0 +1,257 @@
+package dev.pybudget.junit;
+
+import dev.pybudget.container.PythonWorkloadContainer;
+import dev.pybudget.engine.TraceException;
+import dev.pybudget.engine.TracedWorkload;
+import dev.pybudget.engine.WindowHandle;
+import dev.pybudget.recording.Recording;
+import dev.pybudget.report.JsonReport;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.reflect.Field;
+import java.lang.reflect.Modifier;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.BeforeEachCallback;
+import org.junit.jupiter.api.extension.ExtensionConfigurationException;
+import org.junit.jupiter.api.extension.ExtensionContext;
+import org.junit.jupiter.api.extension.ParameterContext;
+import org.junit.jupiter.api.extension.ParameterResolutionException;
+import org.junit.jupiter.api.extension.ParameterResolver;
+import org.junit.platform.commons.support.AnnotationSupport;
+import org.junit.platform.commons.support.HierarchyTraversalMode;
+import org.junit.platform.commons.support.ModifierSupport;
+import org.opentest4j.TestAbortedException;
+import org.testcontainers.DockerClientFactory;
+
+/** Behind {@link PythonPerfTest}: starts and stops the {@link Workload} fields, records each test. */
+class PythonPerfExtension implements BeforeAllCallback, BeforeEachCallback, AfterEachCallback, ParameterResolver {
+
+    private static final String STARTS = "testStarts";
+    static final String REPORT_DIR_PROPERTY = "pybudget.reportDir";
+
+    @Override
+    public void beforeAll(ExtensionContext context) {
+        for (Field field : workloadFields(context.getRequiredTestClass(), true)) {
+            start(context, field, null);
+        }
+    }
+
+    @Override
+    public void beforeEach(ExtensionContext context) {
+        Object instance = context.getRequiredTestInstance();
+        for (Field field : workloadFields(context.getRequiredTestClass(), false)) {
+            start(context, field, instance);
+        }
+        Map<Field, Recording> starts = new LinkedHashMap<>();
+        for (Map.Entry<Field, TracedWorkload> w : workloads(context).entrySet()) {
+            starts.put(w.getKey(), w.getValue().snapshot());
+        }
+        context.getStore(TestRecordings.NAMESPACE).put(STARTS, starts);
+    }
+
+    @Override
+    public void afterEach(ExtensionContext context) {
+        @SuppressWarnings("unchecked")
+        Map<Field, Recording> starts = context.getStore(TestRecordings.NAMESPACE).get(STARTS, Map.class);
+        if (starts == null) {
+            return;
+        }
+        Map<Field, TracedWorkload> workloads = workloads(context);
+        for (Map.Entry<Field, Recording> start : starts.entrySet()) {
+            Recording recording = workloads.get(start.getKey()).snapshot().since(start.getValue());
+            String suffix = starts.size() == 1 ? "" : "-" + start.getKey().getName();
+            Path dump = reportDir().resolve(context.getRequiredTestClass().getSimpleName() + "-"
+                    + context.getRequiredTestMethod().getName() + suffix + ".json");
+            try {
+                JsonReport.write(recording, dump);
+            } catch (IOException e) {
+                throw new UncheckedIOException("The recording could not be written to " + dump, e);
+            }
+            context.publishReportEntry("pybudget.recording" + suffix, dump.toAbsolutePath().toString());
+            if (starts.size() == 1) {
+                context.getStore(TestRecordings.NAMESPACE).put(TestRecordings.KEY, recording);
+            }
+        }
+    }
+
+    static Path reportDir() {
+        return Path.of(System.getProperty(REPORT_DIR_PROPERTY, "target/pybudget"));
+    }
+
+    @Override
+    public boolean supportsParameter(ParameterContext parameter, ExtensionContext context) {
+        return parameter.getParameter().getType() == Recorder.class;
+    }
+
+    @Override
+    public Object resolveParameter(ParameterContext parameter, ExtensionContext context) {
+        Map<Field, TracedWorkload> workloads = workloads(context);
+        if (workloads.isEmpty()) {
+            throw new ParameterResolutionException("A Recorder needs a @Workload field in " + context.getRequiredTestClass().getName() + ".");
+        }
+        return new TestRecorder(context, workloads, workloads.size() == 1 ? workloads.values().iterator().next() : null);
+    }
+
+    /** The workloads this test can see: its class's static ones and its instance's, by field. */
+    private static Map<Field, TracedWorkload> workloads(ExtensionContext context) {
+        Map<Field, TracedWorkload> all = new LinkedHashMap<>();
+        Object instance = context.getTestInstance().orElse(null);
+        for (Field field : workloadFields(context.getRequiredTestClass(), null)) {
+            boolean isStatic = ModifierSupport.isStatic(field);
+            if (isStatic || instance != null) {
+                all.put(field, read(field, isStatic ? null : instance));
+            }
+        }
+        return all;
+    }
+
+    private void start(ExtensionContext context, Field field, Object instance) {
+        TracedWorkload workload = read(field, instance);
+        PythonPerfTest settings = AnnotationSupport.findAnnotation(context.getRequiredTestClass(), PythonPerfTest.class)
+                .orElse(null);
+        if (workload instanceof PythonWorkloadContainer) {
+            requireDocker(settings != null && settings.disabledWithoutDocker());
+        }
+        // Stored first, so that a workload that fails half-way through start is still stopped.
+        context.getStore(TestRecordings.NAMESPACE).put("workload:" + field.getName(), new Started(workload));
+        try {
+            workload.start();
+        } catch (TraceException e) {
+            throw new ExtensionConfigurationException("The workload in field '" + field.getName() + "' could not be traced: "
+                    + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            throw new ExtensionConfigurationException("The workload in field '" + field.getName() + "' did not start: "
+                    + rootMessage(e), e);
+        }
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable t = e;
+        String message = e.getMessage();
+        while (t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+            if (t.getMessage() != null) {
+                message = t.getMessage();
+            }
+        }
+        return message;
+    }
+
+    private static void requireDocker(boolean skipWithoutDocker) {
+        boolean available;
+        try {
+            available = DockerClientFactory.instance().isDockerAvailable();
+        } catch (RuntimeException e) {
+            available = false;
+        }
+        if (available) {
+            return;
+        }
+        String sentence = "No Docker engine could be reached, so the workload container cannot start: start one"
+                + " (on Debian, sudo bash ci/setup-engine.sh) or point DOCKER_HOST at one.";
+        if (skipWithoutDocker) {
+            throw new TestAbortedException(sentence + " Skipped: @PythonPerfTest(disabledWithoutDocker = true).");
+        }
+        throw new ExtensionConfigurationException(sentence);
+    }
+
+    private static List<Field> workloadFields(Class<?> testClass, Boolean wantStatic) {
+        List<Field> fields = new ArrayList<>();
+        for (Field field : AnnotationSupport.findAnnotatedFields(testClass, Workload.class, f -> true,
+                HierarchyTraversalMode.TOP_DOWN)) {
+            if (!TracedWorkload.class.isAssignableFrom(field.getType())) {
+                throw new ExtensionConfigurationException("@Workload field '" + field.getName() + "' must hold a TracedWorkload"
+                        + " (PythonWorkloadContainer or LocalWorkload), not " + field.getType().getSimpleName() + ".");
+            }
+            if (wantStatic == null || Modifier.isStatic(field.getModifiers()) == wantStatic) {
+                fields.add(field);
+            }
+        }
+        return fields;
+    }
+
+    private static TracedWorkload read(Field field, Object instance) {
+        try {
+            field.setAccessible(true);
+            TracedWorkload workload = (TracedWorkload) field.get(instance);
+            if (workload == null) {
+                throw new ExtensionConfigurationException("@Workload field '" + field.getName() + "' is null: initialise it.");
+            }
+            return workload;
+        } catch (IllegalAccessException e) {
+            throw new ExtensionConfigurationException("@Workload field '" + field.getName() + "' cannot be read.", e);
+        }
+    }
+
+    /** Stops the workload when its scope (class or test) ends. */
+    private record Started(TracedWorkload workload) implements AutoCloseable {
+        @Override
+        public void close() {
+            workload.stop();
+        }
+    }
+
+    private static final class TestRecorder implements Recorder {
+        private final ExtensionContext context;
+        private final Map<Field, TracedWorkload> workloads;
+        private final TracedWorkload workload;
+
+        TestRecorder(ExtensionContext context, Map<Field, TracedWorkload> workloads, TracedWorkload workload) {
+            this.context = context;
+            this.workloads = workloads;
+            this.workload = workload;
+        }
+
+        private TracedWorkload workload() {
+            if (workload == null) {
+                throw new IllegalStateException("This test has " + workloads.size() + " @Workload fields "
+                        + workloads.keySet().stream().map(Field::getName).toList() + ": use recorder.of(field).");
+            }
+            return workload;
+        }
+
+        @Override
+        public Recording record(String name, Work work) {
+            return workload().record(name, () -> {
+                try {
+                    work.run();
+                } catch (RuntimeException | Error e) {
+                    throw e;
+                } catch (Exception e) {
+                    throw new IllegalStateException("The recorded work failed: " + e, e);
+                }
+            });
+        }
+
+        @Override
+        public WindowHandle open(String name) {
+            return workload().openWindow(name);
+        }
+
+        @Override
+        public Recording sinceTestStart() {
+            @SuppressWarnings("unchecked")
+            Map<Field, Recording> starts = context.getStore(TestRecordings.NAMESPACE).get(STARTS, Map.class);
+            for (Map.Entry<Field, TracedWorkload> w : workloads.entrySet()) {
+                if (w.getValue() == workload()) {
+                    return workload.snapshot().since(starts.get(w.getKey()));
+                }
+            }
+            throw new IllegalStateException("unreachable: the recorder's workload is one of the test's");
+        }
+
+        @Override
+        public Recorder of(TracedWorkload other) {
+            if (!workloads.containsValue(other)) {
+                throw new IllegalArgumentException("That workload is not a @Workload field of this test.");
+            }
+            return new TestRecorder(context, workloads, other);
+        }
+    }
+}
