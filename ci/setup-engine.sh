@@ -44,9 +44,11 @@ if [[ ! -x /usr/bin/python3.11 ]] && [[ ! " ${want[*]-} " == *" python3.11 "* ]]
     want+=(python3.11)
 fi
 # A docker engine from elsewhere (docker-ce on CI runners) is fine: docker.io
-# only when no engine answers and no dockerd is there to start.
-if ! docker_ok && ! command -v dockerd >/dev/null; then
-    want+=(docker.io)
+# only when no engine answers and no dockerd is there to start; docker-cli when
+# there is no client (Debian 13 ships it apart from docker.io).
+if ! docker_ok; then
+    command -v dockerd >/dev/null || want+=(docker.io)
+    command -v docker >/dev/null || want+=(docker-cli)
 fi
 command -v mvn >/dev/null || want+=(maven)
 command -v javac >/dev/null || want+=(openjdk-17-jdk-headless)
@@ -62,7 +64,9 @@ if ((${#want[@]})); then
     # python3.11), so they get a warning instead of a failure.
     resolved=()
     for pkg in "${want[@]}"; do
-        if apt-cache policy "$pkg" 2>/dev/null | grep -q 'Candidate: [^(]'; then
+        # (captured first: grep -q closing the pipe early fails it under pipefail)
+        policy=$(apt-cache policy "$pkg" 2>/dev/null || true)
+        if [[ $policy == *"Candidate: "* && $policy != *"Candidate: (none)"* ]]; then
             resolved+=("$pkg")
             continue
         fi
@@ -72,6 +76,8 @@ if ((${#want[@]})); then
             resolved+=(default-jdk-headless) ;;
         python3.11)
             log "packages: WARNING: no python3.11 in this distribution, skipped (the local mode needs a CPython built --with-dtrace)" ;;
+        docker-cli) # Debian 12's docker.io has the client in it
+            [[ " ${want[*]} " == *" docker.io "* ]] || resolved+=(docker.io) ;;
         bpftrace)
             log "packages: WARNING: no bpftrace in this distribution, skipped (only for poking at probes by hand)" ;;
         *) resolved+=("$pkg") ;; # apt-get says why

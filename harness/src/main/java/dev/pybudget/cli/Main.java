@@ -15,8 +15,9 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * {@code pybudget trace [--json FILE] [--calls PATTERN] -- PYTHON SCRIPT [ARGS]}: runs the script
- * with probes attached, prints the report and writes the JSON. Exits with the workload's status,
+ * {@code pybudget trace [--json FILE] [--calls PATTERN] [--container IMAGE] -- PYTHON SCRIPT [ARGS]}: runs
+ * the script with probes attached (on this host, or in a container of IMAGE with the current
+ * directory copied in as its working directory), prints the report and writes the JSON. Exits with the workload's status,
  * or 2 with one sentence on stderr when it cannot trace.
  */
 public final class Main {
@@ -39,11 +40,7 @@ public final class Main {
             return CANNOT_TRACE;
         }
         try {
-            ProcessBuilder workload = new ProcessBuilder(command.workload()).inheritIO();
-            Recording recording;
-            try (Trace trace = Tracer.start(workload, command.options())) {
-                recording = trace.finish();
-            }
+            Recording recording = command.container().isPresent() ? ContainerTrace.run(command) : hostTrace(command);
             out.print(TextReport.render(recording));
             if (command.json().isPresent()) {
                 JsonReport.write(recording, command.json().get());
@@ -56,6 +53,12 @@ public final class Main {
         } catch (IOException e) {
             err.println("pybudget: the JSON report could not be written: " + e.getMessage());
             return CANNOT_TRACE;
+        }
+    }
+
+    private static Recording hostTrace(TraceCommand command) {
+        try (Trace trace = Tracer.start(new ProcessBuilder(command.workload()).inheritIO(), command.options())) {
+            return trace.finish();
         }
     }
 
@@ -84,9 +87,6 @@ public final class Main {
             }
             if (i >= args.size() || i + 1 >= args.size()) {
                 throw new IllegalArgumentException("give the workload after '--': PYTHON SCRIPT [ARGS].");
-            }
-            if (container.isPresent()) {
-                throw new IllegalArgumentException("--container is not available in this build yet.");
             }
             return new TraceCommand(json, options, container, new ArrayList<>(args.subList(i + 1, args.size())));
         }
