@@ -33,6 +33,7 @@ import org.testcontainers.DockerClientFactory;
 class PythonPerfExtension implements BeforeAllCallback, BeforeEachCallback, AfterEachCallback, ParameterResolver {
 
     private static final String STARTS = "testStarts";
+    private static final String RECORDINGS = "testRecordings";
     static final String REPORT_DIR_PROPERTY = "pybudget.reportDir";
 
     @Override
@@ -57,27 +58,45 @@ class PythonPerfExtension implements BeforeAllCallback, BeforeEachCallback, Afte
 
     @Override
     public void afterEach(ExtensionContext context) {
-        @SuppressWarnings("unchecked")
-        Map<Field, Recording> starts = context.getStore(TestRecordings.NAMESPACE).get(STARTS, Map.class);
-        if (starts == null) {
-            return;
-        }
-        Map<Field, TracedWorkload> workloads = workloads(context);
-        for (Map.Entry<Field, Recording> start : starts.entrySet()) {
-            Recording recording = workloads.get(start.getKey()).snapshot().since(start.getValue());
-            String suffix = starts.size() == 1 ? "" : "-" + start.getKey().getName();
+        Map<Field, Recording> recordings = testRecordings(context);
+        for (Map.Entry<Field, Recording> entry : recordings.entrySet()) {
+            String suffix = recordings.size() == 1 ? "" : "-" + entry.getKey().getName();
             Path dump = reportDir().resolve(context.getRequiredTestClass().getSimpleName() + "-"
                     + context.getRequiredTestMethod().getName() + suffix + ".json");
             try {
-                JsonReport.write(recording, dump);
+                JsonReport.write(entry.getValue(), dump);
             } catch (IOException e) {
                 throw new UncheckedIOException("The recording could not be written to " + dump, e);
             }
             context.publishReportEntry("pybudget.recording" + suffix, dump.toAbsolutePath().toString());
-            if (starts.size() == 1) {
-                context.getStore(TestRecordings.NAMESPACE).put(TestRecordings.KEY, recording);
-            }
         }
+    }
+
+    /**
+     * What each workload did during the test, read once when the test has run: by the first of
+     * this extension and the budget checks to ask, so that both see the same recording whatever
+     * order JUnit calls them in.
+     */
+    static Map<Field, Recording> testRecordings(ExtensionContext context) {
+        ExtensionContext.Store store = context.getStore(TestRecordings.NAMESPACE);
+        @SuppressWarnings("unchecked")
+        Map<Field, Recording> done = store.get(RECORDINGS, Map.class);
+        if (done != null) {
+            return done;
+        }
+        @SuppressWarnings("unchecked")
+        Map<Field, Recording> starts = store.get(STARTS, Map.class);
+        if (starts == null) {
+            return Map.of();
+        }
+        Map<Field, TracedWorkload> workloads = workloads(context);
+        Map<Field, Recording> recordings = new LinkedHashMap<>();
+        starts.forEach((field, start) -> recordings.put(field, workloads.get(field).snapshot().since(start)));
+        store.put(RECORDINGS, recordings);
+        if (recordings.size() == 1) {
+            store.put(TestRecordings.KEY, recordings.values().iterator().next());
+        }
+        return recordings;
     }
 
     static Path reportDir() {
