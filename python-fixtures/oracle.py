@@ -87,11 +87,9 @@ _threads = {}
 
 
 def _state():
-    tid = _get_ident()
-    st = _threads.get(tid)
-    if st is None:
-        st = _threads[tid] = _Thread()
-    return st
+    # setdefault: a collection run by the allocations below calls back in
+    # here; whichever _Thread is stored first is the one kept.
+    return _threads.setdefault(_get_ident(), _Thread())
 
 
 def _recompute(st):
@@ -107,17 +105,24 @@ def _recompute(st):
 def _audit_hook(event, args):
     if _stopped:
         return
+    if event == "pybudget.begin" or event == "pybudget.end":
+        # The probe has already fired: for the kernel the window is open (or
+        # closed) from that instant.  Pushing and popping allocates, and an
+        # allocation can run a collection in the middle of this hook: keep
+        # automatic collection off until the stack is updated, so that no
+        # collection falls between the probe and the push (or pop).
+        enabled = gc.isenabled()
+        if enabled:
+            gc.disable()
+        try:
+            _mark(event, args)
+        finally:
+            if enabled:
+                gc.enable()
+        return
     st = _threads.get(_get_ident())
     if st is None:
         st = _state()
-    if event == "pybudget.begin" and args and type(args[0]) is str:
-        name = args[0]
-        w = st.windows.get(name)
-        if w is None:
-            w = st.windows[name] = _Counts()
-        w.opened += 1
-        st.stack.append((name, w))
-        _recompute(st)
     for c in st.active:
         d = c.audit
         d[event] = d.get(event, 0) + 1
@@ -125,9 +130,25 @@ def _audit_hook(event, args):
         mod = args[0]
         for c in st.active:
             c.imports.add(mod)
-    elif event == "pybudget.end" and args and type(args[0]) is str:
-        name = args[0]
-        stack = st.stack
+
+
+def _mark(event, args):
+    st = _threads.get(_get_ident())
+    if st is None:
+        st = _state()
+    name = args[0] if args and type(args[0]) is str else None
+    if event == "pybudget.begin" and name is not None:
+        w = st.windows.get(name)
+        if w is None:
+            w = st.windows[name] = _Counts()
+        w.opened += 1
+        st.stack.append((name, w))          # push, then count
+        _recompute(st)
+    for c in st.active:
+        d = c.audit
+        d[event] = d.get(event, 0) + 1
+    if event == "pybudget.end" and name is not None:
+        stack = st.stack                    # count, then pop
         i = len(stack) - 1
         while i >= 0:
             if stack[i][0] == name:
