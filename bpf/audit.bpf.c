@@ -128,6 +128,8 @@ static __always_inline void open_window(__u32 tid, const void *args)
 static __always_inline void close_window(__u32 tid, const void *args)
 {
 	struct window_key key = {};
+	/* Slot 0 stands for a window without one (its name was unreadable, or no slot was left):
+	 * an end whose name has no slot closes the innermost of those, if any. */
 	__u32 slot = 0;
 	if (read_window_name(args, &key)) {
 		__u32 *found = bpf_map_lookup_elem(&window_slots, &key);
@@ -145,12 +147,19 @@ static __always_inline void close_window(__u32 tid, const void *args)
 		tw->depth = depth - 1;
 		return;
 	}
-	/* Close the innermost window of that name; marks normally nest, so that is the top. */
-	int k = depth - 1;
+	/* Close the innermost open window of that name on this thread. An end whose window is not
+	 * open here (never opened, or opened on another thread) is counted where it happened and
+	 * closes nothing, as the window rules say: closing the innermost window instead would end
+	 * an unrelated window early. */
+	int k = -1;
 #pragma unroll
 	for (int i = 0; i < MAX_DEPTH; i++)
-		if (i < depth && slot && tw->slots[i] == slot)
+		if (i < depth && tw->slots[i] == slot)
 			k = i;
+	if (k < 0) {
+		count_loss(LOSS_WINDOW_UNBALANCED);
+		return;
+	}
 #pragma unroll
 	for (int i = 0; i < MAX_DEPTH - 1; i++)
 		if (i >= k && i + 1 < depth)
