@@ -96,7 +96,7 @@ struct thread_windows {
 struct audit_settings {
 	__u32 stream_events;        /* 1: stream every audit event too */
 	__u32 unicode_ascii_data;   /* offset of the characters of a compact ASCII str */
-	__u32 unicode_utf8_ptr;     /* offset of the utf8 pointer of a compact non-ASCII str */
+	__u32 unicode_compact_data; /* offset of the characters of a compact non-ASCII str */
 	__u32 pad;
 };
 

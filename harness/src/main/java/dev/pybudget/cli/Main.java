@@ -24,7 +24,8 @@ public final class Main {
     private Main() {}
 
     static final int CANNOT_TRACE = 2;
-    static final String USAGE = "usage: pybudget trace [--json FILE] [--calls PATTERN] [--container IMAGE] -- PYTHON SCRIPT [ARGS]";
+    /** Appended to the one line on stderr when the command line has the wrong shape. */
+    static final String USAGE = "Usage: pybudget trace [--json FILE] [--calls PATTERN] [--container IMAGE] -- PYTHON SCRIPT [ARGS]";
 
     public static void main(String[] args) {
         System.exit(run(args, System.out, System.err));
@@ -34,9 +35,11 @@ public final class Main {
         TraceCommand command;
         try {
             command = TraceCommand.parse(List.of(args));
-        } catch (IllegalArgumentException e) {
+        } catch (UsageException e) {
+            err.println("pybudget: " + e.getMessage() + " " + USAGE);
+            return CANNOT_TRACE;
+        } catch (IllegalArgumentException e) { // a malformed value, e.g. the call pattern: its message shows the form
             err.println("pybudget: " + e.getMessage());
-            err.println(USAGE);
             return CANNOT_TRACE;
         }
         try {
@@ -66,7 +69,7 @@ public final class Main {
 
         static TraceCommand parse(List<String> args) {
             if (args.isEmpty() || !args.get(0).equals("trace")) {
-                throw new IllegalArgumentException(args.isEmpty() ? "no command given." : "unknown command '" + args.get(0) + "'.");
+                throw new UsageException(args.isEmpty() ? "no command given." : "unknown command '" + args.get(0) + "'.");
             }
             Optional<Path> json = Optional.empty();
             Optional<String> container = Optional.empty();
@@ -75,20 +78,27 @@ public final class Main {
             for (; i < args.size() && !args.get(i).equals("--"); i++) {
                 String option = args.get(i);
                 if (i + 1 >= args.size() || args.get(i + 1).equals("--")) {
-                    throw new IllegalArgumentException("option " + option + " needs a value.");
+                    throw new UsageException("option " + option + " needs a value.");
                 }
                 String value = args.get(++i);
                 switch (option) {
                     case "--json" -> json = Optional.of(Path.of(value));
                     case "--calls" -> options = options.withCallPattern(value);
                     case "--container" -> container = Optional.of(value);
-                    default -> throw new IllegalArgumentException("unknown option '" + option + "'.");
+                    default -> throw new UsageException("unknown option '" + option + "'.");
                 }
             }
             if (i >= args.size() || i + 1 >= args.size()) {
-                throw new IllegalArgumentException("give the workload after '--': PYTHON SCRIPT [ARGS].");
+                throw new UsageException("give the workload after '--': PYTHON SCRIPT [ARGS].");
             }
             return new TraceCommand(json, options, container, new ArrayList<>(args.subList(i + 1, args.size())));
+        }
+    }
+
+    /** The command line has the wrong shape: said in one line, followed by the usage. */
+    static final class UsageException extends IllegalArgumentException {
+        UsageException(String message) {
+            super(message);
         }
     }
 }

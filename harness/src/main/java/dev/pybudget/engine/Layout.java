@@ -55,7 +55,7 @@ final class Layout {
     /** enum loss */
     static final int LOSS_COUNT = 9;
 
-    /** struct audit_settings: stream_events, unicode_ascii_data, unicode_utf8_ptr, pad */
+    /** struct audit_settings: stream_events, unicode_ascii_data, unicode_compact_data, pad */
     static final int AUDIT_SETTINGS_SIZE = 16;
     /** struct calls_settings: file_glob, func_glob */
     static final int CALLS_SETTINGS_SIZE = 2 * PATTERN_LEN;

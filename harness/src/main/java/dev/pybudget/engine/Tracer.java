@@ -150,11 +150,12 @@ public final class Tracer {
         Map<Concern, byte[]> settings = new EnumMap<>(Concern.class);
         byte[] audit = new byte[Layout.AUDIT_SETTINGS_SIZE];
         Layout.putU32(audit, 0, options.streamAudit() ? 1 : 0);
-        // Where a str keeps its characters: PyASCIIObject lost its wstr field in 3.12.
+        // Where a compact str keeps its characters (window names): after PyASCIIObject when it is
+        // ASCII, after PyCompactUnicodeObject otherwise. Both lost their wstr fields in 3.12.
         boolean before312 = python.versionMajorMinor().map(v -> !v.isAtLeast(3, 12)).orElse(false);
         boolean known = python.versionMajorMinor().isPresent();
         Layout.putU32(audit, 4, !known ? 0 : before312 ? 48 : 40);
-        Layout.putU32(audit, 8, !known ? 0 : before312 ? 56 : 48);
+        Layout.putU32(audit, 8, !known ? 0 : before312 ? 72 : 56);
         settings.put(Concern.AUDIT, audit);
         options.callPattern().ifPresent(text -> {
             CallPattern pattern = CallPattern.parse(text);

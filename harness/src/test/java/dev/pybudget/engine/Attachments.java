@@ -1,0 +1,107 @@
+package dev.pybudget.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.pybudget.elf.PythonBinary;
+import dev.pybudget.elf.Semaphores;
+import dev.pybudget.elf.UsdtProbe;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * What a trace leaves behind: BPF and perf fds in this JVM, and raised USDT semaphores in a
+ * process. Both must be back to nothing once a trace ended, or failed to start.
+ */
+public final class Attachments {
+    private Attachments() {}
+
+    /**
+     * fds of this JVM that a trace opens: BPF programs, maps and links, uprobe perf events, the ring
+     * buffer's epoll. Anything a trace leaks shows up here.
+     */
+    public static List<String> traceFds() throws IOException {
+        List<String> fds = new ArrayList<>();
+        try (DirectoryStream<Path> dir = Files.newDirectoryStream(Path.of("/proc/self/fd"))) {
+            for (Path fd : dir) {
+                String target;
+                try {
+                    target = Files.readSymbolicLink(fd).toString();
+                } catch (IOException e) {
+                    continue; // closed while we listed (the listing's own fd)
+                }
+                if (target.startsWith("anon_inode:bpf") || target.equals("anon_inode:[perf_event]")
+                        || target.equals("anon_inode:[eventpoll]") || target.equals("anon_inode:btf")) {
+                    fds.add(fd.getFileName() + " -> " + target);
+                }
+            }
+        }
+        fds.sort(null);
+        return fds;
+    }
+
+    /** Every USDT semaphore of the python provider in process {@code pid}, by probe name (call sites share one). */
+    public static Map<String, Integer> semaphores(long pid, PythonBinary python) throws IOException {
+        Map<String, Integer> values = new TreeMap<>();
+        for (UsdtProbe probe : python.probes()) {
+            if (probe.semaphore() != 0) {
+                values.put(probe.name(), Semaphores.read(pid, python.probeBinary(), probe));
+            }
+        }
+        return values;
+    }
+
+    public static PythonBinary debianPython() throws IOException {
+        return PythonBinary.inspect(Workloads.python());
+    }
+
+    /** A /usr/bin/python3.11 nobody traces, sleeping: a trace that attached too widely raises its semaphores. */
+    public static final class Bystander implements AutoCloseable {
+        private final Process process;
+        private final PythonBinary python;
+
+        private Bystander(Process process, PythonBinary python) {
+            this.process = process;
+            this.python = python;
+        }
+
+        public static Bystander start() throws IOException {
+            PythonBinary python = debianPython();
+            Process p = new ProcessBuilder(python.executable().toString(), "-c",
+                    "import time; print('ready', flush=True); time.sleep(600)").redirectErrorStream(true).start();
+            BufferedReader out = p.inputReader(StandardCharsets.UTF_8);
+            assertThat(out.readLine()).as("the bystander python started").isEqualTo("ready");
+            return new Bystander(p, python);
+        }
+
+        public long pid() {
+            return process.pid();
+        }
+
+        public Map<String, Integer> semaphores() throws IOException {
+            assertThat(process.isAlive()).as("the bystander still runs").isTrue();
+            return Attachments.semaphores(process.pid(), python);
+        }
+
+        /** Asserts that no probe of the bystander is attached. */
+        public void assertNothingAttached() throws IOException {
+            Map<String, Integer> values = semaphores();
+            assertThat(values).as("semaphores of the bystander python (pid %d)", pid()).isNotEmpty();
+            assertThat(values.values()).as("semaphores of the bystander python (pid %d): %s", pid(), values)
+                    .containsOnly(0);
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+        }
+    }
+}

@@ -1,0 +1,51 @@
+package dev.pybudget.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.pybudget.engine.Workloads.Oracle;
+import dev.pybudget.engine.Workloads.OracleRun;
+import dev.pybudget.recording.Losses;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.TreeMap;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** function__return against sys.setprofile "return" events of the fixture's own code. */
+class CallsOracleTest {
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void should_count_each_function_of_the_pattern_as_often_as_the_profiler_sees_it_return() throws Exception {
+        OracleRun run = Workloads.traceWithOracle(tmp, Workloads.options().withCallPattern("*/call_parser.py:*"),
+                "call_parser.py");
+
+        Map<String, Long> oracle = Oracle.counts(run.oracle().whole(), "rawCalls");
+        assertThat(Workloads.calls(run.recording().whole())).as("calls over the whole run, kernel vs oracle")
+                .isEqualTo(oracle);
+        assertThat(Workloads.calls(run.window("work"))).as("calls in window 'work', kernel vs oracle")
+                .isEqualTo(Oracle.counts(run.oracle().window("work"), "rawCalls"));
+        // Generator resumes and unwinding SyntaxErrors are in there: the parser's hot paths.
+        assertThat(oracle.keySet()).anyMatch(k -> k.endsWith("/call_parser.py:tokenize"))
+                .anyMatch(k -> k.endsWith("/call_parser.py:parse_factor"));
+        assertThat(run.recording().losses()).isEqualTo(Losses.NONE);
+    }
+
+    @Test
+    void should_count_only_the_functions_whose_name_matches_the_function_glob() throws Exception {
+        OracleRun run = Workloads.traceWithOracle(tmp, Workloads.options().withCallPattern("*/call_parser.py:parse_?*"),
+                "call_parser.py", "120");
+
+        Map<String, Long> expected = new TreeMap<>();
+        Oracle.counts(run.oracle().window("work"), "rawCalls").forEach((key, n) -> {
+            if (key.substring(key.lastIndexOf(':') + 1).startsWith("parse_")) {
+                expected.put(key, n);
+            }
+        });
+        assertThat(expected).hasSize(4); // parse_expr, parse_term, parse_factor, parse_number
+        assertThat(Workloads.calls(run.window("work"))).isEqualTo(expected);
+        assertThat(Workloads.calls(run.recording().whole())).isEqualTo(expected);
+    }
+}

@@ -1,0 +1,96 @@
+package dev.pybudget.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.pybudget.engine.Workloads.Oracle;
+import dev.pybudget.engine.Workloads.OracleRun;
+import dev.pybudget.recording.ImportNode;
+import dev.pybudget.recording.Losses;
+import dev.pybudget.recording.Sections;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * import__find__load__start/done against the audit "import" event (per window) and against
+ * {@code -X importtime} of the same process (whole run: both hook the same C function).
+ */
+class ImportsOracleTest {
+
+    /** "import time:    self |  cumulative | <2 spaces per level>module" */
+    private static final Pattern IMPORT_TIME = Pattern.compile("^import time:\\s+-?\\d+ \\|\\s+-?\\d+ \\| ( *)(\\S+)$");
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void should_record_in_a_window_the_modules_the_import_audit_event_names_and_none_in_a_warm_window() throws Exception {
+        OracleRun run = Workloads.traceWithOracle(tmp, Workloads.options(), "lazy_import/app.py");
+
+        Set<String> oracleFirst = Oracle.imports(run.oracle().window("first"));
+        Sections first = run.window("first");
+        // The audit event fires twice for extension modules, the probe once: compare sets.
+        assertThat(Workloads.importSet(first)).as("modules imported in window 'first', kernel vs oracle")
+                .isEqualTo(oracleFirst);
+        assertThat(oracleFirst).contains("report", "decimal", "json", "csv", "statistics", "xml.dom.minidom");
+        assertThat(first.importCount()).as("exact count vs the tree").isEqualTo(first.allImports().size());
+        // report and all it imports come first; then what the stdlib imports lazily on first use (e.g. email.generator).
+        assertThat(first.imports()).extracting(ImportNode::module).as("the window's top-level imports")
+                .startsWith("report").doesNotHaveDuplicates();
+        assertThat(first.imports().get(0).children()).extracting(ImportNode::module).contains("decimal", "csv", "json");
+
+        Sections second = run.window("second");
+        assertThat(Oracle.imports(run.oracle().window("second"))).isEmpty();
+        assertThat(second.importCount()).isZero();
+        assertThat(second.imports()).isEmpty();
+        assertThat(run.recording().losses()).isEqualTo(Losses.NONE);
+    }
+
+    @Test
+    void should_record_over_the_whole_run_the_import_tree_that_importtime_prints_in_the_same_process() throws Exception {
+        OracleRun run = Workloads.traceWithOracle(tmp, Workloads.options(), List.of("-X", "importtime"),
+                "lazy_import/app.py");
+
+        List<String> importTime = new ArrayList<>();
+        for (String line : run.stderr().split("\n")) {
+            Matcher m = IMPORT_TIME.matcher(line);
+            if (m.matches()) {
+                importTime.add(m.group(1) + m.group(2));
+            }
+        }
+        assertThat(importTime).as("-X importtime printed its lines").hasSizeGreaterThan(50);
+        Set<String> importTimeSet = new TreeSet<>();
+        importTime.forEach(line -> importTimeSet.add(line.strip()));
+
+        Sections whole = run.recording().whole();
+        assertThat(Workloads.importSet(whole)).as("modules over the whole run, kernel vs -X importtime")
+                .isEqualTo(importTimeSet);
+        // Same nesting and order too: -X importtime prints each import when it ends, children first.
+        assertThat(Workloads.importTimeOrder(whole.imports())).as("the import tree, in -X importtime's order")
+                .isEqualTo(importTime);
+        assertThat(whole.importCount()).isEqualTo(importTime.size());
+        assertThat(Workloads.importSet(whole)).containsAll(Oracle.imports(run.oracle().whole()));
+    }
+
+    @Test
+    void should_see_the_imports_made_before_the_first_line_of_the_script() throws Exception {
+        OracleRun run = Workloads.traceWithOracle(tmp, Workloads.options(), "gc_churn.py", "10");
+
+        List<ImportNode> all = run.recording().whole().allImports();
+        assertThat(all).extracting(ImportNode::module).contains("encodings", "encodings.utf_8", "site", "codecs");
+        // The script's first line imports the oracle: every start-up import began before it.
+        long firstLine = all.stream().filter(i -> i.module().equals("oracle")).findFirst().orElseThrow().startNanos();
+        for (String startUp : List.of("encodings", "encodings.utf_8", "site")) {
+            ImportNode node = all.stream().filter(i -> i.module().equals(startUp)).findFirst().orElseThrow();
+            assertThat(node.startNanos()).as("%s starts before the script's first line", startUp).isLessThan(firstLine);
+            assertThat(node.found()).as("%s was found", startUp).isTrue();
+        }
+        assertThat(Oracle.imports(run.oracle().whole())).as("the oracle cannot see start-up").doesNotContain("site");
+    }
+}
