@@ -8,28 +8,58 @@ oracle counts, from install() to finish(), what the kernel side counts with
 the USDT probes, and finish() writes the counts there as JSON.
 
 What is counted, and by which in-process hook (the USDT probe it pairs with):
-  gc.callbacks       "start" per generation, "stop" collected  (gc__start, gc__done)
-  sys.addaudithook   every audit event by name                 (audit)
-  sys.setprofile     "return" events of fixture code           (function__return)
-  audit "import"     module names, as a set                    (import__find__load__start)
+  gc.callbacks       "start" per generation; "stop": collected   (gc__start; gc__done
+                     and uncollectable                           = collected + uncollectable)
+  sys.addaudithook   every audit event by name                   (audit)
+  sys.setprofile +   "return" events of code in the fixture's    (function__return)
+  threading.setprofile  folder, keyed "file:function"
+  audit "import"     args[0], as a set                           (import__find__load__start)
+  gc.get_stats()     at finish(): the whole run ("gcStats")      (gc__start since exec)
+
+Calls are counted on the profile "return" event, not "call": the kernel
+counts function__return, which fires when a frame returns, yields or
+unwinds, exactly when the profile "return" event does.  Over a whole run the
+two give the same numbers except for frames that never return (main() that
+calls finish()); inside windows only "return" agrees with the kernel for a
+function that writes a mark (a helper calling sys.audit("pybudget.begin")
+returns inside the window it opened).  "calls" is keyed by
+os.path.abspath(co_filename), "rawCalls" by co_filename as the probe reports
+it.  Fixture code = files under the directory of the __main__ script, except
+any oracle.py, code whose file name starts with "<", and the __main__
+script's "<module>".
 
 Windows: sys.audit("pybudget.begin", name) opens the window ``name`` on the
-calling thread, sys.audit("pybudget.end", name) closes it.  A count goes to
-every window open on the thread where it happened (a collection belongs to
-the thread that ran it).  Ordering: the "pybudget.begin" event is counted
-inside the window it opens (push, then count); the "pybudget.end" event is
-counted inside the window it closes (count, then pop).  "end" closes the
-innermost open window of that name on that thread; an "end" with no such
-window open is counted but closes nothing.  A window that is open several
-times at once on one thread (nested under the same name) counts an event
-once.  The same name opened again, or on several threads, adds up.  Only
-str names make windows.
+calling thread, sys.audit("pybudget.end", name) closes it.  As a rule the
+kernel side can follow: keep an open depth per (thread, name);
+  begin: depth += 1, then count the begin event
+  end:   count the end event, then depth -= 1 (an end at depth 0 is counted
+         where it happened and closes nothing)
+  every event (gc start/done, audit, return, import) counts once in each
+  window whose depth on the event's thread is > 0, and in the totals.
+So the begin event is inside the window it opens, the end event inside the
+window it closes; nested windows each get the event; a name nested in
+itself counts the event once; a name opened again, or on several threads,
+adds up ("opened" says how often).  Only str names make windows.  While the
+hook updates the stack it keeps automatic collection off, so no collection
+falls between the probe (which fires before the hooks) and the update.
 
 The oracle must not produce the events it counts: the profile hook reads the
 code's file and name from repr(frame), because frame.f_code raises the audit
 event "object.__getattr__"; the hooks only update dicts, lists and sets;
-nothing is imported after install() (the JSON is written by hand).  The
-oracle's own functions (any file named oracle.py) are never counted.
+nothing is imported after install() (the JSON is written by hand).  What the
+kernel still sees of the oracle: returns of oracle.py's own functions (the
+hooks run Python code: exclude oracle.py when comparing calls), the audit
+events "sys.setprofile" (counted: raised after the hook is in), and, after
+finish() stopped counting, "sys.setprofile", "open" and "os.rename" for the
+JSON file.  Totals run from install() to finish(); the kernel also sees the
+interpreter's start-up before install(), so compare windows, gcStats, calls
+and import sets, not whole-run audit counts.
+
+JSON (keys sorted, ints only): python, pid, gcStats{collections[3],
+collected, uncollectable}, gc{...same, since install}, audit{event: n},
+calls{ABSPATH:func: n}, rawCalls{co_filename:func: n}, imports[sorted],
+openAtFinish[names], windows{name: {gc, audit, calls, rawCalls, imports,
+opened}}.
 
 Keep every copy of this file identical (lazy_import/oracle.py is a copy;
 verify.py checks it).
@@ -87,11 +117,9 @@ _threads = {}
 
 
 def _state():
-    tid = _get_ident()
-    st = _threads.get(tid)
-    if st is None:
-        st = _threads[tid] = _Thread()
-    return st
+    # setdefault: a collection run by the allocations below calls back in
+    # here; whichever _Thread is stored first is the one kept.
+    return _threads.setdefault(_get_ident(), _Thread())
 
 
 def _recompute(st):
@@ -107,17 +135,24 @@ def _recompute(st):
 def _audit_hook(event, args):
     if _stopped:
         return
+    if event == "pybudget.begin" or event == "pybudget.end":
+        # The probe has already fired: for the kernel the window is open (or
+        # closed) from that instant.  Pushing and popping allocates, and an
+        # allocation can run a collection in the middle of this hook: keep
+        # automatic collection off until the stack is updated, so that no
+        # collection falls between the probe and the push (or pop).
+        enabled = gc.isenabled()
+        if enabled:
+            gc.disable()
+        try:
+            _mark(event, args)
+        finally:
+            if enabled:
+                gc.enable()
+        return
     st = _threads.get(_get_ident())
     if st is None:
         st = _state()
-    if event == "pybudget.begin" and args and type(args[0]) is str:
-        name = args[0]
-        w = st.windows.get(name)
-        if w is None:
-            w = st.windows[name] = _Counts()
-        w.opened += 1
-        st.stack.append((name, w))
-        _recompute(st)
     for c in st.active:
         d = c.audit
         d[event] = d.get(event, 0) + 1
@@ -125,9 +160,25 @@ def _audit_hook(event, args):
         mod = args[0]
         for c in st.active:
             c.imports.add(mod)
-    elif event == "pybudget.end" and args and type(args[0]) is str:
-        name = args[0]
-        stack = st.stack
+
+
+def _mark(event, args):
+    st = _threads.get(_get_ident())
+    if st is None:
+        st = _state()
+    name = args[0] if args and type(args[0]) is str else None
+    if event == "pybudget.begin" and name is not None:
+        w = st.windows.get(name)
+        if w is None:
+            w = st.windows[name] = _Counts()
+        w.opened += 1
+        st.stack.append((name, w))          # push, then count
+        _recompute(st)
+    for c in st.active:
+        d = c.audit
+        d[event] = d.get(event, 0) + 1
+    if event == "pybudget.end" and name is not None:
+        stack = st.stack                    # count, then pop
         i = len(stack) - 1
         while i >= 0:
             if stack[i][0] == name:
