@@ -159,9 +159,9 @@ static __always_inline __u32 slot_of(struct window_key *key)
 
 static __always_inline void stream_mark(__u32 kind, __u32 tid, __u32 slot, struct window_key *key)
 {
-	__u32 scopes[16];
-	int n = current_scopes(tid, scopes);
-	struct event *e = reserve_event(kind, tid, scopes, n);
+	struct scope_list scopes = {};
+	int n = current_scopes(tid, &scopes);
+	struct event *e = reserve_event(kind, tid, &scopes, n);
 	if (!e)
 		return;
 	e->value = slot;
@@ -237,33 +237,40 @@ static __always_inline void close_window(__u32 tid, const void *args)
 	tw->depth = depth - 1;
 }
 
-static __always_inline void count_event(__u32 tid, struct audit_key *key)
+/* Per scope, in a bpf_loop callback: the verifier checks the body once (unrolled, this
+ * program took about a second to verify). */
+static long count_one(__u32 i, struct scope_list *scopes)
 {
-	__u32 scopes[16];
-	int n = current_scopes(tid, scopes);
+	__u32 zero = 0, slot = scopes->slot[i & 15];
 	__u64 one = 1;
-
-#pragma unroll
-	for (int i = 0; i < MAX_SCOPES; i++) {
-		if (i >= n)
-			continue;
-		struct scope_stats *s = scope_stats_of(scopes, i);
-		if (s)
-			__sync_fetch_and_add(&s->audit_events, 1);
-		key->slot = scopes[i & 15];
-		__u64 *count = bpf_map_lookup_elem(&audit_counts, key);
+	struct audit_key *key = bpf_map_lookup_elem(&audit_scratch, &zero);
+	if (!key)
+		return 1;
+	struct scope_stats *s = stats_of(slot);
+	if (s)
+		__sync_fetch_and_add(&s->audit_events, 1);
+	key->slot = slot;
+	__u64 *count = bpf_map_lookup_elem(&audit_counts, key);
+	if (count)
+		__sync_fetch_and_add(count, 1);
+	else if (bpf_map_update_elem(&audit_counts, key, &one, BPF_NOEXIST)) {
+		count = bpf_map_lookup_elem(&audit_counts, key); /* lost a race: add to theirs */
 		if (count)
 			__sync_fetch_and_add(count, 1);
-		else if (bpf_map_update_elem(&audit_counts, key, &one, BPF_NOEXIST)) {
-			count = bpf_map_lookup_elem(&audit_counts, key); /* lost a race: add to theirs */
-			if (count)
-				__sync_fetch_and_add(count, 1);
-			else
-				count_loss(LOSS_AUDIT_MAP_FULL);
-		}
+		else
+			count_loss(LOSS_AUDIT_MAP_FULL);
 	}
+	return 0;
+}
+
+static __always_inline void count_event(__u32 tid, struct audit_key *key)
+{
+	struct scope_list scopes = {};
+	int n = current_scopes(tid, &scopes);
+
+	bpf_loop(n, count_one, &scopes, 0);
 	if (settings.stream_events) {
-		struct event *e = reserve_event(EV_AUDIT, tid, scopes, n);
+		struct event *e = reserve_event(EV_AUDIT, tid, &scopes, n);
 		if (e) {
 			__builtin_memcpy(e->name, key->event, AUDIT_NAME_LEN);
 			bpf_ringbuf_submit(e, 0);

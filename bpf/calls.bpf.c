@@ -106,6 +106,28 @@ static __always_inline int matches(struct call_name *name)
 	return verdict;
 }
 
+/* Per scope, in a bpf_loop callback: the verifier checks the body once. */
+static long call_one(__u32 i, struct scope_list *scopes)
+{
+	__u32 zero = 0;
+	__u64 one = 1;
+	struct call_key *key = bpf_map_lookup_elem(&call_scratch, &zero);
+	if (!key)
+		return 1;
+	key->slot = scopes->slot[i & 15];
+	__u64 *count = bpf_map_lookup_elem(&call_counts, key);
+	if (count)
+		__sync_fetch_and_add(count, 1);
+	else if (bpf_map_update_elem(&call_counts, key, &one, BPF_NOEXIST)) {
+		count = bpf_map_lookup_elem(&call_counts, key);
+		if (count)
+			__sync_fetch_and_add(count, 1);
+		else
+			count_loss(LOSS_CALLS_MAP_FULL);
+	}
+	return 0;
+}
+
 SEC("usdt")
 int BPF_USDT(function_return, const char *file, const char *func, int line)
 {
@@ -119,24 +141,8 @@ int BPF_USDT(function_return, const char *file, const char *func, int line)
 	if (!matches((struct call_name *)key->file))
 		return 0;
 
-	__u32 scopes[16];
-	int n = current_scopes(tid, scopes);
-	__u64 one = 1;
-#pragma unroll
-	for (int i = 0; i < MAX_SCOPES; i++) {
-		if (i >= n)
-			continue;
-		key->slot = scopes[i & 15];
-		__u64 *count = bpf_map_lookup_elem(&call_counts, key);
-		if (count)
-			__sync_fetch_and_add(count, 1);
-		else if (bpf_map_update_elem(&call_counts, key, &one, BPF_NOEXIST)) {
-			count = bpf_map_lookup_elem(&call_counts, key);
-			if (count)
-				__sync_fetch_and_add(count, 1);
-			else
-				count_loss(LOSS_CALLS_MAP_FULL);
-		}
-	}
+	struct scope_list scopes = {};
+	int n = current_scopes(tid, &scopes);
+	bpf_loop(n, call_one, &scopes, 0);
 	return 0;
 }

@@ -83,12 +83,22 @@ static __always_inline int has_scope(const __u32 *scopes, int n, __u32 slot)
 			ADD_SCOPE(*_slot);                        \
 	} while (0)
 
-/* Fills scopes (room for 16) with slot 0, the thread's Python windows and the open Java
- * windows, each once (a name nested in itself counts once). Returns how many.
- * Written out without loops: the verifier then sees each path once. */
-static __always_inline int current_scopes(__u32 tid, __u32 *scopes)
+/* The scopes an event counts in: slot 0, then the thread's Python windows and the open Java
+ * windows, each once; entries from the count on are 0. */
+struct scope_list {
+	__u32 slot[16];
+};
+
+/* Fills list with slot 0, the thread's Python windows and the open Java windows, each once (a
+ * name nested in itself counts once). Returns how many (1..MAX_SCOPES). Written out without
+ * loops. A global (not inlined) function: the verifier checks it once, on its own, instead of
+ * once for every path of every caller, which kept each program's load at 0.1-1 s. */
+__attribute__((noinline)) int fill_scopes(__u32 tid, struct scope_list *list)
 {
 	int n = 0;
+	if (!list)
+		return 0;
+	__u32 *scopes = list->slot;
 	scopes[n++] = 0;
 	struct thread_windows *tw = bpf_map_lookup_elem(&thread_windows, &tid);
 	if (tw) {
@@ -109,9 +119,20 @@ static __always_inline int current_scopes(__u32 tid, __u32 *scopes)
 	return n;
 }
 
-static __always_inline struct scope_stats *scope_stats_of(const __u32 *scopes, int i)
+/* list must start zeroed. Returns how many scopes, 1..MAX_SCOPES. */
+static __always_inline int current_scopes(__u32 tid, struct scope_list *list)
 {
-	__u32 slot = scopes[i & 15 /* i < MAX_SCOPES < 16 */];
+	int n = fill_scopes(tid, list);
+	/* fill_scopes returns 1..MAX_SCOPES; the verifier does not know it. */
+	if (n < 1)
+		n = 1;
+	if (n > MAX_SCOPES)
+		n = MAX_SCOPES;
+	return n;
+}
+
+static __always_inline struct scope_stats *stats_of(__u32 slot)
+{
 	return bpf_map_lookup_elem(&stats, &slot);
 }
 
@@ -121,7 +142,7 @@ static __always_inline __u32 current_tid(void)
 }
 
 /* Reserves a stream record stamped with time, thread and scopes; counts the loss if full. */
-static __always_inline struct event *reserve_event(__u32 kind, __u32 tid, const __u32 *scopes, int n)
+static __always_inline struct event *reserve_event(__u32 kind, __u32 tid, const struct scope_list *list, int n)
 {
 	struct event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e) {
@@ -133,9 +154,8 @@ static __always_inline struct event *reserve_event(__u32 kind, __u32 tid, const 
 	e->tid = tid;
 	e->value = 0;
 	e->nscopes = n;
-#pragma unroll
-	for (int i = 0; i < MAX_SCOPES; i++)
-		e->scopes[i] = i < n ? scopes[i] : 0;
+	/* entries from n on are 0 in list */
+	__builtin_memcpy(e->scopes, list->slot, sizeof(e->scopes));
 	e->pad = 0;
 	e->name[0] = 0;
 	return e;

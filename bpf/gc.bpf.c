@@ -36,30 +36,67 @@ static __always_inline __u32 log2_bucket(__u64 v)
 	return r;
 }
 
+/* Per scope, in a bpf_loop callback: the verifier checks the body once, not once per scope
+ * and path (unrolled, gc_done alone took half a second to verify). */
+struct gc_start_ctx {
+	struct scope_list scopes;
+	__s32 generation;
+	__u32 pad;
+};
+
+static long gc_start_one(__u32 i, struct gc_start_ctx *c)
+{
+	struct scope_stats *s = stats_of(c->scopes.slot[i & 15]);
+	if (!s)
+		return 0;
+	/* Three branches, not an index: the verifier cannot bound a computed one here. */
+	if (c->generation <= 0)
+		__sync_fetch_and_add(&s->gc_collections[0], 1);
+	else if (c->generation == 1)
+		__sync_fetch_and_add(&s->gc_collections[1], 1);
+	else
+		__sync_fetch_and_add(&s->gc_collections[2], 1);
+	return 0;
+}
+
 SEC("usdt")
 int BPF_USDT(gc_start, int generation)
 {
 	__u32 tid = current_tid();
 	struct gc_start start = { .ts_ns = bpf_ktime_get_ns(), .generation = generation };
-	__u32 scopes[16];
-	int n = current_scopes(tid, scopes);
+	struct gc_start_ctx c = { .generation = generation };
+	int n = current_scopes(tid, &c.scopes);
 
-#pragma unroll
-	for (int i = 0; i < MAX_SCOPES; i++) {
-		if (i >= n)
-			continue;
-		struct scope_stats *s = scope_stats_of(scopes, i);
-		if (!s)
-			continue;
-		/* Three branches, not an index: the verifier cannot bound a computed one here. */
-		if (generation <= 0)
-			__sync_fetch_and_add(&s->gc_collections[0], 1);
-		else if (generation == 1)
-			__sync_fetch_and_add(&s->gc_collections[1], 1);
-		else
-			__sync_fetch_and_add(&s->gc_collections[2], 1);
-	}
+	bpf_loop(n, gc_start_one, &c, 0);
 	bpf_map_update_elem(&gc_running, &tid, &start, BPF_ANY);
+	return 0;
+}
+
+struct gc_done_ctx {
+	struct scope_list scopes;
+	long collected;
+	__u64 pause;
+	__u32 bucket;
+	__u32 pad;
+};
+
+static long gc_done_one(__u32 i, struct gc_done_ctx *c)
+{
+	struct scope_stats *s = stats_of(c->scopes.slot[i & 15]);
+	if (!s)
+		return 0;
+	__u32 bucket = c->bucket;
+	if (bucket >= HIST_BUCKETS) /* for the verifier: log2_bucket stays below */
+		bucket = HIST_BUCKETS - 1;
+	if (c->collected > 0)
+		__sync_fetch_and_add(&s->gc_collected, c->collected);
+	__sync_fetch_and_add(&s->gc_pause_count, 1);
+	__sync_fetch_and_add(&s->gc_pause_total_ns, c->pause);
+	__sync_fetch_and_add(&s->gc_pause_hist[bucket], 1);
+	/* Collections do not overlap within a process (the GC holds the GIL),
+	 * so a plain compare-and-store keeps the maximum exact. */
+	if (c->pause > s->gc_pause_max_ns)
+		s->gc_pause_max_ns = c->pause;
 	return 0;
 }
 
@@ -75,27 +112,8 @@ int BPF_USDT(gc_done, long collected)
 	__u64 pause = bpf_ktime_get_ns() - start->ts_ns;
 	bpf_map_delete_elem(&gc_running, &tid);
 
-	__u32 bucket = log2_bucket(pause);
-	if (bucket >= HIST_BUCKETS) /* for the verifier: log2_bucket stays below */
-		bucket = HIST_BUCKETS - 1;
-	__u32 scopes[16];
-	int n = current_scopes(tid, scopes);
-#pragma unroll
-	for (int i = 0; i < MAX_SCOPES; i++) {
-		if (i >= n)
-			continue;
-		struct scope_stats *s = scope_stats_of(scopes, i);
-		if (!s)
-			continue;
-		if (collected > 0)
-			__sync_fetch_and_add(&s->gc_collected, collected);
-		__sync_fetch_and_add(&s->gc_pause_count, 1);
-		__sync_fetch_and_add(&s->gc_pause_total_ns, pause);
-		__sync_fetch_and_add(&s->gc_pause_hist[bucket], 1);
-		/* Collections do not overlap within a process (the GC holds the GIL),
-		 * so a plain compare-and-store keeps the maximum exact. */
-		if (pause > s->gc_pause_max_ns)
-			s->gc_pause_max_ns = pause;
-	}
+	struct gc_done_ctx c = { .collected = collected, .pause = pause, .bucket = log2_bucket(pause) };
+	int n = current_scopes(tid, &c.scopes);
+	bpf_loop(n, gc_done_one, &c, 0);
 	return 0;
 }

@@ -3,23 +3,23 @@
  * with module name, thread and time, from which the engine builds the import tree. */
 #include "common.bpf.h"
 
+static long import_one(__u32 i, struct scope_list *scopes)
+{
+	struct scope_stats *s = stats_of(scopes->slot[i & 15]);
+	if (s)
+		__sync_fetch_and_add(&s->imports, 1);
+	return 0;
+}
+
 static __always_inline int import_event(__u32 kind, const char *module, int found)
 {
 	__u32 tid = current_tid();
-	__u32 scopes[16];
-	int n = current_scopes(tid, scopes);
+	struct scope_list scopes = {};
+	int n = current_scopes(tid, &scopes);
 
-	if (kind == EV_IMPORT_START) {
-#pragma unroll
-		for (int i = 0; i < MAX_SCOPES; i++) {
-			if (i >= n)
-				continue;
-			struct scope_stats *s = scope_stats_of(scopes, i);
-			if (s)
-				__sync_fetch_and_add(&s->imports, 1);
-		}
-	}
-	struct event *e = reserve_event(kind, tid, scopes, n);
+	if (kind == EV_IMPORT_START)
+		bpf_loop(n, import_one, &scopes, 0);
+	struct event *e = reserve_event(kind, tid, &scopes, n);
 	if (!e)
 		return 0;
 	e->value = found;

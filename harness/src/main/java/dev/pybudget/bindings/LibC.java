@@ -10,7 +10,7 @@ public interface LibC extends Library {
     LibC INSTANCE = Native.load("c", LibC.class);
 
     /** Formats libbpf's log lines: its print callback hands us a va_list. */
-    int vsnprintf(byte[] buffer, long size, String format, Pointer vaList);
+    int vsnprintf(Pointer buffer, long size, String format, Pointer vaList);
 
     String strerror(int errno);
 }

@@ -1,5 +1,6 @@
 package dev.pybudget.engine;
 
+import com.sun.jna.Memory;
 import dev.pybudget.bindings.LibBpf;
 import dev.pybudget.bindings.LibC;
 import java.nio.charset.StandardCharsets;
@@ -34,12 +35,18 @@ final class LibBpfLog {
         lib.libbpf_set_print(callback);
     }
 
-    /** Big enough for a whole verifier log, which libbpf prints as one message; a va_list can be read once only. */
-    private static final byte[] BUFFER = new byte[1 << 20];
+    /**
+     * Big enough for a whole verifier log, which libbpf prints as one message; a va_list can be read once only.
+     * Native memory: a byte[] of this size would be copied to native memory and back on every line (JNA
+     * marshals arrays by copy), about 2 MB of copying for each of the few hundred lines libbpf logs per load.
+     */
+    private static final int BUFFER_SIZE = 1 << 20;
+    private static final Memory BUFFER = new Memory(BUFFER_SIZE);
 
     private static synchronized String format(String format, com.sun.jna.Pointer vaList) {
-        int n = LibC.INSTANCE.vsnprintf(BUFFER, BUFFER.length, format, vaList);
-        return new String(BUFFER, 0, Math.max(0, Math.min(n, BUFFER.length - 1)), StandardCharsets.UTF_8).stripTrailing();
+        int n = LibC.INSTANCE.vsnprintf(BUFFER, BUFFER_SIZE, format, vaList);
+        byte[] bytes = BUFFER.getByteArray(0, Math.max(0, Math.min(n, BUFFER_SIZE - 1)));
+        return new String(bytes, StandardCharsets.UTF_8).stripTrailing();
     }
 
     private static synchronized void remember(String line) {

@@ -1,0 +1,439 @@
+package dev.pybudget.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.pybudget.engine.DrainBench;
+import dev.pybudget.engine.TraceOptions;
+import dev.pybudget.recording.Recording;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.ToDoubleFunction;
+
+/**
+ * pybudget against bpftrace, on the same workloads in the same run, repetitions interleaved
+ * (untraced, ours, bpftrace, untraced, ours, ...). Workloads time themselves from inside Python
+ * (python-fixtures/bench), so tool start-up and teardown are measured apart from the work.
+ *
+ * <p>Run it with {@code bash ci/benchmark.sh} (builds, then runs this class). Not a test: nothing
+ * here runs in {@code mvn verify}. Options: {@code --reps N} (default 7), {@code --only a,b}
+ * (rows: startup, teardown, gc, calls, imports, audit, drain, http, memory), {@code --markdown FILE}.
+ */
+public final class Benchmark {
+
+    static final String BASE_BPFTRACE = String.join("\n",
+            "usdt:PY:python:gc__start { @gc[arg0] = count(); @gcstart[tid] = nsecs; }",
+            "usdt:PY:python:gc__done { @pause = hist(nsecs - @gcstart[tid]); delete(@gcstart[tid]); @collected = sum(arg0); }",
+            "usdt:PY:python:import__find__load__start { printf(\"%d %d S %s\\n\", nsecs, tid, str(arg0)); }",
+            "usdt:PY:python:import__find__load__done { printf(\"%d %d D %s %d\\n\", nsecs, tid, str(arg0), arg1); }");
+    static final String AUDIT_COUNT = "usdt:PY:python:audit { @audit[str(arg0)] = count(); }";
+    static final String AUDIT_STREAM = "usdt:PY:python:audit { @audit[str(arg0)] = count(); printf(\"%d %d A %s\\n\", nsecs, tid, str(arg0)); }";
+    static final String CALLS_COUNT = "usdt:PY:python:function__return { @calls[str(arg0), str(arg1)] = count(); }";
+
+    private final Path repo;
+    private final Path bench;
+    private final Path jar;
+    private final int reps;
+    private final Set<String> only;
+    private final List<String> cliFlags;
+    private final List<String[]> table = new ArrayList<>();
+    private final List<String> notes = new ArrayList<>();
+
+    private Benchmark(Path repo, Path jar, int reps, Set<String> only, List<String> cliFlags) {
+        this.repo = repo;
+        this.bench = repo.resolve("python-fixtures/bench");
+        this.jar = jar == null ? repo.resolve("harness/target/pybudget.jar") : jar;
+        this.reps = reps;
+        this.only = only;
+        this.cliFlags = cliFlags;
+    }
+
+    public static void main(String[] args) throws Exception {
+        int reps = 7;
+        Set<String> only = new HashSet<>();
+        Path markdown = null;
+        Path repo = Path.of("").toAbsolutePath();
+        Path jar = null;
+        List<String> cliFlags = List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xshare:auto");
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--reps" -> reps = Integer.parseInt(args[++i]);
+                case "--only" -> only.addAll(List.of(args[++i].split(",")));
+                case "--markdown" -> markdown = Path.of(args[++i]);
+                case "--repo" -> repo = Path.of(args[++i]).toAbsolutePath();
+                case "--jar" -> jar = Path.of(args[++i]).toAbsolutePath();
+                case "--cli-flags" -> {
+                    String v = args[++i];
+                    cliFlags = v.isBlank() ? List.of() : List.of(v.split(" "));
+                }
+                default -> throw new IllegalArgumentException("unknown option " + args[i]);
+            }
+        }
+        Benchmark b = new Benchmark(repo, jar, reps, only, cliFlags);
+        long t0 = System.nanoTime();
+        String machine = machine();
+        System.out.println(machine);
+        b.runAll();
+        String report = b.render(machine, (System.nanoTime() - t0) / 1e9);
+        System.out.println();
+        System.out.println(report);
+        if (markdown != null) {
+            Files.writeString(markdown, report);
+        }
+        System.exit(0);
+    }
+
+    private boolean wanted(String row) {
+        return only.isEmpty() || only.contains(row);
+    }
+
+    private void runAll() throws Exception {
+        warmUp();
+        if (wanted("startup") || wanted("teardown")) {
+            startAndTeardown();
+        }
+        if (wanted("gc")) {
+            perHit("counted probe, per hit: gc__start + gc__done (gc.collect(0) loop)", "≤ bpftrace + 10%",
+                    List.of("loops.py", "gc", "200000"), TraceOptions.defaults(), BASE_BPFTRACE + "\n" + AUDIT_COUNT);
+        }
+        if (wanted("calls")) {
+            perHit("counted probe, per hit: function__return (call loop, --calls '*/loops.py:*')", "≤ bpftrace + 10%",
+                    List.of("loops.py", "calls", "1000000"), TraceOptions.defaults().withCallPattern("*/loops.py:*"),
+                    BASE_BPFTRACE + "\n" + AUDIT_COUNT + "\n" + CALLS_COUNT);
+            setprofile();
+        }
+        if (wanted("imports")) {
+            perHit("streamed event, per event: import start/done (fresh-import loop)", "≤ 2 µs",
+                    List.of("loops.py", "imports", "10000"), TraceOptions.defaults(), BASE_BPFTRACE + "\n" + AUDIT_COUNT);
+        }
+        if (wanted("audit")) {
+            perHit("streamed event, per event: audit (sys.audit loop, audit streamed)", "≤ 2 µs",
+                    List.of("loops.py", "audit", "300000"), TraceOptions.defaults().withStreamAudit(true),
+                    BASE_BPFTRACE + "\n" + AUDIT_STREAM);
+        }
+        if (wanted("drain")) {
+            drain();
+        }
+        if (wanted("http")) {
+            http();
+        }
+        table.add(new String[] {"container cold start with a cached image, to workload released", "≤ 2 s",
+                "pending container path", "", "", ""});
+        table.add(new String[] {"one record() window on a reused container", "≤ 10 ms", "pending container path", "", "", ""});
+        if (wanted("memory")) {
+            memory();
+        }
+    }
+
+    /** One traced run of each tool first: JIT, page cache, libbpf loaded. Not counted. */
+    private void warmUp() throws Exception {
+        new Tool.OursInJvm(TraceOptions.defaults()).run(bench, List.of("first_last.py"));
+        new Tool.Bpftrace(BASE_BPFTRACE + "\n" + AUDIT_COUNT).run(bench, List.of("first_last.py"));
+    }
+
+    // ------------------------------------------------------------------ rows
+
+    private void startAndTeardown() throws Exception {
+        Tool untraced = new Tool.Untraced();
+        Tool.OursInJvm ours = new Tool.OursInJvm(TraceOptions.defaults());
+        Tool cli = new Tool.OursCli("cli", jar, cliFlags, List.of());
+        Tool cliPlain = new Tool.OursCli("cli (no JVM flags)", jar, List.of(), List.of());
+        Tool bpftrace = new Tool.Bpftrace(BASE_BPFTRACE + "\n" + AUDIT_COUNT);
+        Map<String, List<Run>> runs = interleave(List.of("first_last.py"), untraced, ours, bpftrace, cli, cliPlain);
+        List<Run> u = runs.get(untraced.name()), o = runs.get(ours.name()), b = runs.get(bpftrace.name());
+        List<Run> c = runs.get(cli.name()), cp = runs.get(cliPlain.name());
+        ToDoubleFunction<Run> released = r -> ms(r.released() - r.started());
+        ToDoubleFunction<Run> toFirst = r -> ms(r.mark("first") - r.started());
+        ToDoubleFunction<Run> teardown = r -> ms(r.ended() - r.mark("last"));
+        ToDoubleFunction<Run> pyStart = r -> ms(r.mark("first") - r.released());
+        if (wanted("startup")) {
+            row("start to workload released (probes attached), in a running JVM", "≤ 30 ms",
+                    values(o, released), values(b, released), "ms");
+            row("  command to the script's first line: CLI `java -jar` (tuned flags) vs `bpftrace -c`", "",
+                    values(c, toFirst), values(b, toFirst), "ms");
+            row("  command to the script's first line: CLI without JVM flags", "", values(cp, toFirst), values(b, toFirst), "ms");
+            row("  interpreter start-up, released to first line (untraced: spawn to first line)", "",
+                    values(o, pyStart), values(b, pyStart), "ms", values(u, toFirst));
+        }
+        if (wanted("teardown")) {
+            row("teardown after the workload exits (last line to tool done), in a running JVM", "≤ 20 ms",
+                    values(o, teardown), values(b, teardown), "ms", values(u, teardown));
+            row("  teardown: CLI, last line to process exit", "", values(c, teardown), values(b, teardown), "ms");
+        }
+    }
+
+    private void perHit(String label, String target, List<String> workload, TraceOptions options, String script) throws Exception {
+        Tool untraced = new Tool.Untraced();
+        Tool ours = new Tool.OursInJvm(options);
+        Tool bpftrace = new Tool.Bpftrace(script);
+        Map<String, List<Run>> runs = interleave(workload, untraced, ours, bpftrace);
+        List<Run> u = runs.get(untraced.name());
+        row(label, target, overheadPerHit(runs.get(ours.name()), u), overheadPerHit(runs.get(bpftrace.name()), u), "µs",
+                values(u, r -> r.mark("elapsed") / 1e3 / r.mark("hits")));
+    }
+
+    /** Per repetition: (elapsed traced - elapsed untraced) / hits, in µs. */
+    private static List<Double> overheadPerHit(List<Run> traced, List<Run> untraced) {
+        List<Double> v = new ArrayList<>();
+        for (int i = 0; i < traced.size(); i++) {
+            Run t = traced.get(i);
+            v.add((t.mark("elapsed") - untraced.get(i).mark("elapsed")) / 1e3 / t.mark("hits"));
+        }
+        return v;
+    }
+
+    /** CPython's own sys.setprofile, for the calls note: a Python profile function that counts calls. */
+    private void setprofile() throws Exception {
+        List<Double> plain = new ArrayList<>(), profiled = new ArrayList<>();
+        for (int i = 0; i < reps; i++) {
+            Run p = new Tool.Untraced().run(bench, List.of("-c",
+                    "import sys; sys.argv=['', 'calls', '1000000']; sys.setprofile(lambda f, e, a: None); exec(open('loops.py').read())"));
+            Run u = new Tool.Untraced().run(bench, List.of("loops.py", "calls", "1000000"));
+            plain.add(u.mark("elapsed") / 1e3 / u.mark("hits"));
+            profiled.add((p.mark("elapsed") - u.mark("elapsed")) / 1e3 / p.mark("hits"));
+        }
+        notes.add(String.format(Locale.ROOT, "sys.setprofile with a no-op Python function costs %s µs per call here "
+                + "(a bare call: %s µs)", fmt(Stats.of(profiled)), fmt(Stats.of(plain))));
+    }
+
+    private void drain() throws Exception {
+        int events = 500_000;
+        List<Double> rate = new ArrayList<>();
+        long lost = 0;
+        for (int i = 0; i < reps; i++) {
+            long[] r = DrainBench.prefilled(bench, Tool.PYTHON, "burst.py", events, 1 << 28);
+            rate.add(r[0] / (r[1] / 1e9) / 1e6);
+            lost += r[2];
+        }
+        row("ring buffer drained into Java: " + events / 1000 + "k events already in the ring (M events/s; lost: " + lost + ")",
+                "≥ 1 M/s, 0 lost", rate, List.of(), "M/s");
+        // Concurrent: Python emits as fast as it can while the drainer reads.
+        int burst = 1_000_000;
+        Tool.OursInJvm ours = new Tool.OursInJvm(TraceOptions.defaults().withStreamAudit(true));
+        Tool bpftrace = new Tool.Bpftrace("usdt:PY:python:audit { printf(\"%d %d A %s\\n\", nsecs, tid, str(arg0)); }");
+        List<Double> oursRate = new ArrayList<>(), bpfRate = new ArrayList<>();
+        long oursLost = 0, bpfLost = 0, oursDelivered = 0, bpfDelivered = 0;
+        for (int i = 0; i < Math.max(3, reps / 2); i++) {
+            Run o = ours.run(bench, List.of("burst.py", Integer.toString(burst)));
+            Recording rec = ours.last;
+            long delivered = rec.whole().auditEvents().stream().filter(e -> e.event().equals("bench.burst")).count();
+            oursDelivered += delivered;
+            oursLost += rec.losses().events();
+            oursRate.add(delivered / (o.mark("elapsed") / 1e9) / 1e6);
+            Run b = bpftrace.run(bench, List.of("burst.py", Integer.toString(burst)));
+            long got = b.output().lines().filter(l -> l.endsWith(" A bench.burst")).count();
+            bpfDelivered += got;
+            bpfLost += b.output().lines().filter(l -> l.startsWith("Lost ")).mapToLong(l -> Long.parseLong(l.split(" ")[1])).sum();
+            bpfRate.add(got / (b.mark("elapsed") / 1e9) / 1e6);
+        }
+        row(String.format(Locale.ROOT, "  while Python emits a %dk burst: delivered M events/s (lost: ours %d of %d, bpftrace %d of %d)",
+                burst / 1000, oursLost, oursDelivered + oursLost, bpfLost, bpfDelivered + bpfLost), "0 lost",
+                oursRate, bpfRate, "M/s");
+    }
+
+    private void http() throws Exception {
+        Tool untraced = new Tool.Untraced();
+        Tool ours = new Tool.OursInJvm(TraceOptions.defaults());
+        Tool bpftrace = new Tool.Bpftrace(BASE_BPFTRACE + "\n" + AUDIT_COUNT);
+        Path service = repo.resolve("python-fixtures/lazy_import_service");
+        Map<String, List<Double>> elapsed = new LinkedHashMap<>();
+        for (int i = 0; i < reps; i++) {
+            for (Tool tool : List.of(untraced, ours, bpftrace)) {
+                Tool.Handle h = tool.spawn(service, List.of("server.py", "0"));
+                h.await("listening on", 30_000);
+                String line = h.output().lines().filter(l -> l.startsWith("listening on")).findFirst().orElseThrow();
+                int port = Integer.parseInt(line.substring("listening on ".length()).trim());
+                Run client = new Tool.Untraced().run(bench, List.of("http_client.py", Integer.toString(port), "1000", "20"));
+                h.stopWorkload();
+                h.finish();
+                elapsed.computeIfAbsent(tool.name(), k -> new ArrayList<>()).add(client.mark("elapsed") / 1e6);
+            }
+        }
+        List<Double> u = elapsed.get(untraced.name());
+        row("HTTP service fixture, 1,000 requests on loopback: time traced / untraced (GC + import + audit probes)",
+                "≤ 1.02", ratios(elapsed.get(ours.name()), u), ratios(elapsed.get(bpftrace.name()), u), "x", u, "ms untraced");
+    }
+
+    private void memory() throws Exception {
+        int functions = 10_000;
+        Path json = Tool.tempFile("memory-json");
+        Tool cli = new Tool.OursCli("cli", jar, cliFlags, List.of("--calls", "*:*", "--json", json.toString()));
+        Tool bpftrace = new Tool.Bpftrace(BASE_BPFTRACE + "\n" + AUDIT_COUNT + "\n" + CALLS_COUNT);
+        List<Double> oursRss = new ArrayList<>(), bpfRss = new ArrayList<>(), oursMaps = new ArrayList<>(), bpfMaps = new ArrayList<>();
+        String detail = "";
+        for (int i = 0; i < Math.max(2, reps / 3); i++) {
+            for (Tool tool : List.of(cli, bpftrace)) {
+                Tool.Handle h = tool.spawn(bench, List.of("many_functions.py", Integer.toString(functions), "1.0"));
+                h.await("BENCH done", 60_000);
+                long pid = h.toolPid();
+                double rss = statusKb(pid, "VmHWM") / 1024.0;
+                double maps = mapMemlock(pid) / 1048576.0;
+                Run r = h.finish();
+                if (tool == cli) {
+                    oursRss.add(rss);
+                    oursMaps.add(maps);
+                    JsonNode root = new ObjectMapper().readTree(json.toFile());
+                    long generated = 0;
+                    for (JsonNode c : root.path("calls")) {
+                        generated += c.path("file").asText().endsWith("generated_functions.py") ? 1 : 0;
+                    }
+                    long inWork = 0;
+                    for (JsonNode w : root.path("windows")) {
+                        if (w.path("name").asText().equals("work")) {
+                            inWork = w.path("calls").size();
+                        }
+                    }
+                    detail = String.format(Locale.ROOT, "ours: %d functions counted for the whole run (%d of the %d generated), "
+                                    + "%d in the window 'work'; %d counts did not fit the calls map (Losses.calls, reported)",
+                            root.path("calls").size(), generated, functions, inWork, root.path("losses").path("calls").asLong());
+                } else {
+                    bpfRss.add(rss);
+                    bpfMaps.add(maps);
+                    long keys = r.output().lines().filter(l -> l.startsWith("@calls[")).count();
+                    detail += String.format(Locale.ROOT, "; bpftrace: %d (file, function) keys printed of %d+ called", keys, functions);
+                }
+            }
+        }
+        row("engine resident memory (peak RSS of the tracing process), " + functions + " distinct functions counted",
+                "report", oursRss, bpfRss, "MiB");
+        row("BPF map memory (memlock of its maps), same run", "report; maps bounded", oursMaps, bpfMaps, "MiB");
+        notes.add(detail);
+    }
+
+    // ------------------------------------------------------------- helpers
+
+    /** reps rounds of each tool in turn: A B C A B C ... */
+    private Map<String, List<Run>> interleave(List<String> workload, Tool... tools) throws Exception {
+        Map<String, List<Run>> runs = new LinkedHashMap<>();
+        for (int i = 0; i < reps; i++) {
+            for (Tool tool : tools) {
+                runs.computeIfAbsent(tool.name(), k -> new ArrayList<>()).add(tool.run(bench, workload));
+            }
+        }
+        return runs;
+    }
+
+    private static List<Double> values(List<Run> runs, ToDoubleFunction<Run> f) {
+        return runs.stream().map(f::applyAsDouble).toList();
+    }
+
+    private static List<Double> ratios(List<Double> a, List<Double> b) {
+        List<Double> r = new ArrayList<>();
+        for (int i = 0; i < a.size(); i++) {
+            r.add(a.get(i) / b.get(i));
+        }
+        return r;
+    }
+
+    private static double ms(long nanos) {
+        return nanos / 1e6;
+    }
+
+    private void row(String label, String target, List<Double> ours, List<Double> theirs, String unit) {
+        row(label, target, ours, theirs, unit, List.of(), "");
+    }
+
+    private void row(String label, String target, List<Double> ours, List<Double> theirs, String unit, List<Double> reference) {
+        row(label, target, ours, theirs, unit, reference, unit + " untraced");
+    }
+
+    private void row(String label, String target, List<Double> ours, List<Double> theirs, String unit, List<Double> reference,
+                     String referenceUnit) {
+        Stats o = Stats.of(ours), t = Stats.of(theirs);
+        String ratio = t.isEmpty() || o.isEmpty() ? "" : String.format(Locale.ROOT, "%.2f", o.median() / t.median());
+        String[] r = {label, target, o.isEmpty() ? "" : fmt(o) + " " + unit, t.isEmpty() ? "" : fmt(t) + " " + unit, ratio,
+                reference.isEmpty() ? "" : fmt(Stats.of(reference)) + " " + referenceUnit};
+        table.add(r);
+        System.out.println("| " + String.join(" | ", r) + " |");
+    }
+
+    static String fmt(Stats s) {
+        return String.format(Locale.ROOT, "%s (%s–%s)", num(s.median()), num(s.min()), num(s.max()));
+    }
+
+    static String num(double v) {
+        double a = Math.abs(v);
+        return String.format(Locale.ROOT, a >= 100 ? "%.0f" : a >= 10 ? "%.1f" : a >= 1 ? "%.2f" : "%.3f", v);
+    }
+
+    private String render(String machine, double seconds) {
+        StringBuilder s = new StringBuilder();
+        s.append(machine).append('\n');
+        s.append(String.format(Locale.ROOT, "%d interleaved repetitions per row (untraced, pybudget, bpftrace, ...); "
+                + "median (min–max); ratio = pybudget median / bpftrace median. Whole run: %.0f s.%n%n", reps, seconds));
+        s.append("| row | target | pybudget | bpftrace 0.17 | ratio | reference |\n|---|---|---|---|---|---|\n");
+        for (String[] r : table) {
+            s.append("| ").append(String.join(" | ", r)).append(" |\n");
+        }
+        for (String n : notes) {
+            s.append("\n- ").append(n);
+        }
+        s.append('\n');
+        return s.toString();
+    }
+
+    static String machine() throws IOException {
+        String cpu = Files.readAllLines(Path.of("/proc/cpuinfo")).stream().filter(l -> l.startsWith("model name"))
+                .findFirst().map(l -> l.substring(l.indexOf(':') + 1).trim()).orElse("?");
+        String kernel = Files.readString(Path.of("/proc/sys/kernel/osrelease")).trim();
+        String libbpf = Files.exists(Path.of("/usr/lib/x86_64-linux-gnu")) ? libbpfVersion() : "?";
+        return String.format(Locale.ROOT, "Machine: %d cores (%s), kernel %s, %s, Java %s, CPython %s, libbpf %s",
+                Runtime.getRuntime().availableProcessors(), cpu, kernel, Files.readString(Path.of("/proc/meminfo")).lines()
+                        .findFirst().orElse("").replaceAll("\\s+", " "),
+                System.getProperty("java.version"), "3.11 (" + Tool.PYTHON + ")", libbpf);
+    }
+
+    private static String libbpfVersion() throws IOException {
+        try (DirectoryStream<Path> d = Files.newDirectoryStream(Path.of("/usr/lib/x86_64-linux-gnu"), "libbpf.so.*.*")) {
+            for (Path p : d) {
+                return p.getFileName().toString().replace("libbpf.so.", "");
+            }
+        }
+        return "?";
+    }
+
+    static long statusKb(long pid, String field) throws IOException {
+        Path status = pid == 0 ? Path.of("/proc/self/status") : Path.of("/proc/" + pid + "/status");
+        for (String line : Files.readAllLines(status)) {
+            if (line.startsWith(field + ":")) {
+                return Long.parseLong(line.replaceAll("[^0-9]", ""));
+            }
+        }
+        return 0;
+    }
+
+    /** Bytes the process's BPF maps account (memlock in fdinfo), each map once. */
+    static long mapMemlock(long pid) throws IOException {
+        Path fdinfo = Path.of("/proc/" + (pid == 0 ? "self" : Long.toString(pid)) + "/fdinfo");
+        Set<String> seen = new HashSet<>();
+        long total = 0;
+        try (DirectoryStream<Path> d = Files.newDirectoryStream(fdinfo)) {
+            for (Path p : d) {
+                String text;
+                try {
+                    text = Files.readString(p, StandardCharsets.UTF_8);
+                } catch (IOException e) {
+                    continue;
+                }
+                if (!text.contains("map_type:")) {
+                    continue;
+                }
+                String id = text.lines().filter(l -> l.startsWith("map_id:")).findFirst().orElse(p.toString());
+                if (seen.add(id)) {
+                    total += text.lines().filter(l -> l.startsWith("memlock:"))
+                            .mapToLong(l -> Long.parseLong(l.replaceAll("[^0-9]", ""))).sum();
+                }
+            }
+        }
+        return total;
+    }
+}
