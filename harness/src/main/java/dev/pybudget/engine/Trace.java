@@ -138,6 +138,14 @@ public final class Trace implements AutoCloseable {
         }
     }
 
+    /**
+     * Runs {@code work} (which drives the workload) inside the window {@code name}, and returns what
+     * happened in the process while it ran (this run only, even when the name repeats), that window included.
+     */
+    public Recording record(String name, Runnable work) {
+        return WindowedRun.record(this::snapshot, this::openWindow, name, work);
+    }
+
     /** Waits for the workload to exit (up to the configured timeout, then stops it), and ends the trace. */
     public Recording finish() {
         return finish(options.timeout());

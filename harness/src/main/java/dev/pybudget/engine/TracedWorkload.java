@@ -29,10 +29,6 @@ public interface TracedWorkload {
      * {@code name}, and returns what happened in the process while it ran, that window included.
      */
     default Recording record(String name, Runnable work) {
-        Recording before = snapshot();
-        try (WindowHandle ignored = openWindow(name)) {
-            work.run();
-        }
-        return snapshot().since(before);
+        return WindowedRun.record(this::snapshot, this::openWindow, name, work);
     }
 }
