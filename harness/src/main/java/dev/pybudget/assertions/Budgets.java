@@ -83,7 +83,7 @@ public final class Budgets {
         String budget = "no collection pause of " + Evidence.duration(limitNanos) + " or more" + scope.where();
         return decide(scope, budget, List.of(GC_PROBE, GC_DONE_PROBE), "pauses", () -> {
             GcStats gc = scope.sections().gc();
-            Optional<BudgetCheck> unpaired = unpaired(scope, budget, "their pauses are unknown");
+            Optional<BudgetCheck> unpaired = unpaired(scope, budget, "pauses are missing from the statistics");
             if (unpaired.isPresent()) {
                 return unpaired.get();
             }
@@ -105,7 +105,7 @@ public final class Budgets {
         String budget = "a p99 collection pause below " + Evidence.duration(limitNanos) + scope.where();
         return decide(scope, budget, List.of(GC_PROBE, GC_DONE_PROBE), "pauses", () -> {
             GcStats gc = scope.sections().gc();
-            Optional<BudgetCheck> unpaired = unpaired(scope, budget, "their pauses are unknown");
+            Optional<BudgetCheck> unpaired = unpaired(scope, budget, "pauses are missing from the statistics");
             if (unpaired.isPresent()) {
                 return unpaired.get();
             }
@@ -152,7 +152,7 @@ public final class Budgets {
         String budget = "at most " + Evidence.count(max, "object", "objects") + " collected" + scope.where();
         return decide(scope, budget, List.of(GC_PROBE, GC_DONE_PROBE), "collected objects", () -> {
             GcStats gc = scope.sections().gc();
-            Optional<BudgetCheck> unpaired = unpaired(scope, budget, "the objects they collected are unknown");
+            Optional<BudgetCheck> unpaired = unpaired(scope, budget, "the count of objects collected is short");
             if (unpaired.isPresent()) {
                 return unpaired.get();
             }
