@@ -320,9 +320,13 @@ public final class Budgets {
     static List<CallCount> matchingCalls(Sections sections, CallPattern pattern) {
         return sections.calls().stream()
                 .filter(c -> Globs.matches(pattern.fileGlob(), c.file()) && Globs.matches(pattern.functionGlob(), c.function()))
-                .sorted((a, b) -> Long.compare(b.count(), a.count()))
+                .sorted(BUSIEST_FIRST)
                 .toList();
     }
+
+    /** Most calls first; ties by file and function, so that messages do not depend on map order. */
+    static final java.util.Comparator<CallCount> BUSIEST_FIRST = java.util.Comparator.comparingLong(CallCount::count).reversed()
+            .thenComparing(CallCount::file).thenComparing(CallCount::function);
 
     // ---- audit ----------------------------------------------------------------------------------
 

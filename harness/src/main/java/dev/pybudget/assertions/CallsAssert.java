@@ -36,7 +36,7 @@ public class CallsAssert extends AbstractBudgetAssert<CallsAssert, RecordingScop
         String what = "the " + (n == 1 ? "busiest function" : n + " busiest functions");
         check(Budgets.callsCounted(actual, what));
         ListAssert<CallCount> list = extracting(scope -> List.copyOf(scope.sections().calls().stream()
-                .sorted((a, b) -> Long.compare(b.count(), a.count())).limit(n).toList()), ListAssert::new);
+                .sorted(Budgets.BUSIEST_FIRST).limit(n).toList()), ListAssert::new);
         return info.description().value().isEmpty() ? list.as(what + actual.where()) : list;
     }
 }
