@@ -35,6 +35,8 @@ public abstract class AbstractBudgetAssert<SELF extends AbstractBudgetAssert<SEL
     protected SELF check(BudgetCheck check) {
         switch (check.verdict()) {
             case PASSED:
+                // A passing check can still have news (a baseline written, an improvement): say it where a test run shows it.
+                check.notes().forEach(note -> System.out.println("pybudget: " + note));
                 return myself;
             case FAILED:
                 throw assertionError(check.failure().orElseThrow());
