@@ -74,13 +74,22 @@ public final class ChromeTrace {
             instant.put("ts", micros(e.nanos()));
         }
 
+        // A recording made with Recording.since keeps the times of the whole trace but the length of
+        // its own part: the end is whichever comes last.
+        long end = r.wallNanos();
+        for (ImportNode top : r.whole().imports()) {
+            end = Math.max(end, top.startNanos() + top.durationNanos());
+        }
+        for (AuditEvent e : r.whole().auditEvents()) {
+            end = Math.max(end, e.nanos());
+        }
         GcStats gc = r.whole().gc();
         gcCounters(events, pid, 0, 0, 0, 0, 0);
-        gcCounters(events, pid, r.wallNanos(), gc.collections(0), gc.collections(1), gc.collections(2), gc.collected());
+        gcCounters(events, pid, end, gc.collections(0), gc.collections(1), gc.collections(2), gc.collected());
         PauseStats p = gc.pauseNanos();
         ObjectNode summary = events.addObject().put("name", "gc pauses").put("cat", "gc").put("ph", "i").put("s", "p")
                 .put("pid", pid).put("tid", pid);
-        summary.put("ts", micros(r.wallNanos()));
+        summary.put("ts", micros(end));
         summary.putObject("args").put("count", p.count()).put("p50_ns_at_most", p.p50()).put("p99_ns_at_most", p.p99())
                 .put("max_ns", p.max()).put("total_ns", p.totalNanos());
 
