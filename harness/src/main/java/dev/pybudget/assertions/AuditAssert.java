@@ -1,0 +1,15 @@
+package dev.pybudget.assertions;
+
+/** Audit budgets, from the kernel's exact counts per event name (sys.audit and every built-in audit hook). */
+public class AuditAssert extends AbstractBudgetAssert<AuditAssert, RecordingScope> {
+
+    public AuditAssert(RecordingScope actual) {
+        super(actual, AuditAssert.class);
+    }
+
+    /** No event whose name matches: "socket.connect", "subprocess.Popen", "open", "socket.*" ('*' and '?'). */
+    public AuditAssert hasNoEvent(String nameOrGlob) {
+        isNotNull();
+        return check(Budgets.noAuditEvent(actual, nameOrGlob));
+    }
+}
