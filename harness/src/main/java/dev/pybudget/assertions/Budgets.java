@@ -273,14 +273,14 @@ public final class Budgets {
      * At most {@code max} calls of the functions matching {@code fileFunctionGlob}, e.g.
      * {@code "*}{@code /app.py:parse"}: globs on co_filename and co_name, split at the last ':', with the
      * kernel's '*' and '?'. The recording must have counted calls of every function the glob can
-     * match (its call pattern must cover this one): the recording does not say which pattern it
-     * was made with, so that is the caller's to keep consistent.
+     * match: when its call pattern does not cover this glob, the check is inconclusive.
      */
     public static BudgetCheck callsAtMost(RecordingScope scope, String fileFunctionGlob, long max) {
         CallPattern pattern = CallPattern.parse(fileFunctionGlob);
         requireNotNegative(max, "calls");
         String budget = "at most " + Evidence.count(max, "call", "calls") + " of '" + pattern.text() + "'" + scope.where();
-        return decide(scope, budget, List.of(CALL_PROBE), "calls", () -> callsLost(scope, budget).orElseGet(() -> {
+        return decide(scope, budget, List.of(CALL_PROBE), "calls", () -> callsLost(scope, budget)
+                .or(() -> uncovered(scope, budget, pattern)).orElseGet(() -> {
             List<CallCount> matching = matchingCalls(scope.sections(), pattern);
             long n = matching.stream().mapToLong(CallCount::count).sum();
             String measured = Evidence.count(n, "call", "calls");
@@ -315,6 +315,31 @@ public final class Budgets {
                             + " may be missing")));
         }
         return Optional.empty();
+    }
+
+    /**
+     * Inconclusive when the trace counted calls of another pattern than one covering {@code asked}.
+     * A pattern covers a glob when it matches the glob's own text, its wildcards taken as letters
+     * ('*' matches them, so "*}{@code /app.py:*" covers "*}{@code /app.py:parse*"); a '?' in the trace's
+     * pattern covers only a glob that is the same text.
+     */
+    private static Optional<BudgetCheck> uncovered(RecordingScope scope, String budget, CallPattern asked) {
+        Optional<String> counted = scope.recording().callPattern();
+        if (counted.isEmpty()) {
+            return Optional.empty(); // a recording that does not say; the call probe is attached
+        }
+        CallPattern trace = CallPattern.parse(counted.get());
+        boolean covers = covers(trace.fileGlob(), asked.fileGlob()) && covers(trace.functionGlob(), asked.functionGlob());
+        if (covers) {
+            return Optional.empty();
+        }
+        return Optional.of(BudgetCheck.inconclusive(budget, "calls of '" + trace.text() + "' counted",
+                InconclusiveBudget.inconclusive(budget, "the trace counted only calls matching '" + trace.text()
+                        + "', which does not cover '" + asked.text() + "': give the workload a call pattern that does")));
+    }
+
+    private static boolean covers(String traceGlob, String askedGlob) {
+        return traceGlob.equals(askedGlob) || (traceGlob.indexOf('?') < 0 && Globs.matches(traceGlob, askedGlob));
     }
 
     static List<CallCount> matchingCalls(Sections sections, CallPattern pattern) {

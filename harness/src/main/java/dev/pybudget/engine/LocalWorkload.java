@@ -20,6 +20,8 @@ public class LocalWorkload implements TracedWorkload, AutoCloseable {
     private Path directory = Path.of("").toAbsolutePath();
     private TraceOptions options = TraceOptions.defaults();
     private ProcessBuilder.Redirect output = ProcessBuilder.Redirect.INHERIT;
+    private Readiness readiness = Readiness.immediately();
+    private Duration startupTimeout = Duration.ofSeconds(60);
     private Trace trace;
     private Recording last;
 
@@ -54,6 +56,13 @@ public class LocalWorkload implements TracedWorkload, AutoCloseable {
         return this;
     }
 
+    /** start() returns when the workload is ready (e.g. {@link Readiness#listeningOn(int)}), or fails after the timeout. */
+    public LocalWorkload waitingFor(Readiness ready, Duration timeout) {
+        this.readiness = ready;
+        this.startupTimeout = timeout;
+        return this;
+    }
+
     @Override
     public synchronized void start() {
         if (trace != null) {
@@ -64,6 +73,30 @@ public class LocalWorkload implements TracedWorkload, AutoCloseable {
                         : ProcessBuilder.Redirect.appendTo(output.file()));
         builder.environment().putAll(environment);
         trace = Tracer.start(builder, options);
+        awaitReadiness();
+    }
+
+    private void awaitReadiness() {
+        long deadline = System.nanoTime() + startupTimeout.toNanos();
+        while (!readiness.isReady()) {
+            if (!trace.isRunning()) {
+                last = trace.finish();
+                throw new TraceException("The workload " + command + " exited with status "
+                        + last.exitStatus().orElse(-1) + " before it was ready.");
+            }
+            if (System.nanoTime() > deadline) {
+                stop();
+                throw new TraceException("The workload " + command + " was not ready within " + startupTimeout.toSeconds()
+                        + " s, so it was stopped.");
+            }
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                stop();
+                throw new TraceException("Interrupted while waiting for the workload to be ready.", e);
+            }
+        }
     }
 
     public synchronized long pid() {

@@ -82,7 +82,8 @@ public final class Trace implements AutoCloseable {
 
         Optional<Integer> exit = process.isAlive() ? Optional.empty() : Optional.of(process.exitValue());
         last = new Recording(new PythonInfo(python.executable().toString(), python.version(), process.pid()), probes,
-                missingProbes, now - originNanos, whole, counters.losses().events(), counters.losses(), windows, exit);
+                missingProbes, now - originNanos, whole, counters.losses().events(), counters.losses(), windows, exit,
+                options.callPattern());
         return last;
     }
 

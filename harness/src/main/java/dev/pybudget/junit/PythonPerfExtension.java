@@ -5,6 +5,7 @@ import dev.pybudget.engine.TraceException;
 import dev.pybudget.engine.TracedWorkload;
 import dev.pybudget.engine.WindowHandle;
 import dev.pybudget.recording.Recording;
+import dev.pybudget.report.ChromeTrace;
 import dev.pybudget.report.JsonReport;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -63,12 +64,15 @@ class PythonPerfExtension implements BeforeAllCallback, BeforeEachCallback, Afte
             String suffix = recordings.size() == 1 ? "" : "-" + entry.getKey().getName();
             Path dump = reportDir().resolve(context.getRequiredTestClass().getSimpleName() + "-"
                     + context.getRequiredTestMethod().getName() + suffix + ".json");
+            Path trace = dump.resolveSibling(dump.getFileName().toString().replace(".json", ".trace.json"));
             try {
                 JsonReport.write(entry.getValue(), dump);
+                ChromeTrace.write(entry.getValue(), trace);
             } catch (IOException e) {
                 throw new UncheckedIOException("The recording could not be written to " + dump, e);
             }
             context.publishReportEntry("pybudget.recording" + suffix, dump.toAbsolutePath().toString());
+            context.publishReportEntry("pybudget.chromeTrace" + suffix, trace.toAbsolutePath().toString());
         }
     }
 

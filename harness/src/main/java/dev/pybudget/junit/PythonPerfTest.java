@@ -11,7 +11,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 /**
  * Starts the class's {@link Workload} fields with the probes attached (static fields once for the
  * class, instance fields for each test), resolves {@link Recorder} parameters, and after each test
- * writes what the test recorded to {@code target/pybudget/<Class>-<method>.json}.
+ * writes what the test recorded to {@code target/pybudget/<Class>-<method>.json}, and a Chrome trace of it
+ * ({@code .trace.json}, for Perfetto or chrome://tracing) beside it.
  *
  * <p>When Docker (for containers) or BPF rights are missing, the test fails with one sentence
  * saying which: a performance gate must not pass without measuring.

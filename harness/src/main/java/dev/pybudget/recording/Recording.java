@@ -11,10 +11,11 @@ import java.util.Optional;
  * @param whole         the whole run, from before the first bytecode to the end of the recording
  * @param lostEvents    stream records that could not be delivered
  * @param exitStatus    the workload's exit status (128+N for signal N), empty while it runs
+ * @param callPattern   the {@code FILE_GLOB:FUNCTION_GLOB} whose calls were counted; empty: no calls were counted
  */
 public record Recording(PythonInfo python, List<String> probes, List<String> missingProbes, long wallNanos,
                         Sections whole, long lostEvents, Losses losses, List<Window> windows,
-                        Optional<Integer> exitStatus) {
+                        Optional<Integer> exitStatus, Optional<String> callPattern) {
 
     public Recording {
         probes = List.copyOf(probes);
@@ -40,7 +41,8 @@ public record Recording(PythonInfo python, List<String> probes, List<String> mis
     public Recording windowAsWhole(String name) {
         Window w = window(name).orElseThrow(() -> new IllegalArgumentException("No window named '" + name
                 + "' in this recording; it has " + windows.stream().map(Window::name).toList() + "."));
-        return new Recording(python, probes, missingProbes, wallNanos, w.sections(), lostEvents, losses, List.of(), exitStatus);
+        return new Recording(python, probes, missingProbes, wallNanos, w.sections(), lostEvents, losses, List.of(), exitStatus,
+                callPattern);
     }
 
     public GcStats gc() {

@@ -27,7 +27,7 @@ import java.util.Optional;
 /**
  * The JSON report, schema 1 (see DESIGN.md): users' pipelines read it, so fields are only
  * ever added. Added to the contract's fields: importCount and auditEvents per section,
- * totalNanos of pauses, selfNanos of imports, losses and exitStatus.
+ * totalNanos of pauses, selfNanos of imports, losses, exitStatus and callPattern.
  */
 public final class JsonReport {
     private JsonReport() {}
@@ -63,6 +63,11 @@ public final class JsonReport {
             ObjectNode node = windows.addObject();
             node.put("name", w.name());
             putSections(node, w.sections());
+        }
+        if (r.callPattern().isPresent()) {
+            root.put("callPattern", r.callPattern().get());
+        } else {
+            root.putNull("callPattern");
         }
         if (r.exitStatus().isPresent()) {
             root.put("exitStatus", r.exitStatus().get());
@@ -117,7 +122,8 @@ public final class JsonReport {
         return new Recording(new PythonInfo(p.path("executable").asText(), p.path("version").asText(), p.path("pid").asLong()),
                 strings(root.path("probes")), strings(root.path("missingProbes")), root.path("wallNanos").asLong(),
                 sections(root), root.path("lostEvents").asLong(), losses, windows,
-                exit.isIntegralNumber() ? Optional.of(exit.asInt()) : Optional.empty());
+                exit.isIntegralNumber() ? Optional.of(exit.asInt()) : Optional.empty(),
+                root.path("callPattern").isTextual() ? Optional.of(root.path("callPattern").asText()) : Optional.empty());
     }
 
     private static void putSections(ObjectNode node, Sections s) {

@@ -61,6 +61,7 @@ final class TestRecordings {
         private Sections whole = sections().build();
         private final List<Window> windows = new ArrayList<>();
         private Losses losses = Losses.NONE;
+        private Optional<String> callPattern;
 
         RecordingBuilder python(String v) {
             version = v;
@@ -90,6 +91,12 @@ final class TestRecordings {
             return this;
         }
 
+        /** The calls the trace counted; by default every function ("*:*") when the call probe is attached. */
+        RecordingBuilder callPattern(String pattern) {
+            callPattern = Optional.ofNullable(pattern);
+            return this;
+        }
+
         RecordingBuilder losses(Losses l) {
             losses = l;
             return this;
@@ -97,7 +104,8 @@ final class TestRecordings {
 
         Recording build() {
             return new Recording(new PythonInfo("/usr/bin/python3", version, 4242), probes, missing, ms(500), whole,
-                    losses.events(), losses, windows, Optional.of(0));
+                    losses.events(), losses, windows, Optional.of(0),
+                    callPattern != null ? callPattern : probes.contains("function__return") ? Optional.of("*:*") : Optional.empty());
         }
     }
 

@@ -1,0 +1,67 @@
+package dev.pybudget.junit;
+
+import dev.pybudget.engine.LocalWorkload;
+import dev.pybudget.engine.Readiness;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+
+/** python-fixtures/budget_service on this host: each request does what its query asks, inside the window "request". */
+final class BudgetService {
+
+    static final Path FIXTURES = Path.of("..", "python-fixtures").toAbsolutePath().normalize();
+
+    final int port = freePort();
+    final LocalWorkload workload;
+
+    BudgetService(String callPattern) {
+        LocalWorkload w = new LocalWorkload("/usr/bin/python3.11", "server.py", String.valueOf(port))
+                .withDirectory(FIXTURES.resolve("budget_service"))
+                .withOutput(ProcessBuilder.Redirect.DISCARD)
+                .waitingFor(Readiness.listeningOn(port), Duration.ofSeconds(30));
+        workload = callPattern == null ? w : w.withCallPattern(callPattern);
+    }
+
+    /** GET /?query once the service answers; the work happens in the window "request". */
+    void get(String query) throws Exception {
+        HttpClient client = HttpClient.newHttpClient();
+        Instant deadline = Instant.now().plusSeconds(10);
+        while (true) {
+            try {
+                HttpResponse<String> health = client.send(HttpRequest.newBuilder(uri("/health")).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                if (health.statusCode() == 200) {
+                    break;
+                }
+            } catch (IOException notYet) {
+                if (Instant.now().isAfter(deadline)) {
+                    throw notYet;
+                }
+                Thread.sleep(20);
+            }
+        }
+        HttpResponse<String> response = client.send(HttpRequest.newBuilder(uri("/?" + query)).timeout(Duration.ofSeconds(30))
+                .build(), HttpResponse.BodyHandlers.ofString());
+        if (response.statusCode() != 200) {
+            throw new IllegalStateException("budget_service answered " + response.statusCode() + " to " + query);
+        }
+    }
+
+    private URI uri(String path) {
+        return URI.create("http://127.0.0.1:" + port + path);
+    }
+
+    private static int freePort() {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
