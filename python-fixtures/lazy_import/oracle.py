@@ -8,28 +8,58 @@ oracle counts, from install() to finish(), what the kernel side counts with
 the USDT probes, and finish() writes the counts there as JSON.
 
 What is counted, and by which in-process hook (the USDT probe it pairs with):
-  gc.callbacks       "start" per generation, "stop" collected  (gc__start, gc__done)
-  sys.addaudithook   every audit event by name                 (audit)
-  sys.setprofile     "return" events of fixture code           (function__return)
-  audit "import"     module names, as a set                    (import__find__load__start)
+  gc.callbacks       "start" per generation; "stop": collected   (gc__start; gc__done
+                     and uncollectable                           = collected + uncollectable)
+  sys.addaudithook   every audit event by name                   (audit)
+  sys.setprofile +   "return" events of code in the fixture's    (function__return)
+  threading.setprofile  folder, keyed "file:function"
+  audit "import"     args[0], as a set                           (import__find__load__start)
+  gc.get_stats()     at finish(): the whole run ("gcStats")      (gc__start since exec)
+
+Calls are counted on the profile "return" event, not "call": the kernel
+counts function__return, which fires when a frame returns, yields or
+unwinds, exactly when the profile "return" event does.  Over a whole run the
+two give the same numbers except for frames that never return (main() that
+calls finish()); inside windows only "return" agrees with the kernel for a
+function that writes a mark (a helper calling sys.audit("pybudget.begin")
+returns inside the window it opened).  "calls" is keyed by
+os.path.abspath(co_filename), "rawCalls" by co_filename as the probe reports
+it.  Fixture code = files under the directory of the __main__ script, except
+any oracle.py, code whose file name starts with "<", and the __main__
+script's "<module>".
 
 Windows: sys.audit("pybudget.begin", name) opens the window ``name`` on the
-calling thread, sys.audit("pybudget.end", name) closes it.  A count goes to
-every window open on the thread where it happened (a collection belongs to
-the thread that ran it).  Ordering: the "pybudget.begin" event is counted
-inside the window it opens (push, then count); the "pybudget.end" event is
-counted inside the window it closes (count, then pop).  "end" closes the
-innermost open window of that name on that thread; an "end" with no such
-window open is counted but closes nothing.  A window that is open several
-times at once on one thread (nested under the same name) counts an event
-once.  The same name opened again, or on several threads, adds up.  Only
-str names make windows.
+calling thread, sys.audit("pybudget.end", name) closes it.  As a rule the
+kernel side can follow: keep an open depth per (thread, name);
+  begin: depth += 1, then count the begin event
+  end:   count the end event, then depth -= 1 (an end at depth 0 is counted
+         where it happened and closes nothing)
+  every event (gc start/done, audit, return, import) counts once in each
+  window whose depth on the event's thread is > 0, and in the totals.
+So the begin event is inside the window it opens, the end event inside the
+window it closes; nested windows each get the event; a name nested in
+itself counts the event once; a name opened again, or on several threads,
+adds up ("opened" says how often).  Only str names make windows.  While the
+hook updates the stack it keeps automatic collection off, so no collection
+falls between the probe (which fires before the hooks) and the update.
 
 The oracle must not produce the events it counts: the profile hook reads the
 code's file and name from repr(frame), because frame.f_code raises the audit
 event "object.__getattr__"; the hooks only update dicts, lists and sets;
-nothing is imported after install() (the JSON is written by hand).  The
-oracle's own functions (any file named oracle.py) are never counted.
+nothing is imported after install() (the JSON is written by hand).  What the
+kernel still sees of the oracle: returns of oracle.py's own functions (the
+hooks run Python code: exclude oracle.py when comparing calls), the audit
+events "sys.setprofile" (counted: raised after the hook is in), and, after
+finish() stopped counting, "sys.setprofile", "open" and "os.rename" for the
+JSON file.  Totals run from install() to finish(); the kernel also sees the
+interpreter's start-up before install(), so compare windows, gcStats, calls
+and import sets, not whole-run audit counts.
+
+JSON (keys sorted, ints only): python, pid, gcStats{collections[3],
+collected, uncollectable}, gc{...same, since install}, audit{event: n},
+calls{ABSPATH:func: n}, rawCalls{co_filename:func: n}, imports[sorted],
+openAtFinish[names], windows{name: {gc, audit, calls, rawCalls, imports,
+opened}}.
 
 Keep every copy of this file identical (lazy_import/oracle.py is a copy;
 verify.py checks it).
@@ -41,6 +71,13 @@ import sys
 import threading
 
 _get_ident = threading.get_ident
+
+# A fixture module's first import would otherwise write its .pyc (audit
+# events "marshal.dumps", "open", "os.rename") and later runs would read it
+# ("marshal.loads" instead of "compile"): counts would depend on the run
+# before.  Set on import, with or without PYBUDGET_ORACLE, so that every run
+# compiles the fixture's own modules from source (as PYTHONDONTWRITEBYTECODE=1).
+sys.dont_write_bytecode = True
 
 _ENV = "PYBUDGET_ORACLE"
 _path = None          # output file, set by install() when PYBUDGET_ORACLE is set
