@@ -56,9 +56,20 @@ final class LibBpfLog {
         LINES.addLast(line);
     }
 
-    /** The last log line that says what went wrong, or an empty string. */
+    /**
+     * The last log line that says what went wrong, as the end of a one-line sentence (a message can hold
+     * several lines; errors quote it on the one line they have), or an empty string.
+     */
     static synchronized String lastError() {
-        return LINES.stream().filter(l -> !l.isBlank()).reduce((a, b) -> b).orElse("");
+        String last = "";
+        for (String entry : LINES) {
+            for (String line : entry.split("\n")) {
+                if (!line.isBlank()) {
+                    last = line.strip();
+                }
+            }
+        }
+        return last.isEmpty() || last.endsWith(".") ? last : last + ".";
     }
 
     /** The verifier's reason from the last program load log, or an empty string when there was none. */

@@ -60,6 +60,32 @@ class BadInputTest {
             }
             """;
 
+    /**
+     * A CPython look-alike whose gc__done passes a double: libbpf cannot read that argument, so gc__done
+     * fails to attach after audit and gc__start were attached. Those must be detached again.
+     */
+    private static final String UNREADABLE_GC_DONE_ARGUMENT = """
+            #define _SDT_HAS_SEMAPHORES 1
+            #include <sys/sdt.h>
+            #define SEMAPHORE(name) __extension__ unsigned short python_##name##_semaphore \
+                __attribute__((unused)) __attribute__((section(".probes")))
+            SEMAPHORE(audit);
+            SEMAPHORE(gc__start);
+            SEMAPHORE(gc__done);
+            SEMAPHORE(import__find__load__start);
+            SEMAPHORE(import__find__load__done);
+            volatile double ratio = 0.5;
+            int main(void) {
+                double r = ratio;
+                STAP_PROBE2(python, audit, "cpython.run_file", (void *) 0);
+                STAP_PROBE1(python, gc__start, 0);
+                STAP_PROBE1(python, gc__done, r);
+                STAP_PROBE1(python, import__find__load__start, "site");
+                STAP_PROBE2(python, import__find__load__done, "site", 1);
+                return 0;
+            }
+            """;
+
     @TempDir
     Path tmp;
 
@@ -110,13 +136,23 @@ class BadInputTest {
 
     @Test
     void should_refuse_call_counting_on_a_cpython_whose_markers_lack_function_return() throws Exception {
-        Path fake = fakePython();
+        Path fake = fakePython(NO_FUNCTION_RETURN);
         assertThat(PythonBinary.inspect(fake).probe("gc__start")).as("the fake has the other probes").isPresent();
 
         CliRun run = CliRun.run("trace", "--calls", "*/witness.py:*", "--", fake.toString(), script.toString());
 
         assertOneSentence(run, fake + " (CPython 3.11) has no USDT probe function__return",
                 "CPython 3.11 and earlier define the function__entry/function__return/line probes, so this build left them out");
+        assertNothingRanOrStayedAttached();
+    }
+
+    @Test
+    void should_detach_the_probes_it_attached_when_a_later_one_cannot_be_attached() throws Exception {
+        Path fake = fakePython(UNREADABLE_GC_DONE_ARGUMENT);
+
+        CliRun run = CliRun.run("trace", "--", fake.toString(), script.toString());
+
+        assertOneSentence(run, "Attaching to the USDT probe gc__done of " + fake + " failed", "unrecognized arg");
         assertNothingRanOrStayedAttached();
     }
 
@@ -255,17 +291,18 @@ class BadInputTest {
         return fail("no pyenv CPython 3.11 under " + versions + ": pyenv install 3.11 (a build without --with-dtrace)");
     }
 
-    private Path fakePython() throws Exception {
+    /** Compiles a CPython look-alike named python3.11 (so that its version reads as 3.11). */
+    private Path fakePython(String source) throws Exception {
         requireExecutable(Path.of("/usr/bin/gcc"), "apt-get install -y gcc");
         if (!Files.isRegularFile(Path.of("/usr/include/x86_64-linux-gnu/sys/sdt.h"))
                 && !Files.isRegularFile(Path.of("/usr/include/sys/sdt.h"))) {
             fail("<sys/sdt.h> is missing: apt-get install -y systemtap-sdt-dev");
         }
         Path dir = Files.createDirectories(tmp.resolve("fake-cpython"));
-        Path source = dir.resolve("fake.c");
-        Files.writeString(source, NO_FUNCTION_RETURN);
+        Path c = dir.resolve("fake.c");
+        Files.writeString(c, source);
         Path binary = dir.resolve("python3.11");
-        Process gcc = new ProcessBuilder("gcc", "-O2", "-o", binary.toString(), source.toString())
+        Process gcc = new ProcessBuilder("gcc", "-O2", "-o", binary.toString(), c.toString())
                 .redirectErrorStream(true).start();
         String output = new String(gcc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         if (!gcc.waitFor(60, TimeUnit.SECONDS) || gcc.exitValue() != 0) {

@@ -34,6 +34,29 @@ class CallsOracleTest {
     }
 
     @Test
+    void should_count_every_call_that_found_no_room_in_the_calls_map() throws Exception {
+        OracleRun run = Workloads.traceWithOracle(tmp,
+                Workloads.options().withCallPattern("*/call_parser.py:*").withCallsMapEntries(3), "call_parser.py", "60");
+
+        // Each call counts once for the whole run and once for the window it ran in (here "work"):
+        // what is not in the map is in the loss counter, call for call.
+        long expected = total(Oracle.counts(run.oracle().whole(), "rawCalls"))
+                + total(Oracle.counts(run.oracle().window("work"), "rawCalls"));
+        long recorded = total(Workloads.calls(run.recording().whole())) + total(Workloads.calls(run.window("work")));
+        assertThat(Workloads.calls(run.recording().whole()).size() + Workloads.calls(run.window("work")).size())
+                .as("entries in the map").isEqualTo(3);
+        assertThat(run.recording().losses().calls()).as("calls without room in the map").isPositive()
+                .isEqualTo(expected - recorded);
+        assertThat(run.recording().losses().countsIncomplete()).isTrue();
+        assertThat(dev.pybudget.report.TextReport.render(run.recording()))
+                .contains("call counts with no room in the map: " + run.recording().losses().calls());
+    }
+
+    private static long total(Map<String, Long> counts) {
+        return counts.values().stream().mapToLong(Long::longValue).sum();
+    }
+
+    @Test
     void should_count_only_the_functions_whose_name_matches_the_function_glob() throws Exception {
         OracleRun run = Workloads.traceWithOracle(tmp, Workloads.options().withCallPattern("*/call_parser.py:parse_?*"),
                 "call_parser.py", "120");

@@ -57,13 +57,7 @@ class ImportsOracleTest {
         OracleRun run = Workloads.traceWithOracle(tmp, Workloads.options(), List.of("-X", "importtime"),
                 "lazy_import/app.py");
 
-        List<String> importTime = new ArrayList<>();
-        for (String line : run.stderr().split("\n")) {
-            Matcher m = IMPORT_TIME.matcher(line);
-            if (m.matches()) {
-                importTime.add(m.group(1) + m.group(2));
-            }
-        }
+        List<String> importTime = importTimeLines(run.stderr());
         assertThat(importTime).as("-X importtime printed its lines").hasSizeGreaterThan(50);
         Set<String> importTimeSet = new TreeSet<>();
         importTime.forEach(line -> importTimeSet.add(line.strip()));
@@ -76,6 +70,18 @@ class ImportsOracleTest {
                 .isEqualTo(importTime);
         assertThat(whole.importCount()).isEqualTo(importTime.size());
         assertThat(Workloads.importSet(whole)).containsAll(Oracle.imports(run.oracle().whole()));
+    }
+
+    /** The module of each -X importtime line, indented by its depth, in printing order. */
+    private static List<String> importTimeLines(String stderr) {
+        List<String> lines = new ArrayList<>();
+        for (String line : stderr.split("\n")) {
+            Matcher m = IMPORT_TIME.matcher(line);
+            if (m.matches()) {
+                lines.add(m.group(1) + m.group(2));
+            }
+        }
+        return lines;
     }
 
     @Test

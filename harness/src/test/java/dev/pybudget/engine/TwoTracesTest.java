@@ -12,6 +12,7 @@ import dev.pybudget.recording.Sections;
 import dev.pybudget.recording.Window;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -98,7 +99,7 @@ class TwoTracesTest {
     }
 
     private ProcessBuilder gatedWorkload(Path gated, Path go, String name, String fixture, String... args) {
-        List<String> command = new java.util.ArrayList<>(List.of(Workloads.python().toString(), gated.toString(),
+        List<String> command = new ArrayList<>(List.of(Workloads.python().toString(), gated.toString(),
                 go.toString(), Workloads.fixture(fixture).toString()));
         command.addAll(List.of(args));
         ProcessBuilder workload = new ProcessBuilder(command).directory(tmp.toFile())

@@ -181,6 +181,14 @@ public final class Workloads {
         lines.add("  ".repeat(depth) + node.module());
     }
 
+    /** Two recorded scopes collected alike: per generation, objects, pauses. */
+    public static void assertSameGc(String what, GcStats actual, GcStats expected) {
+        assertThat(actual.collections()).as("%s: collections per generation", what)
+                .containsExactlyElementsOf(expected.collections());
+        assertThat(actual.collected()).as("%s: objects collected", what).isEqualTo(expected.collected());
+        assertThat(actual.pauseNanos().count()).as("%s: pauses", what).isEqualTo(expected.pauseNanos().count());
+    }
+
     /**
      * The kernel's collections equal the oracle's: per generation (gc__start vs gc.callbacks "start"), and
      * objects (gc__done reports collected + uncollectable, as the oracle's "stop" info does in two fields).
