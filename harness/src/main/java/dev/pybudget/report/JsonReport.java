@@ -27,7 +27,8 @@ import java.util.Optional;
 /**
  * The JSON report, schema 1 (see DESIGN.md): users' pipelines read it, so fields are only
  * ever added. Added to the contract's fields: importCount and auditEvents per section,
- * totalNanos of pauses, selfNanos of imports, losses and exitStatus.
+ * totalNanos of pauses, selfNanos of imports, losses, exitStatus and missingProbesReason (one
+ * sentence saying why the missingProbes are missing, or null).
  */
 public final class JsonReport {
     private JsonReport() {}
@@ -44,6 +45,11 @@ public final class JsonReport {
         python.put("pid", r.python().pid());
         r.probes().forEach(root.putArray("probes")::add);
         r.missingProbes().forEach(root.putArray("missingProbes")::add);
+        if (r.missingProbesReason().isPresent()) {
+            root.put("missingProbesReason", r.missingProbesReason().get());
+        } else {
+            root.putNull("missingProbesReason");
+        }
         root.put("wallNanos", r.wallNanos());
         putSections(root, r.whole());
         root.put("lostEvents", r.lostEvents());
@@ -117,7 +123,9 @@ public final class JsonReport {
         return new Recording(new PythonInfo(p.path("executable").asText(), p.path("version").asText(), p.path("pid").asLong()),
                 strings(root.path("probes")), strings(root.path("missingProbes")), root.path("wallNanos").asLong(),
                 sections(root), root.path("lostEvents").asLong(), losses, windows,
-                exit.isIntegralNumber() ? Optional.of(exit.asInt()) : Optional.empty());
+                exit.isIntegralNumber() ? Optional.of(exit.asInt()) : Optional.empty(),
+                root.path("missingProbesReason").isTextual() ? Optional.of(root.path("missingProbesReason").asText())
+                        : Optional.empty());
     }
 
     private static void putSections(ObjectNode node, Sections s) {
