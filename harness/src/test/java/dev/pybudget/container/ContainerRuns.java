@@ -29,23 +29,23 @@ import java.util.stream.Stream;
  * Container runs of the fixtures in python-fixtures/ with their in-process oracle (oracle.py): the
  * kernel's counts, as the agent in the container recorded them, next to what CPython's own hooks saw.
  */
-final class ContainerRuns {
+public final class ContainerRuns {
     private ContainerRuns() {}
 
     /** Where the oracle writes its JSON inside the container. */
-    static final String ORACLE = "/workload/oracle.json";
+    public static final String ORACLE = "/workload/oracle.json";
     /** No fixture runs this long; a hang fails the test instead of the build. */
-    static final Duration TIMEOUT = Duration.ofSeconds(90);
+    public static final Duration TIMEOUT = Duration.ofSeconds(90);
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** Both built-in images, for parameterized tests. */
-    static Stream<PythonImage> images() {
+    public static Stream<PythonImage> images() {
         return Stream.of(PythonImage.CPYTHON_3_11, PythonImage.CPYTHON_3_13);
     }
 
     /** A container that runs {@code command} in {@code fixture} (a directory of python-fixtures/) with the oracle on. */
-    static PythonWorkloadContainer withOracle(PythonImage image, String fixture, String... command) {
+    public static PythonWorkloadContainer withOracle(PythonImage image, String fixture, String... command) {
         return new PythonWorkloadContainer(image)
                 .withFixture(fixture)
                 .withEnv("PYBUDGET_ORACLE", ORACLE)
@@ -53,9 +53,9 @@ final class ContainerRuns {
     }
 
     /** What one run recorded in the kernel and what its oracle wrote. */
-    record OracleRun(Recording recording, Oracle oracle, String output) {
+    public record OracleRun(Recording recording, Oracle oracle, String output) {
 
-        Sections window(String name) {
+        public Sections window(String name) {
             return recording.window(name).map(Window::sections).orElseGet(() -> fail("the recording has no window '"
                     + name + "'; it has " + recording.windows().stream().map(Window::name).toList()));
         }
@@ -65,7 +65,7 @@ final class ContainerRuns {
      * Starts the container, waits for the fixture to exit by itself, checks it exited 0 and lost nothing,
      * copies the oracle's JSON out, and stops the container.
      */
-    static OracleRun runToExit(PythonWorkloadContainer container) {
+    public static OracleRun runToExit(PythonWorkloadContainer container) {
         try (container) {
             container.start();
             return finish(container);
@@ -73,7 +73,7 @@ final class ContainerRuns {
     }
 
     /** As {@link #runToExit}, for a container that is already running (and that the caller stops). */
-    static OracleRun finish(PythonWorkloadContainer container) {
+    public static OracleRun finish(PythonWorkloadContainer container) {
         Recording recording = container.awaitExit(TIMEOUT);
         String output = container.getWorkloadOutput();
         assertThat(recording.exitStatus()).as("exit status of the fixture; its output:%n%s", output).contains(0);
@@ -89,13 +89,13 @@ final class ContainerRuns {
     }
 
     /** What oracle.py wrote: the run from install() to finish(), its windows, and gc.get_stats() at finish(). */
-    record Oracle(JsonNode root) {
+    public record Oracle(JsonNode root) {
 
-        JsonNode gcStats() {
+        public JsonNode gcStats() {
             return root.path("gcStats");
         }
 
-        JsonNode window(String name) {
+        public JsonNode window(String name) {
             JsonNode w = root.path("windows").path(name);
             if (w.isMissingNode()) {
                 fail("the oracle has no window '" + name + "'; it has " + root.path("windows"));
@@ -103,18 +103,18 @@ final class ContainerRuns {
             return w;
         }
 
-        String python() {
+        public String python() {
             return root.path("python").asText();
         }
 
         /** A section's "audit", "calls" or "rawCalls" object as a sorted map. */
-        static Map<String, Long> counts(JsonNode section, String field) {
+        public static Map<String, Long> counts(JsonNode section, String field) {
             Map<String, Long> counts = new TreeMap<>();
             section.path(field).fields().forEachRemaining(e -> counts.put(e.getKey(), e.getValue().asLong()));
             return counts;
         }
 
-        static Set<String> imports(JsonNode section) {
+        public static Set<String> imports(JsonNode section) {
             Set<String> modules = new TreeSet<>();
             section.path("imports").forEach(m -> modules.add(m.asText()));
             return modules;
@@ -122,21 +122,21 @@ final class ContainerRuns {
     }
 
     /** Audit counts of a recorded section, by event name. */
-    static Map<String, Long> audit(Sections s) {
+    public static Map<String, Long> audit(Sections s) {
         Map<String, Long> counts = new TreeMap<>();
         s.audit().forEach(a -> counts.merge(a.event(), a.count(), Long::sum));
         return counts;
     }
 
     /** Call counts of a recorded section, keyed "co_filename:co_name" as the oracle's rawCalls are. */
-    static Map<String, Long> calls(Sections s) {
+    public static Map<String, Long> calls(Sections s) {
         Map<String, Long> counts = new TreeMap<>();
         s.calls().forEach(c -> counts.merge(c.qualifiedName(), c.count(), Long::sum));
         return counts;
     }
 
     /** Every module in a section's import tree. */
-    static Set<String> importSet(Sections s) {
+    public static Set<String> importSet(Sections s) {
         Set<String> modules = new TreeSet<>();
         s.allImports().forEach(i -> modules.add(i.module()));
         return modules;
@@ -146,7 +146,7 @@ final class ContainerRuns {
      * The kernel's collections equal the oracle's: per generation (gc__start vs gc.callbacks "start"), and
      * objects (gc__done reports collected + uncollectable, which the oracle keeps in two fields).
      */
-    static void assertSameGc(String what, GcStats kernel, JsonNode oracleGc) {
+    public static void assertSameGc(String what, GcStats kernel, JsonNode oracleGc) {
         List<Long> collections = new ArrayList<>();
         oracleGc.path("collections").forEach(n -> collections.add(n.asLong()));
         assertThat(collections).as("%s: the oracle's collections", what).hasSize(3);
@@ -158,7 +158,7 @@ final class ContainerRuns {
     }
 
     /** GET http://host:mapped-port/path on the container; returns the body, asserting status 200. */
-    static String get(PythonWorkloadContainer container, int port, String path) {
+    public static String get(PythonWorkloadContainer container, int port, String path) {
         try {
             HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
                     URI.create("http://" + container.getHost() + ":" + container.getMappedPort(port) + path))
