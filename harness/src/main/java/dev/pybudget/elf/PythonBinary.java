@@ -142,24 +142,39 @@ public final class PythonBinary {
      * @throws MissingProbeException naming the missing probes and why this CPython lacks them
      */
     public void require(Collection<String> names) {
-        Set<String> present = probes.stream().map(UsdtProbe::name).collect(Collectors.toSet());
-        List<String> missing = names.stream().distinct().filter(n -> !present.contains(n)).toList();
-        if (missing.isEmpty()) {
-            return;
+        List<String> missing = missing(names);
+        if (!missing.isEmpty()) {
+            throw new MissingProbeException(executable, missing, explain(missing));
         }
+    }
+
+    /**
+     * One sentence naming the probes of {@code names} this CPython lacks and why (the message
+     * {@link #require(Collection)} throws), or empty when it has them all.
+     */
+    public Optional<String> explainMissing(Collection<String> names) {
+        List<String> missing = missing(names);
+        return missing.isEmpty() ? Optional.empty() : Optional.of(explain(missing));
+    }
+
+    private List<String> missing(Collection<String> names) {
+        Set<String> present = probes.stream().map(UsdtProbe::name).collect(Collectors.toSet());
+        return names.stream().distinct().filter(n -> !present.contains(n)).toList();
+    }
+
+    private String explain(List<String> missing) {
         String who = executable + " (" + describeVersion() + ")";
         if (!hasMarkers) {
-            throw new MissingProbeException(executable, missing, who + " has no USDT markers (.note.stapsdt):"
+            return who + " has no USDT markers (.note.stapsdt):"
                     + " use a CPython built with --with-dtrace, such as Debian's python3.11 or the"
-                    + " pybudget/cpython-3.11 image.");
+                    + " pybudget/cpython-3.11 image.";
         }
         Set<String> reasons = new LinkedHashSet<>();
         for (String name : missing) {
             reasons.add(reason(name));
         }
         String what = missing.size() == 1 ? "probe " + missing.get(0) : "probes " + joinAnd(missing);
-        throw new MissingProbeException(executable, missing,
-                who + " has no USDT " + what + ": " + String.join("; ", reasons) + ".");
+        return who + " has no USDT " + what + ": " + String.join("; ", reasons) + ".";
     }
 
     @Override

@@ -26,6 +26,7 @@ public final class Trace implements AutoCloseable {
     private final PythonBinary python;
     private final List<String> probes;
     private final List<String> missingProbes;
+    private final Optional<String> missingProbesReason;
     private final BpfObjects bpf;
     private final EventStream stream;
     private final Process process;
@@ -36,11 +37,12 @@ public final class Trace implements AutoCloseable {
     private Recording last;
     private boolean closed;
 
-    Trace(PythonBinary python, List<String> probes, List<String> missingProbes, BpfObjects bpf, EventStream stream,
-          Process process, long originNanos, TraceOptions options) {
+    Trace(PythonBinary python, List<String> probes, List<String> missingProbes, Optional<String> missingProbesReason,
+          BpfObjects bpf, EventStream stream, Process process, long originNanos, TraceOptions options) {
         this.python = python;
         this.probes = probes;
         this.missingProbes = missingProbes;
+        this.missingProbesReason = missingProbesReason;
         this.bpf = bpf;
         this.stream = stream;
         this.process = process;
@@ -83,7 +85,7 @@ public final class Trace implements AutoCloseable {
         Optional<Integer> exit = process.isAlive() ? Optional.empty() : Optional.of(process.exitValue());
         last = new Recording(new PythonInfo(python.executable().toString(), python.version(), process.pid()), probes,
                 missingProbes, now - originNanos, whole, counters.losses().events(), counters.losses(), windows, exit,
-                options.callPattern());
+                options.callPattern(), missingProbesReason);
         return last;
     }
 

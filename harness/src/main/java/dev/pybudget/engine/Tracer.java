@@ -60,6 +60,8 @@ public final class Tracer {
                 throw new TraceException(e.getMessage(), e);
             }
         }
+        // Lenient: the same sentence goes into the recording, for whoever reads a count that is not there.
+        Optional<String> missingReason = python.explainMissing(wanted);
 
         List<Concern> concerns = new ArrayList<>();
         for (Concern concern : Concern.values()) {
@@ -85,7 +87,7 @@ public final class Tracer {
             bpf.attach(pid, python.probeBinary().toString(), present);
             long origin = System.nanoTime();
             release(process);
-            return new Trace(python, List.copyOf(present), missing, bpf, stream, process, origin, options);
+            return new Trace(python, List.copyOf(present), missing, missingReason, bpf, stream, process, origin, options);
         } catch (RuntimeException | IOException e) {
             if (process != null) {
                 process.destroyForcibly();

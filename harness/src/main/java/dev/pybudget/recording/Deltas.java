@@ -32,7 +32,7 @@ final class Deltas {
                 b.callPatternSteps() - a.callPatternSteps());
         return new Recording(later.python(), later.probes(), later.missingProbes(), later.wallNanos() - since,
                 sections(earlier.whole(), later.whole(), since), later.lostEvents() - earlier.lostEvents(), losses,
-                windows, later.exitStatus(), later.callPattern());
+                windows, later.exitStatus(), later.callPattern(), later.missingProbesReason());
     }
 
     /** A window that did anything at all, its own begin mark included. */

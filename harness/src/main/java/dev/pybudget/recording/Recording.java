@@ -8,6 +8,8 @@ import java.util.Optional;
  *
  * @param probes        the USDT probes that were attached
  * @param missingProbes probes that were asked for but that this CPython does not have
+ * @param missingProbesReason one sentence saying which probes this CPython lacks and why (e.g. "... has no
+ *                      USDT probe function__return: CPython 3.12 and later removed ..."), when some are missing
  * @param whole         the whole run, from before the first bytecode to the end of the recording
  * @param lostEvents    stream records that could not be delivered
  * @param exitStatus    the workload's exit status (128+N for signal N), empty while it runs
@@ -15,12 +17,22 @@ import java.util.Optional;
  */
 public record Recording(PythonInfo python, List<String> probes, List<String> missingProbes, long wallNanos,
                         Sections whole, long lostEvents, Losses losses, List<Window> windows,
-                        Optional<Integer> exitStatus, Optional<String> callPattern) {
+                        Optional<Integer> exitStatus, Optional<String> callPattern,
+                        Optional<String> missingProbesReason) {
 
     public Recording {
         probes = List.copyOf(probes);
         missingProbes = List.copyOf(missingProbes);
         windows = List.copyOf(windows);
+        if (missingProbesReason.isPresent() && missingProbes.isEmpty()) {
+            throw new IllegalArgumentException("A reason for missing probes, but no missing probe: " + missingProbesReason.get());
+        }
+    }
+
+    /** A recording that says no more about missing probes than their names. */
+    public Recording(PythonInfo python, List<String> probes, List<String> missingProbes, long wallNanos,
+                     Sections whole, long lostEvents, Losses losses, List<Window> windows, Optional<Integer> exitStatus) {
+        this(python, probes, missingProbes, wallNanos, whole, lostEvents, losses, windows, exitStatus, Optional.empty());
     }
 
     public Optional<Window> window(String name) {
@@ -42,7 +54,7 @@ public record Recording(PythonInfo python, List<String> probes, List<String> mis
         Window w = window(name).orElseThrow(() -> new IllegalArgumentException("No window named '" + name
                 + "' in this recording; it has " + windows.stream().map(Window::name).toList() + "."));
         return new Recording(python, probes, missingProbes, wallNanos, w.sections(), lostEvents, losses, List.of(), exitStatus,
-                callPattern);
+                callPattern, missingProbesReason);
     }
 
     public GcStats gc() {

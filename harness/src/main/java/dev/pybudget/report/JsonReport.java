@@ -27,7 +27,8 @@ import java.util.Optional;
 /**
  * The JSON report, schema 1 (see DESIGN.md): users' pipelines read it, so fields are only
  * ever added. Added to the contract's fields: importCount and auditEvents per section,
- * totalNanos of pauses, selfNanos of imports, losses, exitStatus and callPattern.
+ * totalNanos of pauses, selfNanos of imports, losses, exitStatus, callPattern and missingProbesReason
+ * (one sentence saying why the missingProbes are missing, or null).
  */
 public final class JsonReport {
     private JsonReport() {}
@@ -44,6 +45,11 @@ public final class JsonReport {
         python.put("pid", r.python().pid());
         r.probes().forEach(root.putArray("probes")::add);
         r.missingProbes().forEach(root.putArray("missingProbes")::add);
+        if (r.missingProbesReason().isPresent()) {
+            root.put("missingProbesReason", r.missingProbesReason().get());
+        } else {
+            root.putNull("missingProbesReason");
+        }
         root.put("wallNanos", r.wallNanos());
         putSections(root, r.whole());
         root.put("lostEvents", r.lostEvents());
@@ -123,7 +129,9 @@ public final class JsonReport {
                 strings(root.path("probes")), strings(root.path("missingProbes")), root.path("wallNanos").asLong(),
                 sections(root), root.path("lostEvents").asLong(), losses, windows,
                 exit.isIntegralNumber() ? Optional.of(exit.asInt()) : Optional.empty(),
-                root.path("callPattern").isTextual() ? Optional.of(root.path("callPattern").asText()) : Optional.empty());
+                root.path("callPattern").isTextual() ? Optional.of(root.path("callPattern").asText()) : Optional.empty(),
+                root.path("missingProbesReason").isTextual() ? Optional.of(root.path("missingProbesReason").asText())
+                        : Optional.empty());
     }
 
     private static void putSections(ObjectNode node, Sections s) {

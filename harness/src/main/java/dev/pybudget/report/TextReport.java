@@ -27,6 +27,7 @@ public final class TextReport {
             out.append("; missing in this CPython: ").append(String.join(" ", r.missingProbes()));
         }
         out.append(System.lineSeparator());
+        r.missingProbesReason().ifPresent(reason -> out.append(reason).append(System.lineSeparator()));
         out.append(losses(r.losses()));
         section(out, r.whole(), "");
         for (Window w : r.windows()) {

@@ -112,6 +112,9 @@ class PythonBinaryTest {
         assertThat(e).hasMessage(fake + " (CPython 3.13) has no USDT probe function__return: " + CALLS_REMOVED + ".");
         assertThat(e.binary()).isEqualTo(fake);
         assertThat(e.missing()).containsExactly("function__return");
+        // The same sentence without an exception, for a lenient trace to record.
+        assertThat(py.explainMissing(List.of("gc__start", "function__return"))).contains(e.getMessage());
+        assertThat(py.explainMissing(List.of("gc__start"))).isEmpty();
     }
 
     @Test

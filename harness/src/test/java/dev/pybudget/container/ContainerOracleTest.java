@@ -1,0 +1,113 @@
+package dev.pybudget.container;
+
+import static dev.pybudget.container.ContainerRuns.assertSameGc;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.pybudget.container.ContainerRuns.Oracle;
+import dev.pybudget.container.ContainerRuns.OracleRun;
+import dev.pybudget.recording.ImportNode;
+import dev.pybudget.recording.Sections;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Each probe family, counted by the agent inside a least-privilege container, against CPython's
+ * own hooks in the same process (python-fixtures/oracle.py), on both images.
+ */
+class ContainerOracleTest {
+
+    static java.util.stream.Stream<PythonImage> images() {
+        return ContainerRuns.images();
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("images")
+    void should_count_collections_per_generation_as_gc_callbacks_and_gc_get_stats_do(PythonImage image) {
+        OracleRun run = ContainerRuns.runToExit(ContainerRuns.withOracle(image, "python-fixtures", "python3", "gc_churn.py"));
+
+        // gc_churn ends with os._exit: no finalising collection that gc.get_stats() would not see.
+        assertSameGc("whole run", run.recording().gc(), run.oracle().gcStats());
+        assertSameGc("window 'work'", run.window("work").gc(), run.oracle().window("work").path("gc"));
+        assertThat(run.window("work").gc().collections()).as("the window reaches every generation")
+                .allSatisfy(n -> assertThat(n).isPositive());
+        assertThat(run.window("work").gc().totalCollections()).as("start-up and a collection are outside the window")
+                .isLessThan(run.recording().gc().totalCollections());
+        assertThat(run.recording().python().version()).isEqualTo(run.oracle().python());
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("images")
+    void should_count_each_audit_event_in_a_window_as_an_audit_hook_does(PythonImage image) {
+        OracleRun run = ContainerRuns.runToExit(ContainerRuns.withOracle(image, "python-fixtures", "python3", "audit_io.py", "2"));
+
+        Map<String, Long> oracle = Oracle.counts(run.oracle().window("io"), "audit");
+        Sections io = run.window("io");
+        assertThat(ContainerRuns.audit(io)).as("audit events in window 'io', kernel vs oracle").isEqualTo(oracle);
+        assertThat(oracle).as("the window holds the fixture's file, socket and subprocess events")
+                .containsEntry("socket.connect", 2L).containsEntry("subprocess.Popen", 2L)
+                .containsEntry("tempfile.mkstemp", 2L).containsEntry("pybudget.begin", 1L);
+        // The echo server's accept runs on its own thread: a Python window holds only the thread that opened it.
+        assertThat(io.auditCount("socket.__new__")).isLessThan(run.recording().whole().auditCount("socket.__new__"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("images")
+    void should_record_in_a_window_the_modules_the_import_audit_event_names(PythonImage image) {
+        OracleRun run = ContainerRuns.runToExit(ContainerRuns.withOracle(image, "python-fixtures/lazy_import", "python3", "app.py"));
+
+        Set<String> oracleFirst = Oracle.imports(run.oracle().window("first"));
+        Sections first = run.window("first");
+        // The audit event fires twice for extension modules, the probe once: compare sets.
+        assertThat(ContainerRuns.importSet(first)).as("modules imported in window 'first', kernel vs oracle")
+                .isEqualTo(oracleFirst);
+        assertThat(oracleFirst).contains("report", "decimal", "json", "csv", "statistics", "xml.dom.minidom");
+        assertThat(first.importCount()).as("the exact count vs the tree").isEqualTo(first.allImports().size());
+        assertThat(first.imports()).extracting(ImportNode::module).startsWith("report");
+        assertThat(first.imports()).allSatisfy(i -> assertThat(i.durationNanos()).isPositive());
+
+        assertThat(Oracle.imports(run.oracle().window("second"))).isEmpty();
+        assertThat(run.window("second").importCount()).isZero();
+        assertThat(run.window("second").imports()).isEmpty();
+    }
+
+    @Test
+    void should_count_calls_per_function_as_the_profiler_sees_them_return_on_3_11() {
+        OracleRun run = ContainerRuns.runToExit(ContainerRuns.withOracle(PythonImage.CPYTHON_3_11, "python-fixtures",
+                "python3", "call_parser.py").withCallPattern("*/call_parser.py:*"));
+
+        Map<String, Long> oracle = Oracle.counts(run.oracle().root(), "rawCalls");
+        assertThat(ContainerRuns.calls(run.recording().whole())).as("calls over the whole run, kernel vs oracle")
+                .isEqualTo(oracle);
+        assertThat(ContainerRuns.calls(run.window("work"))).as("calls in window 'work', kernel vs oracle")
+                .isEqualTo(Oracle.counts(run.oracle().window("work"), "rawCalls"));
+        assertThat(oracle).containsEntry("/workload/call_parser.py:tokenize", 2496L)
+                .containsEntry("/workload/call_parser.py:parse_factor", 1184L);
+        assertThat(run.recording().missingProbes()).isEmpty();
+        assertThat(run.recording().missingProbesReason()).isEmpty();
+    }
+
+    @Test
+    void should_say_in_one_sentence_that_3_13_has_no_call_probe_and_count_the_rest() {
+        OracleRun run = ContainerRuns.runToExit(ContainerRuns.withOracle(PythonImage.CPYTHON_3_13, "python-fixtures",
+                "python3", "call_parser.py").withCallPattern("*/call_parser.py:*"));
+
+        assertThat(run.recording().missingProbes()).containsExactly("function__return");
+        assertThat(run.recording().missingProbesReason()).hasValueSatisfying(sentence -> assertThat(sentence)
+                .startsWith("/usr/bin/python3.13 (CPython 3.13")
+                .contains("has no USDT probe function__return: CPython 3.12 and later removed the"
+                        + " function__entry/function__return/line probes, so call counting needs CPython 3.11 or earlier")
+                .endsWith(".")
+                .doesNotContain("\n"));
+        assertThat(run.recording().probes()).doesNotContain("function__return").contains("gc__start", "audit",
+                "import__find__load__start");
+        assertThat(run.recording().calls()).isEmpty();
+        assertThat(Oracle.counts(run.oracle().window("work"), "rawCalls")).as("the oracle saw the calls")
+                .containsKey("/workload/call_parser.py:tokenize");
+        // Everything else is still counted.
+        assertSameGc("whole run", run.recording().gc(), run.oracle().gcStats());
+        assertThat(ContainerRuns.audit(run.window("work"))).isEqualTo(Oracle.counts(run.oracle().window("work"), "audit"));
+    }
+}
