@@ -29,10 +29,11 @@ public record Recording(PythonInfo python, List<String> probes, List<String> mis
         }
     }
 
-    /** A recording that says no more about missing probes than their names. */
+    /** A recording that counted no calls and says no more about missing probes than their names. */
     public Recording(PythonInfo python, List<String> probes, List<String> missingProbes, long wallNanos,
                      Sections whole, long lostEvents, Losses losses, List<Window> windows, Optional<Integer> exitStatus) {
-        this(python, probes, missingProbes, wallNanos, whole, lostEvents, losses, windows, exitStatus, Optional.empty());
+        this(python, probes, missingProbes, wallNanos, whole, lostEvents, losses, windows, exitStatus, Optional.empty(),
+                Optional.empty());
     }
 
     public Optional<Window> window(String name) {

@@ -105,7 +105,8 @@ final class TestRecordings {
         Recording build() {
             return new Recording(new PythonInfo("/usr/bin/python3", version, 4242), probes, missing, ms(500), whole,
                     losses.events(), losses, windows, Optional.of(0),
-                    callPattern != null ? callPattern : probes.contains("function__return") ? Optional.of("*:*") : Optional.empty());
+                    callPattern != null ? callPattern : probes.contains("function__return") ? Optional.of("*:*") : Optional.empty(),
+                    Optional.empty());
         }
     }
 

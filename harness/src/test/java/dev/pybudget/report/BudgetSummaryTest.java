@@ -68,7 +68,7 @@ class BudgetSummaryTest {
                 List.of(json), List.of(), List.of(), List.of());
         Recording r = new Recording(new PythonInfo("/usr/bin/python3.13", "3.13.5", 7), List.of("audit", "gc__start",
                 "import__find__load__start"), List.of("function__return"), 1, request, 0, Losses.NONE,
-                List.of(new Window("request", request)), Optional.of(0), Optional.empty());
+                List.of(new Window("request", request)), Optional.of(0));
         BudgetSummary summary = new BudgetSummary();
         summary.record("A.b()", Budgets.noImports(RecordingScope.window(r, "request")));
         summary.record("A.b()", Budgets.noGcCollections(RecordingScope.window(r, "request"), 2));

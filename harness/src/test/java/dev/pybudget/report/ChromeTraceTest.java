@@ -61,7 +61,7 @@ class ChromeTraceTest {
                 4, imports, List.of(), List.of(), List.of(new AuditEvent("pybudget.begin", 500, 100),
                 new AuditEvent("socket.connect", 7_123_456, 101)));
         return new Recording(new PythonInfo("/usr/bin/python3.11", "3.11.2", 100), List.of("audit"), List.of(), 50_000_000,
-                whole, 0, Losses.NONE, List.of(new Window("request", whole)), Optional.of(0), Optional.empty());
+                whole, 0, Losses.NONE, List.of(new Window("request", whole)), Optional.of(0));
     }
 
     @Test

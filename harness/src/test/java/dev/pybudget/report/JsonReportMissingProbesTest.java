@@ -24,7 +24,7 @@ class JsonReportMissingProbesTest {
         Sections empty = new Sections(new GcStats(List.of(0L, 0L, 0L), 0, PauseStats.fromHistogram(0, 0, List.of())), 0, List.of(), List.of(),
                 List.of(), List.of());
         return new Recording(new PythonInfo("/usr/bin/python3.13", "3.13.5", 42), List.of("gc__start"), missing, 10,
-                empty, 0, Losses.NONE, List.of(), Optional.of(0), reason);
+                empty, 0, Losses.NONE, List.of(), Optional.of(0), Optional.empty(), reason);
     }
 
     @Test
