@@ -263,8 +263,17 @@ class FixtureBudgetsTest {
         FixtureRuns.Run run = callParser();
         assertThat(run.recording()).window("work").calls()
                 .hasCallsAtMost("*/call_parser.py:parse_*", oracleCalls(run, "parse_?*"))
-                .hasCallsAtMost("*/call_parser.py:tokenize", oracleCalls(run, "tokenize"))
-                .hasCallsAtMost("*/other.py:*", 0);
+                .hasCallsAtMost("*/call_parser.py:tokenize", oracleCalls(run, "tokenize"));
+    }
+
+    @Test
+    void hasCallsAtMost_should_be_inconclusive_for_functions_the_trace_did_not_count() {
+        FixtureRuns.Run run = callParser();
+        assertThatThrownBy(() -> assertThat(run.recording()).window("work").calls().hasCallsAtMost("*/other.py:*", 0))
+                .isInstanceOf(InconclusiveBudgetError.class)
+                .hasMessage("Expected at most 0 calls of '*/other.py:*' in window 'work', but the trace counted only calls"
+                        + " matching '*/call_parser.py:*', which does not cover '*/other.py:*': give the workload a call"
+                        + " pattern that does.");
     }
 
     @Test
