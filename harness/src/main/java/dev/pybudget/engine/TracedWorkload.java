@@ -1,7 +1,14 @@
 package dev.pybudget.engine;
 
+import dev.pybudget.recording.GcStats;
+import dev.pybudget.recording.PauseStats;
 import dev.pybudget.recording.Recording;
+import dev.pybudget.recording.Sections;
+import dev.pybudget.recording.Window;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
 
 /**
  * A CPython workload running with the probes attached: on this host ({@link LocalWorkload}) or in
@@ -33,6 +40,19 @@ public interface TracedWorkload {
         try (WindowHandle ignored = openWindow(name)) {
             work.run();
         }
-        return snapshot().since(before);
+        Recording during = snapshot().since(before);
+        // since() leaves out a window that existed before and did nothing in between; this one was open
+        // throughout, so it is there, empty, when the process did nothing (a repeated name on an idle workload).
+        return during.window(name).isPresent() ? during : withEmptyWindow(during, name);
+    }
+
+    private static Recording withEmptyWindow(Recording r, String name) {
+        List<Long> noPauses = Collections.nCopies(r.whole().gc().pauseNanos().log2Histogram().size(), 0L);
+        Sections nothing = new Sections(new GcStats(List.of(0L, 0L, 0L), 0, PauseStats.fromHistogram(0, 0, noPauses)), 0,
+                List.of(), List.of(), List.of(), List.of());
+        List<Window> windows = new ArrayList<>(r.windows());
+        windows.add(new Window(name, nothing));
+        return new Recording(r.python(), r.probes(), r.missingProbes(), r.wallNanos(), r.whole(), r.lostEvents(), r.losses(),
+                windows, r.exitStatus(), r.missingProbesReason());
     }
 }
