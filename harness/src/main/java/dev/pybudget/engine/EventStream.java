@@ -5,6 +5,7 @@ import com.sun.jna.Pointer;
 import dev.pybudget.bindings.LibBpf;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -14,7 +15,7 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 final class EventStream implements AutoCloseable {
 
-    private static final int POLL_MS = 5;
+    private static final long POLL_NANOS = 5_000_000;
 
     private final LibBpf lib;
     private final Pointer ring;
@@ -43,6 +44,11 @@ final class EventStream implements AutoCloseable {
         drainer.start();
     }
 
+    /**
+     * Consumes what is there, then sleeps outside the lock. (Waiting inside ring_buffer__poll would hold
+     * the lock for the poll's whole timeout when nothing comes, and every drain() would wait for it:
+     * 2.5 ms on average per snapshot, 5 ms at worst.)
+     */
     private void pollLoop() {
         while (running) {
             lock.lock();
@@ -50,7 +56,7 @@ final class EventStream implements AutoCloseable {
                 if (!running) {
                     return;
                 }
-                int n = lib.ring_buffer__poll(ring, POLL_MS);
+                int n = lib.ring_buffer__consume(ring);
                 if (n < 0 && n != -4 /* EINTR */) {
                     failure = new TraceException("Reading the event ring buffer failed: " + Errno.describe(-n) + ".");
                     return;
@@ -58,6 +64,7 @@ final class EventStream implements AutoCloseable {
             } finally {
                 lock.unlock();
             }
+            LockSupport.parkNanos(POLL_NANOS);
         }
     }
 

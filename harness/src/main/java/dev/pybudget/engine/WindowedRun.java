@@ -1,6 +1,13 @@
 package dev.pybudget.engine;
 
+import dev.pybudget.recording.GcStats;
+import dev.pybudget.recording.PauseStats;
 import dev.pybudget.recording.Recording;
+import dev.pybudget.recording.Sections;
+import dev.pybudget.recording.Window;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
@@ -14,6 +21,19 @@ final class WindowedRun {
         try (WindowHandle ignored = open.apply(name)) {
             work.run();
         }
-        return snapshot.get().since(before);
+        Recording during = snapshot.get().since(before);
+        // since() leaves out a window that existed before and did nothing in between; this one was open
+        // throughout, so it is there, empty, when the process did nothing (a repeated name on an idle workload).
+        return during.window(name).isPresent() ? during : withEmptyWindow(during, name);
+    }
+
+    private static Recording withEmptyWindow(Recording r, String name) {
+        List<Long> noPauses = Collections.nCopies(r.whole().gc().pauseNanos().log2Histogram().size(), 0L);
+        Sections nothing = new Sections(new GcStats(List.of(0L, 0L, 0L), 0, PauseStats.fromHistogram(0, 0, noPauses)), 0,
+                List.of(), List.of(), List.of(), List.of());
+        List<Window> windows = new ArrayList<>(r.windows());
+        windows.add(new Window(name, nothing));
+        return new Recording(r.python(), r.probes(), r.missingProbes(), r.wallNanos(), r.whole(), r.lostEvents(), r.losses(),
+                windows, r.exitStatus(), r.callPattern(), r.missingProbesReason());
     }
 }

@@ -1,0 +1,99 @@
+package dev.pybudget.container;
+
+import dev.pybudget.recording.Recording;
+import dev.pybudget.report.JsonReport;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Printed, not asserted: how long a container takes from start() to the workload released (the image
+ * built and cached), and what one record() window costs on a running container. Targets: 2 s and 10 ms.
+ * Tagged "benchmark", which the default run excludes; run it with
+ * {@code mvn -B -q -pl harness test -Dtest=ContainerBenchmarkTest -DexcludedGroups= -Dsurefire.failIfNoSpecifiedTests=false}.
+ */
+@Tag("benchmark")
+class ContainerBenchmarkTest {
+
+    static final int STARTS = 5;
+    static final int WINDOWS = 200;
+
+    @Test
+    void should_print_cold_start_and_record_window_costs() {
+        // The image once, so that what follows measures a cached image.
+        PythonImage image = PythonImage.CPYTHON_3_11;
+        try (PythonWorkloadContainer warmUp = container(image)) {
+            warmUp.start();
+        }
+
+        long[] starts = new long[STARTS];
+        for (int i = 0; i < STARTS; i++) {
+            try (PythonWorkloadContainer c = container(image)) {
+                long t0 = System.nanoTime();
+                c.start();
+                starts[i] = System.nanoTime() - t0;
+            }
+        }
+
+        long[] windows = new long[WINDOWS];
+        long[] snapshots = new long[WINDOWS];
+        int snapshotBytes;
+        try (PythonWorkloadContainer c = container(image)) {
+            c.start();
+            for (int i = 0; i < 20; i++) {
+                c.record("warm-up", () -> { });
+            }
+            for (int i = 0; i < WINDOWS; i++) {
+                long t0 = System.nanoTime();
+                Recording r = c.record("w", () -> { });
+                windows[i] = System.nanoTime() - t0;
+                if (r.window("w").isEmpty()) {
+                    throw new AssertionError("the window is missing");
+                }
+            }
+            for (int i = 0; i < WINDOWS; i++) {
+                long t0 = System.nanoTime();
+                c.snapshot();
+                snapshots[i] = System.nanoTime() - t0;
+            }
+            snapshotBytes = JsonReport.toString(c.snapshot()).getBytes(StandardCharsets.UTF_8).length;
+        }
+
+        List<String> rows = new ArrayList<>();
+        rows.add(row("container start -> workload released (cached image)", starts, "2 s"));
+        rows.add(row("one record() window on a running container", windows, "10 ms"));
+        rows.add(row("one snapshot() (of it: 2 per window)", snapshots, ""));
+        System.out.printf(Locale.ROOT, "%n%-55s %5s %9s %9s %9s  %s%n", "pybudget container benchmark", "n", "median", "p90",
+                "max", "target");
+        rows.forEach(System.out::println);
+        System.out.printf(Locale.ROOT, "snapshot JSON: %d bytes; load average: %s%n%n", snapshotBytes, loadAverage());
+    }
+
+    static PythonWorkloadContainer container(PythonImage image) {
+        return new PythonWorkloadContainer(image).withCommand("python3", "-c", "import time; time.sleep(600)");
+    }
+
+    private static String row(String what, long[] nanos, String target) {
+        long[] sorted = nanos.clone();
+        Arrays.sort(sorted);
+        return String.format(Locale.ROOT, "%-55s %5d %9s %9s %9s  %s", what, sorted.length, ms(sorted[sorted.length / 2]),
+                ms(sorted[(int) Math.ceil(sorted.length * 0.9) - 1]), ms(sorted[sorted.length - 1]), target);
+    }
+
+    private static String ms(long nanos) {
+        return nanos >= 100_000_000 ? String.format(Locale.ROOT, "%.2f s", nanos / 1e9)
+                : String.format(Locale.ROOT, "%.2f ms", nanos / 1e6);
+    }
+
+    private static String loadAverage() {
+        try {
+            return java.nio.file.Files.readString(java.nio.file.Path.of("/proc/loadavg")).strip();
+        } catch (java.io.IOException e) {
+            return "unknown";
+        }
+    }
+}
