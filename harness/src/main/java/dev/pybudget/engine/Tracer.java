@@ -101,6 +101,16 @@ public final class Tracer {
         }
     }
 
+    /**
+     * Waits until the probes of every ended trace are detached. A trace whose workload has exited
+     * returns from {@link Trace#finish()} before the kernel has unregistered its uprobes (about 0.1 s
+     * per probe, one after the other); that finishes on a background thread. Nothing needs to wait
+     * for it: call this only to measure, or before counting the machine's uprobes.
+     */
+    public static void awaitDetached() {
+        BpfObjects.awaitDetached();
+    }
+
     private static void release(Process process) throws IOException {
         try (OutputStream gate = process.getOutputStream()) {
             gate.write('\n');

@@ -79,6 +79,10 @@ public final class Benchmark {
             }
         }
         Benchmark b = new Benchmark(repo, jar, reps, only, cliFlags);
+        if (only.contains("profile")) {
+            b.profileStart();
+            System.exit(0);
+        }
         long t0 = System.nanoTime();
         String machine = machine();
         System.out.println(machine);
@@ -142,6 +146,19 @@ public final class Benchmark {
 
     // ------------------------------------------------------------------ rows
 
+    /** {@code --only profile}: our in-JVM start and teardown alone, reps times, nothing in between. */
+    private void profileStart() throws Exception {
+        Tool.OursInJvm ours = new Tool.OursInJvm(TraceOptions.defaults());
+        ours.run(bench, List.of("first_last.py"));
+        List<Run> runs = new ArrayList<>();
+        for (int i = 0; i < reps; i++) {
+            runs.add(ours.run(bench, List.of("first_last.py")));
+        }
+        System.out.println("start to released: " + fmt(Stats.of(values(runs, r -> ms(r.released() - r.started())))) + " ms; "
+                + "teardown: " + fmt(Stats.of(values(runs, r -> ms(r.ended() - r.mark("last"))))) + " ms; "
+                + "detached: " + fmt(Stats.of(values(runs, r -> ms(r.mark("tool.detached") - r.mark("last"))))) + " ms");
+    }
+
     private void startAndTeardown() throws Exception {
         Tool untraced = new Tool.Untraced();
         Tool.OursInJvm ours = new Tool.OursInJvm(TraceOptions.defaults());
@@ -167,6 +184,8 @@ public final class Benchmark {
         if (wanted("teardown")) {
             row("teardown after the workload exits (last line to tool done), in a running JVM", "≤ 20 ms",
                     values(o, teardown), values(b, teardown), "ms", values(u, teardown));
+            row("  ours: last line to every probe detached (background thread; the kernel's uprobe unregistration)", "",
+                    values(o, r -> ms(r.mark("tool.detached") - r.mark("last"))), List.of(), "ms");
             row("  teardown: CLI, last line to process exit", "", values(c, teardown), values(b, teardown), "ms");
         }
     }

@@ -129,9 +129,15 @@ interface Tool {
                     Recording r = trace.finish();
                     long ended = System.nanoTime();
                     trace.close();
+                    // The kernel's uprobe unregistration goes on in the background; wait for it so that
+                    // the next run (of any tool) does not pay for it, and report when it was done.
+                    Tracer.awaitDetached();
+                    long detached = System.nanoTime();
                     last = r;
                     String text = output();
-                    return new Run(started, released, ended, Run.marks(text), text);
+                    Map<String, Long> marks = new HashMap<>(Run.marks(text));
+                    marks.put("tool.detached", detached);
+                    return new Run(started, released, ended, marks, text);
                 }
             };
         }
