@@ -63,7 +63,7 @@ public final class Benchmark {
         Path markdown = null;
         Path repo = Path.of("").toAbsolutePath();
         Path jar = null;
-        List<String> cliFlags = List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xshare:auto");
+        List<String> cliFlags = List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC");
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--reps" -> reps = Integer.parseInt(args[++i]);
@@ -138,10 +138,26 @@ public final class Benchmark {
         }
     }
 
+    /** A class-data-sharing archive of the CLI's classes, made by one traced run (see docs/performance.md). */
+    private Path cdsArchive;
+
     /** One traced run of each tool first: JIT, page cache, libbpf loaded. Not counted. */
     private void warmUp() throws Exception {
         new Tool.OursInJvm(TraceOptions.defaults()).run(bench, List.of("first_last.py"));
         new Tool.Bpftrace(BASE_BPFTRACE + "\n" + AUDIT_COUNT).run(bench, List.of("first_last.py"));
+        cdsArchive = Files.createTempDirectory("pybudget-bench-cds").resolve("pybudget.jsa");
+        cdsArchive.toFile().deleteOnExit();
+        List<String> dump = new ArrayList<>(cliFlags);
+        dump.add("-XX:ArchiveClassesAtExit=" + cdsArchive);
+        new Tool.OursCli("cli (archive)", jar, dump, List.of()).run(bench, List.of("first_last.py"));
+    }
+
+    private List<String> cdsFlags() {
+        List<String> flags = new ArrayList<>(cliFlags);
+        if (cdsArchive != null && Files.exists(cdsArchive)) {
+            flags.add("-XX:SharedArchiveFile=" + cdsArchive);
+        }
+        return flags;
     }
 
     // ------------------------------------------------------------------ rows
@@ -162,12 +178,13 @@ public final class Benchmark {
     private void startAndTeardown() throws Exception {
         Tool untraced = new Tool.Untraced();
         Tool.OursInJvm ours = new Tool.OursInJvm(TraceOptions.defaults());
-        Tool cli = new Tool.OursCli("cli", jar, cliFlags, List.of());
+        Tool cli = new Tool.OursCli("cli", jar, cdsFlags(), List.of());
+        Tool cliTiered = new Tool.OursCli("cli (C1 only)", jar, cliFlags, List.of());
         Tool cliPlain = new Tool.OursCli("cli (no JVM flags)", jar, List.of(), List.of());
         Tool bpftrace = new Tool.Bpftrace(BASE_BPFTRACE + "\n" + AUDIT_COUNT);
-        Map<String, List<Run>> runs = interleave(List.of("first_last.py"), untraced, ours, bpftrace, cli, cliPlain);
+        Map<String, List<Run>> runs = interleave(List.of("first_last.py"), untraced, ours, bpftrace, cli, cliTiered, cliPlain);
         List<Run> u = runs.get(untraced.name()), o = runs.get(ours.name()), b = runs.get(bpftrace.name());
-        List<Run> c = runs.get(cli.name()), cp = runs.get(cliPlain.name());
+        List<Run> c = runs.get(cli.name()), ct = runs.get(cliTiered.name()), cp = runs.get(cliPlain.name());
         ToDoubleFunction<Run> released = r -> ms(r.released() - r.started());
         ToDoubleFunction<Run> toFirst = r -> ms(r.mark("first") - r.started());
         ToDoubleFunction<Run> teardown = r -> ms(r.ended() - r.mark("last"));
@@ -175,8 +192,10 @@ public final class Benchmark {
         if (wanted("startup")) {
             row("start to workload released (probes attached), in a running JVM", "≤ 30 ms",
                     values(o, released), values(b, released), "ms");
-            row("  command to the script's first line: CLI `java -jar` (tuned flags) vs `bpftrace -c`", "",
-                    values(c, toFirst), values(b, toFirst), "ms");
+            row("  command to the script's first line: CLI `java " + String.join(" ", cdsFlags()).replace(cdsArchive.toString(), "pybudget.jsa")
+                    + " -jar` vs `bpftrace -c`", "", values(c, toFirst), values(b, toFirst), "ms");
+            row("  command to the script's first line: CLI with " + String.join(" ", cliFlags) + " (no archive)", "",
+                    values(ct, toFirst), values(b, toFirst), "ms");
             row("  command to the script's first line: CLI without JVM flags", "", values(cp, toFirst), values(b, toFirst), "ms");
             row("  interpreter start-up, released to first line (untraced: spawn to first line)", "",
                     values(o, pyStart), values(b, pyStart), "ms", values(u, toFirst));
@@ -195,17 +214,20 @@ public final class Benchmark {
         Tool ours = new Tool.OursInJvm(options);
         Tool bpftrace = new Tool.Bpftrace(script);
         Map<String, List<Run>> runs = interleave(workload, untraced, ours, bpftrace);
-        List<Run> u = runs.get(untraced.name());
-        row(label, target, overheadPerHit(runs.get(ours.name()), u), overheadPerHit(runs.get(bpftrace.name()), u), "µs",
-                values(u, r -> r.mark("elapsed") / 1e3 / r.mark("hits")));
+        List<Run> u = runs.get(untraced.name()), o = runs.get(ours.name()), b = runs.get(bpftrace.name());
+        Stats oCpu = Stats.of(overheadPerHit(o, u, "cpu")), bCpu = Stats.of(overheadPerHit(b, u, "cpu"));
+        row(label, target, overheadPerHit(o, u, "elapsed"), overheadPerHit(b, u, "elapsed"), "µs", List.of(),
+                String.format(Locale.ROOT, "in thread CPU time: %s vs %s µs (ratio %.2f); untraced %s µs per hit",
+                        num(oCpu.median()), num(bCpu.median()), oCpu.median() / bCpu.median(),
+                        num(Stats.of(values(u, r -> r.mark("elapsed") / 1e3 / r.mark("hits"))).median())));
     }
 
-    /** Per repetition: (elapsed traced - elapsed untraced) / hits, in µs. */
-    private static List<Double> overheadPerHit(List<Run> traced, List<Run> untraced) {
+    /** Per repetition: (time traced - time untraced) / hits, in µs; key "elapsed" (perf_counter) or "cpu" (thread_time). */
+    private static List<Double> overheadPerHit(List<Run> traced, List<Run> untraced, String key) {
         List<Double> v = new ArrayList<>();
         for (int i = 0; i < traced.size(); i++) {
             Run t = traced.get(i);
-            v.add((t.mark("elapsed") - untraced.get(i).mark("elapsed")) / 1e3 / t.mark("hits"));
+            v.add((t.mark(key) - untraced.get(i).mark(key)) / 1e3 / t.mark("hits"));
         }
         return v;
     }
@@ -236,7 +258,7 @@ public final class Benchmark {
         row("ring buffer drained into Java: " + events / 1000 + "k events already in the ring (M events/s; lost: " + lost + ")",
                 "≥ 1 M/s, 0 lost", rate, List.of(), "M/s");
         // Concurrent: Python emits as fast as it can while the drainer reads.
-        int burst = 1_000_000;
+        int burst = 300_000;
         Tool.OursInJvm ours = new Tool.OursInJvm(TraceOptions.defaults().withStreamAudit(true));
         Tool bpftrace = new Tool.Bpftrace("usdt:PY:python:audit { printf(\"%d %d A %s\\n\", nsecs, tid, str(arg0)); }");
         List<Double> oursRate = new ArrayList<>(), bpfRate = new ArrayList<>();
@@ -285,7 +307,7 @@ public final class Benchmark {
     private void memory() throws Exception {
         int functions = 10_000;
         Path json = Tool.tempFile("memory-json");
-        Tool cli = new Tool.OursCli("cli", jar, cliFlags, List.of("--calls", "*:*", "--json", json.toString()));
+        Tool cli = new Tool.OursCli("cli", jar, cdsFlags(), List.of("--calls", "*:*", "--json", json.toString()));
         Tool bpftrace = new Tool.Bpftrace(BASE_BPFTRACE + "\n" + AUDIT_COUNT + "\n" + CALLS_COUNT);
         List<Double> oursRss = new ArrayList<>(), bpfRss = new ArrayList<>(), oursMaps = new ArrayList<>(), bpfMaps = new ArrayList<>();
         String detail = "";
@@ -361,6 +383,10 @@ public final class Benchmark {
         row(label, target, ours, theirs, unit, List.of(), "");
     }
 
+    private void row(String label, String target, List<Double> ours, List<Double> theirs, String unit, String reference) {
+        row(label, target, ours, theirs, unit, List.of(), reference);
+    }
+
     private void row(String label, String target, List<Double> ours, List<Double> theirs, String unit, List<Double> reference) {
         row(label, target, ours, theirs, unit, reference, unit + " untraced");
     }
@@ -370,7 +396,7 @@ public final class Benchmark {
         Stats o = Stats.of(ours), t = Stats.of(theirs);
         String ratio = t.isEmpty() || o.isEmpty() ? "" : String.format(Locale.ROOT, "%.2f", o.median() / t.median());
         String[] r = {label, target, o.isEmpty() ? "" : fmt(o) + " " + unit, t.isEmpty() ? "" : fmt(t) + " " + unit, ratio,
-                reference.isEmpty() ? "" : fmt(Stats.of(reference)) + " " + referenceUnit};
+                reference.isEmpty() ? referenceUnit : fmt(Stats.of(reference)) + " " + referenceUnit};
         table.add(r);
         System.out.println("| " + String.join(" | ", r) + " |");
     }
