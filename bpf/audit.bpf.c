@@ -97,7 +97,7 @@ static __always_inline void stream_mark(__u32 kind, __u32 tid, __u32 slot, struc
 		return;
 	e->value = slot;
 	__builtin_memcpy(e->name, key->name, WINDOW_NAME_LEN);
-	bpf_ringbuf_submit(e, 0);
+	submit_event(e);
 }
 
 static __always_inline void open_window(__u32 tid, const void *args)
@@ -195,7 +195,7 @@ static __always_inline void count_event(__u32 tid, struct audit_key *key)
 		struct event *e = reserve_event(EV_AUDIT, tid, &scopes, n);
 		if (e) {
 			__builtin_memcpy(e->name, key->event, AUDIT_NAME_LEN);
-			bpf_ringbuf_submit(e, 0);
+			submit_event(e);
 		}
 	}
 }

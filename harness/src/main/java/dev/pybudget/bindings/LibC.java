@@ -13,4 +13,7 @@ public interface LibC extends Library {
     int vsnprintf(Pointer buffer, long size, String format, Pointer vaList);
 
     String strerror(int errno);
+
+    /** Waits for the ring buffer's epoll fd; events: room for maxEvents struct epoll_event (12 bytes each). */
+    int epoll_wait(int epfd, Pointer events, int maxEvents, int timeoutMs);
 }

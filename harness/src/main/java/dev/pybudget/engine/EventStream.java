@@ -1,8 +1,10 @@
 package dev.pybudget.engine;
 
+import com.sun.jna.Memory;
 import com.sun.jna.Native;
 import com.sun.jna.Pointer;
 import dev.pybudget.bindings.LibBpf;
+import dev.pybudget.bindings.LibC;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.locks.ReentrantLock;
@@ -15,6 +17,7 @@ import java.util.concurrent.locks.ReentrantLock;
 final class EventStream implements AutoCloseable {
 
     private static final int POLL_MS = 5;
+    private static final int EINTR = 4;
 
     private final LibBpf lib;
     private final Pointer ring;
@@ -38,20 +41,33 @@ final class EventStream implements AutoCloseable {
         if (ring == null) {
             throw new TraceException("The event ring buffer could not be opened: " + Errno.describe(Native.getLastError()) + ".");
         }
+
         this.drainer = new Thread(this::pollLoop, threadName);
         drainer.setDaemon(true);
         drainer.start();
     }
 
+    /**
+     * Waits for the ring buffer outside the lock, so that {@link #drain()} never waits for a poll to time
+     * out, then reads what gathered. The programs submit records without a wake-up unless the ring is a
+     * quarter full, so most rounds end by the timeout and read a batch.
+     */
     private void pollLoop() {
+        Memory ready = new Memory(12); // one struct epoll_event
+        int epfd = lib.ring_buffer__epoll_fd(ring);
         while (running) {
+            int woken = LibC.INSTANCE.epoll_wait(epfd, ready, 1, POLL_MS);
+            if (woken < 0 && Native.getLastError() != EINTR) {
+                failure = new TraceException("Waiting for the event ring buffer failed: " + Errno.describe(Native.getLastError()) + ".");
+                return;
+            }
             lock.lock();
             try {
                 if (!running) {
                     return;
                 }
-                int n = lib.ring_buffer__poll(ring, POLL_MS);
-                if (n < 0 && n != -4 /* EINTR */) {
+                int n = consume();
+                if (n < 0 && n != -EINTR) {
                     failure = new TraceException("Reading the event ring buffer failed: " + Errno.describe(-n) + ".");
                     return;
                 }
@@ -69,7 +85,7 @@ final class EventStream implements AutoCloseable {
                 throw failure;
             }
             if (running) {
-                lib.ring_buffer__consume(ring);
+                consume();
             }
             return List.copyOf(events);
         } finally {
@@ -82,7 +98,7 @@ final class EventStream implements AutoCloseable {
         lock.lock();
         try {
             if (running && failure == null) {
-                lib.ring_buffer__consume(ring);
+                consume();
             }
             running = false;
         } finally {
@@ -94,5 +110,10 @@ final class EventStream implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         lib.ring_buffer__free(ring);
+    }
+
+    /** Reads every record in the ring now, under the lock. */
+    private int consume() {
+        return lib.ring_buffer__consume(ring);
     }
 }
