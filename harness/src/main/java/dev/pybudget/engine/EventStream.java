@@ -27,21 +27,32 @@ final class EventStream implements AutoCloseable {
     private final byte[] buffer = new byte[Layout.EVENT_SIZE];
     /** Held for as long as the ring buffer may call it. */
     private final LibBpf.SampleFn onSample;
+    /** Reads the ring's memory directly; null when it could not be mapped (then libbpf's callback reads). */
+    private final RingReader reader;
+    private final RingReader.Sink onRecord;
     private volatile boolean running = true;
     private volatile RuntimeException failure;
 
-    EventStream(LibBpf lib, int mapFd, String threadName) {
+    /**
+     * @param ringBytes the ring buffer map's size (its max_entries)
+     */
+    EventStream(LibBpf lib, int mapFd, int ringBytes, String threadName) {
         this.lib = lib;
         this.onSample = (ctx, data, size) -> {
             data.read(0, buffer, 0, (int) Math.min(size, buffer.length));
             events.add(StreamEvent.decode(buffer));
             return 0;
         };
+        this.onRecord = (data, offset, length) -> {
+            data.get(offset, buffer, 0, Math.min(length, buffer.length));
+            events.add(StreamEvent.decode(buffer));
+        };
+        // libbpf's ring buffer also gives the epoll fd the poll loop waits on.
         this.ring = lib.ring_buffer__new(mapFd, onSample, null, null);
         if (ring == null) {
             throw new TraceException("The event ring buffer could not be opened: " + Errno.describe(Native.getLastError()) + ".");
         }
-
+        this.reader = RingReader.open(mapFd, ringBytes).orElse(null);
         this.drainer = new Thread(this::pollLoop, threadName);
         drainer.setDaemon(true);
         drainer.start();
@@ -109,11 +120,17 @@ final class EventStream implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        if (reader != null) {
+            reader.close();
+        }
         lib.ring_buffer__free(ring);
     }
 
-    /** Reads every record in the ring now, under the lock. */
+    /**
+     * Reads every record in the ring now, under the lock. Directly from the ring's memory: one JNA callback
+     * per record (libbpf's reader) drained about 0.3 M records/s here.
+     */
     private int consume() {
-        return lib.ring_buffer__consume(ring);
+        return reader != null ? reader.consume(onRecord) : lib.ring_buffer__consume(ring);
     }
 }

@@ -81,7 +81,7 @@ public final class Tracer {
             builder.environment().putAll(workload.environment());
             process = builder.start();
             int pid = (int) process.pid();
-            stream = new EventStream(bpf.lib(), bpf.mapFd("events"), "pybudget-events-" + pid);
+            stream = new EventStream(bpf.lib(), bpf.mapFd("events"), options.ringBufferBytes(), "pybudget-events-" + pid);
             bpf.attach(pid, python.probeBinary().toString(), present);
             long origin = System.nanoTime();
             release(process);
