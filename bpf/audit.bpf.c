@@ -157,6 +157,11 @@ static __always_inline void close_window(__u32 tid, const void *args)
 			tw->slots[i] = tw->slots[i + 1];
 	tw->slots[(depth - 1) & (MAX_DEPTH - 1)] = 0;
 	tw->depth = depth - 1;
+	/* A thread with no window open needs no entry (no entry reads as depth 0). Without this the
+	 * map filled up with finished threads: a server starting a thread per connection stopped
+	 * opening windows after 4096 of them. Only this thread's probes touch its entry. */
+	if (depth == 1)
+		bpf_map_delete_elem(&thread_windows, &tid);
 }
 
 /* Per scope, in a bpf_loop callback: the verifier checks the body once (unrolled, this
