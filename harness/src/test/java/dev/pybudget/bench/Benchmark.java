@@ -286,22 +286,38 @@ public final class Benchmark {
         Tool ours = new Tool.OursInJvm(TraceOptions.defaults());
         Tool bpftrace = new Tool.Bpftrace(BASE_BPFTRACE + "\n" + AUDIT_COUNT);
         Path service = repo.resolve("python-fixtures/lazy_import_service");
-        Map<String, List<Double>> elapsed = new LinkedHashMap<>();
+        Map<String, List<Double>> elapsed = new LinkedHashMap<>(), cpu = new LinkedHashMap<>();
         for (int i = 0; i < reps; i++) {
             for (Tool tool : List.of(untraced, ours, bpftrace)) {
                 Tool.Handle h = tool.spawn(service, List.of("server.py", "0"));
                 h.await("listening on", 30_000);
                 String line = h.output().lines().filter(l -> l.startsWith("listening on")).findFirst().orElseThrow();
                 int port = Integer.parseInt(line.substring("listening on ".length()).trim());
-                Run client = new Tool.Untraced().run(bench, List.of("http_client.py", Integer.toString(port), "1000", "20"));
+                // The warm-up requests (the first pays the lazy import) run before the CPU reading.
+                new Tool.Untraced().run(bench, List.of("http_client.py", Integer.toString(port), "0", "20"));
+                long pid = h.pythonPid();
+                long cpu0 = cpuTicks(pid);
+                Run client = new Tool.Untraced().run(bench, List.of("http_client.py", Integer.toString(port), "1000", "0"));
+                long cpu1 = cpuTicks(pid);
                 h.stopWorkload();
                 h.finish();
                 elapsed.computeIfAbsent(tool.name(), k -> new ArrayList<>()).add(client.mark("elapsed") / 1e6);
+                cpu.computeIfAbsent(tool.name(), k -> new ArrayList<>()).add((double) (cpu1 - cpu0));
             }
         }
-        List<Double> u = elapsed.get(untraced.name());
+        List<Double> u = elapsed.get(untraced.name()), uCpu = cpu.get(untraced.name());
+        Stats oCpu = Stats.of(ratios(cpu.get(ours.name()), uCpu)), bCpu = Stats.of(ratios(cpu.get(bpftrace.name()), uCpu));
         row("HTTP service fixture, 1,000 requests on loopback: time traced / untraced (GC + import + audit probes)",
-                "≤ 1.02", ratios(elapsed.get(ours.name()), u), ratios(elapsed.get(bpftrace.name()), u), "x", u, "ms untraced");
+                "≤ 1.02", ratios(elapsed.get(ours.name()), u), ratios(elapsed.get(bpftrace.name()), u), "x",
+                String.format(Locale.ROOT, "untraced %s ms; server CPU traced/untraced: %s vs %s", num(Stats.of(u).median()),
+                        fmt(oCpu), fmt(bCpu)));
+    }
+
+    /** utime + stime of a process, dead threads included, in clock ticks (10 ms). */
+    static long cpuTicks(long pid) throws IOException {
+        String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        return Long.parseLong(f[11]) + Long.parseLong(f[12]);
     }
 
     private void memory() throws Exception {

@@ -45,6 +45,9 @@ interface Tool {
         /** Stops the workload (SIGTERM to the Python process). */
         void stopWorkload();
 
+        /** The Python process's pid (0 when not found). */
+        long pythonPid();
+
         /** Waits for the workload and the tool to end. */
         Run finish() throws Exception;
 
@@ -122,6 +125,11 @@ interface Tool {
                 @Override
                 public void stopWorkload() {
                     ProcessHandle.of(trace.pid()).ifPresent(ProcessHandle::destroy);
+                }
+
+                @Override
+                public long pythonPid() {
+                    return trace.pid();
                 }
 
                 @Override
@@ -258,6 +266,11 @@ interface Tool {
         @Override
         public void stopWorkload() {
             python().ifPresent(ProcessHandle::destroy);
+        }
+
+        @Override
+        public long pythonPid() {
+            return python().map(ProcessHandle::pid).orElse(0L);
         }
 
         @Override
