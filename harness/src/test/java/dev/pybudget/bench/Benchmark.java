@@ -149,7 +149,7 @@ public final class Benchmark {
      */
     private void warmUp() throws Exception {
         Tool.OursInJvm warm = new Tool.OursInJvm(TraceOptions.defaults());
-        for (int i = 0; i < 12; i++) {
+        for (int i = 0; i < 10; i++) {
             warm.run(bench, List.of("first_last.py"));
         }
         new Tool.Bpftrace(BASE_BPFTRACE + "\n" + AUDIT_COUNT).run(bench, List.of("first_last.py"));
@@ -244,7 +244,7 @@ public final class Benchmark {
     /** CPython's own sys.setprofile, for the calls note: a Python profile function that counts calls. */
     private void setprofile() throws Exception {
         List<Double> plain = new ArrayList<>(), profiled = new ArrayList<>();
-        for (int i = 0; i < reps; i++) {
+        for (int i = 0; i < Math.max(3, reps - 2); i++) {
             Run p = new Tool.Untraced().run(bench, List.of("-c",
                     "import sys; sys.argv=['', 'calls', '1000000']; sys.setprofile(lambda f, e, a: None); exec(open('loops.py').read())"));
             Run u = new Tool.Untraced().run(bench, List.of("loops.py", "calls", "1000000"));
@@ -296,7 +296,7 @@ public final class Benchmark {
         Tool bpftrace = new Tool.Bpftrace(BASE_BPFTRACE + "\n" + AUDIT_COUNT);
         Path service = repo.resolve("python-fixtures/lazy_import_service");
         Map<String, List<Double>> elapsed = new LinkedHashMap<>(), cpu = new LinkedHashMap<>();
-        for (int i = 0; i < reps; i++) {
+        for (int i = 0; i < Math.max(3, reps - 2); i++) { // ~3 s a run: fewer, to keep the whole under 5 minutes
             for (Tool tool : List.of(untraced, ours, bpftrace)) {
                 Tool.Handle h = tool.spawn(service, List.of("server.py", "0"));
                 h.await("listening on", 30_000);
