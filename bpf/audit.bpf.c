@@ -166,7 +166,7 @@ static __always_inline void stream_mark(__u32 kind, __u32 tid, __u32 slot, struc
 		return;
 	e->value = slot;
 	__builtin_memcpy(e->name, key->name, WINDOW_NAME_LEN);
-	bpf_ringbuf_submit(e, 0);
+	submit_event(e);
 }
 
 static __always_inline void open_window(__u32 tid, const void *args)
@@ -235,6 +235,11 @@ static __always_inline void close_window(__u32 tid, const void *args)
 			tw->slots[i] = tw->slots[i + 1];
 	tw->slots[(depth - 1) & (MAX_DEPTH - 1)] = 0;
 	tw->depth = depth - 1;
+	/* A thread with no window open needs no entry (no entry reads as depth 0). Without this the
+	 * map filled up with finished threads: a server starting a thread per connection stopped
+	 * opening windows after 4096 of them. Only this thread's probes touch its entry. */
+	if (depth == 1)
+		bpf_map_delete_elem(&thread_windows, &tid);
 }
 
 /* Per scope, in a bpf_loop callback: the verifier checks the body once (unrolled, this
@@ -273,7 +278,7 @@ static __always_inline void count_event(__u32 tid, struct audit_key *key)
 		struct event *e = reserve_event(EV_AUDIT, tid, &scopes, n);
 		if (e) {
 			__builtin_memcpy(e->name, key->event, AUDIT_NAME_LEN);
-			bpf_ringbuf_submit(e, 0);
+			submit_event(e);
 		}
 	}
 }

@@ -141,6 +141,17 @@ static __always_inline __u32 current_tid(void)
 	return (__u32)bpf_get_current_pid_tgid();
 }
 
+/* Submits a stream record without waking the reader, which polls every few milliseconds,
+ * unless the ring is more than a quarter full: a wake-up per record cost the traced thread
+ * an interrupt and the reader a context switch for every record. */
+static __always_inline void submit_event(struct event *e)
+{
+	__u64 flags = BPF_RB_NO_WAKEUP;
+	if (bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) > bpf_ringbuf_query(&events, BPF_RB_RING_SIZE) / 4)
+		flags = BPF_RB_FORCE_WAKEUP;
+	bpf_ringbuf_submit(e, flags);
+}
+
 /* Reserves a stream record stamped with time, thread and scopes; counts the loss if full. */
 static __always_inline struct event *reserve_event(__u32 kind, __u32 tid, const struct scope_list *list, int n)
 {

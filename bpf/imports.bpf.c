@@ -25,7 +25,7 @@ static __always_inline int import_event(__u32 kind, const char *module, int foun
 	e->value = found;
 	if (bpf_probe_read_user_str(e->name, sizeof(e->name), module) < 0)
 		e->name[0] = 0;
-	bpf_ringbuf_submit(e, 0);
+	submit_event(e);
 	return 0;
 }
 

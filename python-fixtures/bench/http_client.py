@@ -28,6 +28,8 @@ def get():
 
 for _ in range(warmup):
     get()
+if n == 0:
+    raise SystemExit(0)
 t = now()
 for _ in range(n):
     get()

@@ -74,5 +74,7 @@ public interface LibBpf extends Library {
 
     int ring_buffer__consume(Pointer rb);
 
+    int ring_buffer__epoll_fd(Pointer rb);
+
     void ring_buffer__free(Pointer rb);
 }

@@ -13,4 +13,14 @@ public interface LibC extends Library {
     int vsnprintf(Pointer buffer, long size, String format, Pointer vaList);
 
     String strerror(int errno);
+
+    int getpagesize();
+
+    /** Maps the BPF ring buffer's pages ({@code size_t} and {@code off_t} are {@code long}). */
+    Pointer mmap(Pointer address, long length, int protection, int flags, int fd, long offset);
+
+    int munmap(Pointer address, long length);
+
+    /** Waits for the ring buffer's epoll fd; events: room for maxEvents struct epoll_event (12 bytes each). */
+    int epoll_wait(int epfd, Pointer events, int maxEvents, int timeoutMs);
 }

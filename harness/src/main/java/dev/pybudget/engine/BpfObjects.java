@@ -13,6 +13,9 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 
 /**
  * The loaded BPF objects of one trace and their links: open, configure, load, attach, close.
@@ -179,9 +182,40 @@ final class BpfObjects implements AutoCloseable {
         return lib;
     }
 
+    /**
+     * One daemon thread detaches, in order, the probes of traces whose workload has exited: the kernel
+     * unregisters each uprobe under a global lock and waits for RCU grace periods, about 0.1 s per probe,
+     * one after the other (threads do not overlap them).
+     */
+    private static final ExecutorService DETACHER = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "pybudget-detach");
+        t.setDaemon(true);
+        return t;
+    });
+
+    /**
+     * Detaches every link and frees maps and programs on the background thread, and returns at once.
+     * Only for a trace whose workload has exited: its probes can no longer fire, so nothing observable
+     * waits for this; a later {@link #awaitDetached()} does.
+     */
+    void closeInBackground() {
+        DETACHER.execute(this::close);
+    }
+
+    /** Waits until every {@link #closeInBackground()} so far has finished. */
+    static void awaitDetached() {
+        try {
+            DETACHER.submit(() -> { }).get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException e) {
+            throw new IllegalStateException(e.getCause());
+        }
+    }
+
     /** Detaches every link (the kernel then lowers the probe semaphores) and frees maps and programs. */
     @Override
-    public void close() {
+    public synchronized void close() {
         for (Pointer link : links) {
             lib.bpf_link__destroy(link);
         }

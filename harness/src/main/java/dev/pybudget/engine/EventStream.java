@@ -1,11 +1,12 @@
 package dev.pybudget.engine;
 
+import com.sun.jna.Memory;
 import com.sun.jna.Native;
 import com.sun.jna.Pointer;
 import dev.pybudget.bindings.LibBpf;
+import dev.pybudget.bindings.LibC;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -15,7 +16,8 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 final class EventStream implements AutoCloseable {
 
-    private static final long POLL_NANOS = 5_000_000;
+    private static final int POLL_MS = 5;
+    private static final int EINTR = 4;
 
     private final LibBpf lib;
     private final Pointer ring;
@@ -25,46 +27,64 @@ final class EventStream implements AutoCloseable {
     private final byte[] buffer = new byte[Layout.EVENT_SIZE];
     /** Held for as long as the ring buffer may call it. */
     private final LibBpf.SampleFn onSample;
+    /** Reads the ring's memory directly; null when it could not be mapped (then libbpf's callback reads). */
+    private final RingReader reader;
+    private final RingReader.Sink onRecord;
     private volatile boolean running = true;
     private volatile RuntimeException failure;
 
-    EventStream(LibBpf lib, int mapFd, String threadName) {
+    /**
+     * @param ringBytes the ring buffer map's size (its max_entries)
+     */
+    EventStream(LibBpf lib, int mapFd, int ringBytes, String threadName) {
         this.lib = lib;
         this.onSample = (ctx, data, size) -> {
             data.read(0, buffer, 0, (int) Math.min(size, buffer.length));
             events.add(StreamEvent.decode(buffer));
             return 0;
         };
+        this.onRecord = (data, offset, length) -> {
+            data.get(offset, buffer, 0, Math.min(length, buffer.length));
+            events.add(StreamEvent.decode(buffer));
+        };
+        // libbpf's ring buffer also gives the epoll fd the poll loop waits on.
         this.ring = lib.ring_buffer__new(mapFd, onSample, null, null);
         if (ring == null) {
             throw new TraceException("The event ring buffer could not be opened: " + Errno.describe(Native.getLastError()) + ".");
         }
+        this.reader = RingReader.open(mapFd, ringBytes).orElse(null);
         this.drainer = new Thread(this::pollLoop, threadName);
         drainer.setDaemon(true);
         drainer.start();
     }
 
     /**
-     * Consumes what is there, then sleeps outside the lock. (Waiting inside ring_buffer__poll would hold
-     * the lock for the poll's whole timeout when nothing comes, and every drain() would wait for it:
-     * 2.5 ms on average per snapshot, 5 ms at worst.)
+     * Waits for the ring buffer outside the lock, so that {@link #drain()} never waits for a poll to time
+     * out, then reads what gathered. The programs submit records without a wake-up unless the ring is a
+     * quarter full, so most rounds end by the timeout and read a batch.
      */
     private void pollLoop() {
+        Memory ready = new Memory(12); // one struct epoll_event
+        int epfd = lib.ring_buffer__epoll_fd(ring);
         while (running) {
+            int woken = LibC.INSTANCE.epoll_wait(epfd, ready, 1, POLL_MS);
+            if (woken < 0 && Native.getLastError() != EINTR) {
+                failure = new TraceException("Waiting for the event ring buffer failed: " + Errno.describe(Native.getLastError()) + ".");
+                return;
+            }
             lock.lock();
             try {
                 if (!running) {
                     return;
                 }
-                int n = lib.ring_buffer__consume(ring);
-                if (n < 0 && n != -4 /* EINTR */) {
+                int n = consume();
+                if (n < 0 && n != -EINTR) {
                     failure = new TraceException("Reading the event ring buffer failed: " + Errno.describe(-n) + ".");
                     return;
                 }
             } finally {
                 lock.unlock();
             }
-            LockSupport.parkNanos(POLL_NANOS);
         }
     }
 
@@ -76,7 +96,7 @@ final class EventStream implements AutoCloseable {
                 throw failure;
             }
             if (running) {
-                lib.ring_buffer__consume(ring);
+                consume();
             }
             return List.copyOf(events);
         } finally {
@@ -89,7 +109,7 @@ final class EventStream implements AutoCloseable {
         lock.lock();
         try {
             if (running && failure == null) {
-                lib.ring_buffer__consume(ring);
+                consume();
             }
             running = false;
         } finally {
@@ -100,6 +120,17 @@ final class EventStream implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        if (reader != null) {
+            reader.close();
+        }
         lib.ring_buffer__free(ring);
+    }
+
+    /**
+     * Reads every record in the ring now, under the lock. Directly from the ring's memory: one JNA callback
+     * per record (libbpf's reader) drained about 0.3 M records/s here.
+     */
+    private int consume() {
+        return reader != null ? reader.consume(onRecord) : lib.ring_buffer__consume(ring);
     }
 }

@@ -193,7 +193,12 @@ public final class Trace implements AutoCloseable {
         }
     }
 
-    /** The final reading, then every link detached, the ring buffer freed and the maps closed. */
+    /**
+     * The final reading, then every link detached, the ring buffer freed and the maps closed. When the
+     * workload has exited (finish(), or close() after stopping it), no probe can fire any more, and the
+     * detaching (the kernel takes about 0.1 s per probe) finishes on a background thread:
+     * {@link Tracer#awaitDetached()} waits for it.
+     */
     private synchronized Recording end() {
         if (closed) {
             return last;
@@ -203,7 +208,11 @@ public final class Trace implements AutoCloseable {
         } finally {
             closed = true;
             stream.close();
-            bpf.close();
+            if (process.isAlive()) {
+                bpf.close();
+            } else {
+                bpf.closeInBackground();
+            }
         }
         return last;
     }

@@ -63,7 +63,7 @@ public final class Benchmark {
         Path markdown = null;
         Path repo = Path.of("").toAbsolutePath();
         Path jar = null;
-        List<String> cliFlags = List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xshare:auto");
+        List<String> cliFlags = List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC");
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--reps" -> reps = Integer.parseInt(args[++i]);
@@ -79,6 +79,10 @@ public final class Benchmark {
             }
         }
         Benchmark b = new Benchmark(repo, jar, reps, only, cliFlags);
+        if (only.contains("profile")) {
+            b.profileStart();
+            System.exit(0);
+        }
         long t0 = System.nanoTime();
         String machine = machine();
         System.out.println(machine);
@@ -134,23 +138,62 @@ public final class Benchmark {
         }
     }
 
-    /** One traced run of each tool first: JIT, page cache, libbpf loaded. Not counted. */
+    /** A class-data-sharing archive of the CLI's classes, made by one traced run (see docs/performance.md). */
+    private Path cdsArchive;
+
+    /**
+     * Traced runs first, not counted: page cache, libbpf loaded, and this JVM's JIT. The in-JVM rows are
+     * about a running JVM (a test suite some tests in); for its first few traces C2 compiles the engine's
+     * paths on the second core, and the workload's start-up waits for the CPU (measured: released to
+     * first line 49 ms after 8 traces, 21 ms after 30, 20 ms with C1 only). A fresh JVM is the CLI's row.
+     */
     private void warmUp() throws Exception {
-        new Tool.OursInJvm(TraceOptions.defaults()).run(bench, List.of("first_last.py"));
+        Tool.OursInJvm warm = new Tool.OursInJvm(TraceOptions.defaults());
+        for (int i = 0; i < 10; i++) {
+            warm.run(bench, List.of("first_last.py"));
+        }
         new Tool.Bpftrace(BASE_BPFTRACE + "\n" + AUDIT_COUNT).run(bench, List.of("first_last.py"));
+        cdsArchive = Files.createTempDirectory("pybudget-bench-cds").resolve("pybudget.jsa");
+        cdsArchive.toFile().deleteOnExit();
+        List<String> dump = new ArrayList<>(cliFlags);
+        dump.add("-XX:ArchiveClassesAtExit=" + cdsArchive);
+        new Tool.OursCli("cli (archive)", jar, dump, List.of()).run(bench, List.of("first_last.py"));
+    }
+
+    private List<String> cdsFlags() {
+        List<String> flags = new ArrayList<>(cliFlags);
+        if (cdsArchive != null && Files.exists(cdsArchive)) {
+            flags.add("-XX:SharedArchiveFile=" + cdsArchive);
+        }
+        return flags;
     }
 
     // ------------------------------------------------------------------ rows
 
+    /** {@code --only profile}: our in-JVM start and teardown alone, reps times, nothing in between. */
+    private void profileStart() throws Exception {
+        Tool.OursInJvm ours = new Tool.OursInJvm(TraceOptions.defaults());
+        ours.run(bench, List.of("first_last.py"));
+        List<Run> runs = new ArrayList<>();
+        for (int i = 0; i < reps; i++) {
+            runs.add(ours.run(bench, List.of("first_last.py")));
+        }
+        System.out.println("start to released: " + fmt(Stats.of(values(runs, r -> ms(r.released() - r.started())))) + " ms; "
+                + "teardown: " + fmt(Stats.of(values(runs, r -> ms(r.ended() - r.mark("last"))))) + " ms; "
+                + "detached: " + fmt(Stats.of(values(runs, r -> ms(r.mark("tool.detached") - r.mark("last"))))) + " ms; "
+                + "released to first line: " + fmt(Stats.of(values(runs, r -> ms(r.mark("first") - r.released())))) + " ms");
+    }
+
     private void startAndTeardown() throws Exception {
         Tool untraced = new Tool.Untraced();
         Tool.OursInJvm ours = new Tool.OursInJvm(TraceOptions.defaults());
-        Tool cli = new Tool.OursCli("cli", jar, cliFlags, List.of());
+        Tool cli = new Tool.OursCli("cli", jar, cdsFlags(), List.of());
+        Tool cliTiered = new Tool.OursCli("cli (C1 only)", jar, cliFlags, List.of());
         Tool cliPlain = new Tool.OursCli("cli (no JVM flags)", jar, List.of(), List.of());
         Tool bpftrace = new Tool.Bpftrace(BASE_BPFTRACE + "\n" + AUDIT_COUNT);
-        Map<String, List<Run>> runs = interleave(List.of("first_last.py"), untraced, ours, bpftrace, cli, cliPlain);
+        Map<String, List<Run>> runs = interleave(List.of("first_last.py"), untraced, ours, bpftrace, cli, cliTiered, cliPlain);
         List<Run> u = runs.get(untraced.name()), o = runs.get(ours.name()), b = runs.get(bpftrace.name());
-        List<Run> c = runs.get(cli.name()), cp = runs.get(cliPlain.name());
+        List<Run> c = runs.get(cli.name()), ct = runs.get(cliTiered.name()), cp = runs.get(cliPlain.name());
         ToDoubleFunction<Run> released = r -> ms(r.released() - r.started());
         ToDoubleFunction<Run> toFirst = r -> ms(r.mark("first") - r.started());
         ToDoubleFunction<Run> teardown = r -> ms(r.ended() - r.mark("last"));
@@ -158,8 +201,10 @@ public final class Benchmark {
         if (wanted("startup")) {
             row("start to workload released (probes attached), in a running JVM", "≤ 30 ms",
                     values(o, released), values(b, released), "ms");
-            row("  command to the script's first line: CLI `java -jar` (tuned flags) vs `bpftrace -c`", "",
-                    values(c, toFirst), values(b, toFirst), "ms");
+            row("  command to the script's first line: CLI `java " + String.join(" ", cdsFlags()).replace(cdsArchive.toString(), "pybudget.jsa")
+                    + " -jar` vs `bpftrace -c`", "", values(c, toFirst), values(b, toFirst), "ms");
+            row("  command to the script's first line: CLI with " + String.join(" ", cliFlags) + " (no archive)", "",
+                    values(ct, toFirst), values(b, toFirst), "ms");
             row("  command to the script's first line: CLI without JVM flags", "", values(cp, toFirst), values(b, toFirst), "ms");
             row("  interpreter start-up, released to first line (untraced: spawn to first line)", "",
                     values(o, pyStart), values(b, pyStart), "ms", values(u, toFirst));
@@ -167,6 +212,8 @@ public final class Benchmark {
         if (wanted("teardown")) {
             row("teardown after the workload exits (last line to tool done), in a running JVM", "≤ 20 ms",
                     values(o, teardown), values(b, teardown), "ms", values(u, teardown));
+            row("  ours: last line to every probe detached (background thread; the kernel's uprobe unregistration)", "",
+                    values(o, r -> ms(r.mark("tool.detached") - r.mark("last"))), List.of(), "ms");
             row("  teardown: CLI, last line to process exit", "", values(c, teardown), values(b, teardown), "ms");
         }
     }
@@ -176,17 +223,20 @@ public final class Benchmark {
         Tool ours = new Tool.OursInJvm(options);
         Tool bpftrace = new Tool.Bpftrace(script);
         Map<String, List<Run>> runs = interleave(workload, untraced, ours, bpftrace);
-        List<Run> u = runs.get(untraced.name());
-        row(label, target, overheadPerHit(runs.get(ours.name()), u), overheadPerHit(runs.get(bpftrace.name()), u), "µs",
-                values(u, r -> r.mark("elapsed") / 1e3 / r.mark("hits")));
+        List<Run> u = runs.get(untraced.name()), o = runs.get(ours.name()), b = runs.get(bpftrace.name());
+        Stats oCpu = Stats.of(overheadPerHit(o, u, "cpu")), bCpu = Stats.of(overheadPerHit(b, u, "cpu"));
+        row(label, target, overheadPerHit(o, u, "elapsed"), overheadPerHit(b, u, "elapsed"), "µs", List.of(),
+                String.format(Locale.ROOT, "in thread CPU time: %s vs %s µs (ratio %.2f); untraced %s µs per hit",
+                        num(oCpu.median()), num(bCpu.median()), oCpu.median() / bCpu.median(),
+                        num(Stats.of(values(u, r -> r.mark("elapsed") / 1e3 / r.mark("hits"))).median())));
     }
 
-    /** Per repetition: (elapsed traced - elapsed untraced) / hits, in µs. */
-    private static List<Double> overheadPerHit(List<Run> traced, List<Run> untraced) {
+    /** Per repetition: (time traced - time untraced) / hits, in µs; key "elapsed" (perf_counter) or "cpu" (thread_time). */
+    private static List<Double> overheadPerHit(List<Run> traced, List<Run> untraced, String key) {
         List<Double> v = new ArrayList<>();
         for (int i = 0; i < traced.size(); i++) {
             Run t = traced.get(i);
-            v.add((t.mark("elapsed") - untraced.get(i).mark("elapsed")) / 1e3 / t.mark("hits"));
+            v.add((t.mark(key) - untraced.get(i).mark(key)) / 1e3 / t.mark("hits"));
         }
         return v;
     }
@@ -194,7 +244,7 @@ public final class Benchmark {
     /** CPython's own sys.setprofile, for the calls note: a Python profile function that counts calls. */
     private void setprofile() throws Exception {
         List<Double> plain = new ArrayList<>(), profiled = new ArrayList<>();
-        for (int i = 0; i < reps; i++) {
+        for (int i = 0; i < Math.max(3, reps - 2); i++) {
             Run p = new Tool.Untraced().run(bench, List.of("-c",
                     "import sys; sys.argv=['', 'calls', '1000000']; sys.setprofile(lambda f, e, a: None); exec(open('loops.py').read())"));
             Run u = new Tool.Untraced().run(bench, List.of("loops.py", "calls", "1000000"));
@@ -217,7 +267,7 @@ public final class Benchmark {
         row("ring buffer drained into Java: " + events / 1000 + "k events already in the ring (M events/s; lost: " + lost + ")",
                 "≥ 1 M/s, 0 lost", rate, List.of(), "M/s");
         // Concurrent: Python emits as fast as it can while the drainer reads.
-        int burst = 1_000_000;
+        int burst = 300_000;
         Tool.OursInJvm ours = new Tool.OursInJvm(TraceOptions.defaults().withStreamAudit(true));
         Tool bpftrace = new Tool.Bpftrace("usdt:PY:python:audit { printf(\"%d %d A %s\\n\", nsecs, tid, str(arg0)); }");
         List<Double> oursRate = new ArrayList<>(), bpfRate = new ArrayList<>();
@@ -245,28 +295,44 @@ public final class Benchmark {
         Tool ours = new Tool.OursInJvm(TraceOptions.defaults());
         Tool bpftrace = new Tool.Bpftrace(BASE_BPFTRACE + "\n" + AUDIT_COUNT);
         Path service = repo.resolve("python-fixtures/lazy_import_service");
-        Map<String, List<Double>> elapsed = new LinkedHashMap<>();
-        for (int i = 0; i < reps; i++) {
+        Map<String, List<Double>> elapsed = new LinkedHashMap<>(), cpu = new LinkedHashMap<>();
+        for (int i = 0; i < Math.max(3, reps - 2); i++) { // ~3 s a run: fewer, to keep the whole under 5 minutes
             for (Tool tool : List.of(untraced, ours, bpftrace)) {
                 Tool.Handle h = tool.spawn(service, List.of("server.py", "0"));
                 h.await("listening on", 30_000);
                 String line = h.output().lines().filter(l -> l.startsWith("listening on")).findFirst().orElseThrow();
                 int port = Integer.parseInt(line.substring("listening on ".length()).trim());
-                Run client = new Tool.Untraced().run(bench, List.of("http_client.py", Integer.toString(port), "1000", "20"));
+                // The warm-up requests (the first pays the lazy import) run before the CPU reading.
+                new Tool.Untraced().run(bench, List.of("http_client.py", Integer.toString(port), "0", "20"));
+                long pid = h.pythonPid();
+                long cpu0 = cpuTicks(pid);
+                Run client = new Tool.Untraced().run(bench, List.of("http_client.py", Integer.toString(port), "1000", "0"));
+                long cpu1 = cpuTicks(pid);
                 h.stopWorkload();
                 h.finish();
                 elapsed.computeIfAbsent(tool.name(), k -> new ArrayList<>()).add(client.mark("elapsed") / 1e6);
+                cpu.computeIfAbsent(tool.name(), k -> new ArrayList<>()).add((double) (cpu1 - cpu0));
             }
         }
-        List<Double> u = elapsed.get(untraced.name());
+        List<Double> u = elapsed.get(untraced.name()), uCpu = cpu.get(untraced.name());
+        Stats oCpu = Stats.of(ratios(cpu.get(ours.name()), uCpu)), bCpu = Stats.of(ratios(cpu.get(bpftrace.name()), uCpu));
         row("HTTP service fixture, 1,000 requests on loopback: time traced / untraced (GC + import + audit probes)",
-                "≤ 1.02", ratios(elapsed.get(ours.name()), u), ratios(elapsed.get(bpftrace.name()), u), "x", u, "ms untraced");
+                "≤ 1.02", ratios(elapsed.get(ours.name()), u), ratios(elapsed.get(bpftrace.name()), u), "x",
+                String.format(Locale.ROOT, "untraced %s ms; server CPU traced/untraced: %s vs %s", num(Stats.of(u).median()),
+                        fmt(oCpu), fmt(bCpu)));
+    }
+
+    /** utime + stime of a process, dead threads included, in clock ticks (10 ms). */
+    static long cpuTicks(long pid) throws IOException {
+        String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        return Long.parseLong(f[11]) + Long.parseLong(f[12]);
     }
 
     private void memory() throws Exception {
         int functions = 10_000;
         Path json = Tool.tempFile("memory-json");
-        Tool cli = new Tool.OursCli("cli", jar, cliFlags, List.of("--calls", "*:*", "--json", json.toString()));
+        Tool cli = new Tool.OursCli("cli", jar, cdsFlags(), List.of("--calls", "*:*", "--json", json.toString()));
         Tool bpftrace = new Tool.Bpftrace(BASE_BPFTRACE + "\n" + AUDIT_COUNT + "\n" + CALLS_COUNT);
         List<Double> oursRss = new ArrayList<>(), bpfRss = new ArrayList<>(), oursMaps = new ArrayList<>(), bpfMaps = new ArrayList<>();
         String detail = "";
@@ -342,6 +408,10 @@ public final class Benchmark {
         row(label, target, ours, theirs, unit, List.of(), "");
     }
 
+    private void row(String label, String target, List<Double> ours, List<Double> theirs, String unit, String reference) {
+        row(label, target, ours, theirs, unit, List.of(), reference);
+    }
+
     private void row(String label, String target, List<Double> ours, List<Double> theirs, String unit, List<Double> reference) {
         row(label, target, ours, theirs, unit, reference, unit + " untraced");
     }
@@ -351,7 +421,7 @@ public final class Benchmark {
         Stats o = Stats.of(ours), t = Stats.of(theirs);
         String ratio = t.isEmpty() || o.isEmpty() ? "" : String.format(Locale.ROOT, "%.2f", o.median() / t.median());
         String[] r = {label, target, o.isEmpty() ? "" : fmt(o) + " " + unit, t.isEmpty() ? "" : fmt(t) + " " + unit, ratio,
-                reference.isEmpty() ? "" : fmt(Stats.of(reference)) + " " + referenceUnit};
+                reference.isEmpty() ? referenceUnit : fmt(Stats.of(reference)) + " " + referenceUnit};
         table.add(r);
         System.out.println("| " + String.join(" | ", r) + " |");
     }

@@ -45,6 +45,9 @@ interface Tool {
         /** Stops the workload (SIGTERM to the Python process). */
         void stopWorkload();
 
+        /** The Python process's pid (0 when not found). */
+        long pythonPid();
+
         /** Waits for the workload and the tool to end. */
         Run finish() throws Exception;
 
@@ -125,13 +128,24 @@ interface Tool {
                 }
 
                 @Override
+                public long pythonPid() {
+                    return trace.pid();
+                }
+
+                @Override
                 public Run finish() {
                     Recording r = trace.finish();
                     long ended = System.nanoTime();
                     trace.close();
+                    // The kernel's uprobe unregistration goes on in the background; wait for it so that
+                    // the next run (of any tool) does not pay for it, and report when it was done.
+                    Tracer.awaitDetached();
+                    long detached = System.nanoTime();
                     last = r;
                     String text = output();
-                    return new Run(started, released, ended, Run.marks(text), text);
+                    Map<String, Long> marks = new HashMap<>(Run.marks(text));
+                    marks.put("tool.detached", detached);
+                    return new Run(started, released, ended, marks, text);
                 }
             };
         }
@@ -252,6 +266,11 @@ interface Tool {
         @Override
         public void stopWorkload() {
             python().ifPresent(ProcessHandle::destroy);
+        }
+
+        @Override
+        public long pythonPid() {
+            return python().map(ProcessHandle::pid).orElse(0L);
         }
 
         @Override

@@ -35,7 +35,7 @@ public final class DrainBench {
             p.waitFor();
             long t0 = System.nanoTime();
             int drained;
-            try (EventStream stream = new EventStream(bpf.lib(), bpf.mapFd("events"), "drain-bench")) {
+            try (EventStream stream = new EventStream(bpf.lib(), bpf.mapFd("events"), ringBytes, "drain-bench")) {
                 drained = stream.drain().size();
             }
             long t1 = System.nanoTime();
