@@ -26,9 +26,11 @@ public final class Attachments {
 
     /**
      * fds of this JVM that a trace opens: BPF programs, maps and links, uprobe perf events, the ring
-     * buffer's epoll. Anything a trace leaks shows up here.
+     * buffer's epoll. Anything a trace leaks shows up here. Ended traces whose workload had exited
+     * detach on a background thread: this waits for them first, so that only leaks remain.
      */
     public static List<String> traceFds() throws IOException {
+        Tracer.awaitDetached();
         List<String> fds = new ArrayList<>();
         try (DirectoryStream<Path> dir = Files.newDirectoryStream(Path.of("/proc/self/fd"))) {
             for (Path fd : dir) {
