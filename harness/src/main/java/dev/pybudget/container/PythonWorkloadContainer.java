@@ -71,6 +71,7 @@ public class PythonWorkloadContainer extends GenericContainer<PythonWorkloadCont
     private boolean streamAudit;
     private WaitStrategy userWaitStrategy;
     private AgentClient agent;
+    private volatile boolean exitAwaited;
 
     public PythonWorkloadContainer(PythonImage image) {
         super(image.future());
@@ -247,7 +248,14 @@ public class PythonWorkloadContainer extends GenericContainer<PythonWorkloadCont
                 break;
             }
         }
-        return client.snapshot();
+        Recording last = client.snapshot();
+        exitAwaited = true;
+        return last;
+    }
+
+    @Override
+    public boolean exitAwaited() {
+        return exitAwaited;
     }
 
     /** The workload's output so far (stdout and stderr, as the container printed them). */

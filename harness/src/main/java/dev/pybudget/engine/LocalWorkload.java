@@ -22,6 +22,7 @@ public class LocalWorkload implements TracedWorkload, AutoCloseable {
     private ProcessBuilder.Redirect output = ProcessBuilder.Redirect.INHERIT;
     private Trace trace;
     private Recording last;
+    private volatile boolean exitAwaited;
 
     /** {@code new LocalWorkload("/usr/bin/python3.11", "app.py")} */
     public LocalWorkload(String... command) {
@@ -85,6 +86,7 @@ public class LocalWorkload implements TracedWorkload, AutoCloseable {
         Trace t;
         synchronized (this) {
             if (last != null) {
+                exitAwaited = true;
                 return last;
             }
             t = running();
@@ -93,7 +95,13 @@ public class LocalWorkload implements TracedWorkload, AutoCloseable {
         synchronized (this) {
             last = finished;
         }
+        exitAwaited = true;
         return finished;
+    }
+
+    @Override
+    public boolean exitAwaited() {
+        return exitAwaited;
     }
 
     @Override

@@ -26,6 +26,7 @@ import org.junit.jupiter.api.extension.ParameterResolver;
 import org.junit.platform.commons.support.AnnotationSupport;
 import org.junit.platform.commons.support.HierarchyTraversalMode;
 import org.junit.platform.commons.support.ModifierSupport;
+import org.opentest4j.AssertionFailedError;
 import org.opentest4j.TestAbortedException;
 import org.testcontainers.DockerClientFactory;
 
@@ -63,8 +64,19 @@ class PythonPerfExtension implements BeforeAllCallback, BeforeEachCallback, Afte
             return;
         }
         Map<Field, TracedWorkload> workloads = workloads(context);
+        List<String> died = new ArrayList<>();
         for (Map.Entry<Field, Recording> start : starts.entrySet()) {
-            Recording recording = workloads.get(start.getKey()).snapshot().since(start.getValue());
+            TracedWorkload workload = workloads.get(start.getKey());
+            Recording now;
+            try {
+                now = workload.snapshot();
+            } catch (RuntimeException e) {
+                if (context.getExecutionException().isPresent()) {
+                    continue; // the test failed already, most likely for this very reason: one failure, not two
+                }
+                throw e;
+            }
+            Recording recording = now.since(start.getValue());
             String suffix = starts.size() == 1 ? "" : "-" + start.getKey().getName();
             Path dump = reportDir().resolve(context.getRequiredTestClass().getSimpleName() + "-"
                     + context.getRequiredTestMethod().getName() + suffix + ".json");
@@ -77,6 +89,15 @@ class PythonPerfExtension implements BeforeAllCallback, BeforeEachCallback, Afte
             if (starts.size() == 1) {
                 context.getStore(TestRecordings.NAMESPACE).put(TestRecordings.KEY, recording);
             }
+            boolean diedNow = start.getValue().exitStatus().isEmpty() && now.exitStatus().filter(s -> s != 0).isPresent();
+            if (diedNow && !workload.exitAwaited()) {
+                died.add("The workload in field '" + start.getKey().getName() + "' died during this test ("
+                        + now.exitDescription() + "); what it recorded up to then is in " + dump.toAbsolutePath() + ".");
+            }
+        }
+        if (!died.isEmpty()) {
+            // A budget checked on a workload that died half-way passes by accident: say it, even when the asserts passed.
+            throw new AssertionFailedError(String.join(" ", died));
         }
     }
 

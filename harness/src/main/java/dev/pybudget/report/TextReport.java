@@ -21,7 +21,7 @@ public final class TextReport {
         StringBuilder out = new StringBuilder();
         out.append(String.format(Locale.ROOT, "pybudget: %s (CPython %s), pid %d, %s%s%n", r.python().executable(),
                 r.python().version(), r.python().pid(), millis(r.wallNanos()),
-                r.exitStatus().map(s -> ", exit status " + s).orElse(", still running")));
+                ", " + r.exitDescription()));
         out.append("probes: ").append(String.join(" ", r.probes()));
         if (!r.missingProbes().isEmpty()) {
             out.append("; missing in this CPython: ").append(String.join(" ", r.missingProbes()));
