@@ -43,6 +43,67 @@ static __always_inline int is_mark(const char *event, const char *mark, int len)
 	return !differ; /* len includes the NUL, so "pybudget.beginX" does not match */
 }
 
+/* A compact non-ASCII str's characters (1, 2 or 4 bytes each), encoded as UTF-8 into out. */
+struct utf8_state {
+	const void *data;
+	__u32 kind;
+	__u32 length;
+	__u32 pos;
+	__u32 failed;
+	char out[WINDOW_NAME_LEN];
+};
+
+/* One character per step. A name longer than the buffer is cut at WINDOW_NAME_LEN - 1 bytes,
+ * possibly inside a character: the reader drops that partial character and marks the cut. */
+static long utf8_step(__u32 i, struct utf8_state *s)
+{
+	__u32 c = 0;
+	if (i >= s->length || s->pos >= WINDOW_NAME_LEN - 1)
+		return 1;
+	if (s->kind == 1) {
+		__u8 b = 0;
+		s->failed |= bpf_probe_read_user(&b, 1, s->data + i) != 0;
+		c = b;
+	} else if (s->kind == 2) {
+		__u16 h = 0;
+		s->failed |= bpf_probe_read_user(&h, 2, s->data + 2 * (__u64)i) != 0;
+		c = h;
+	} else {
+		s->failed |= bpf_probe_read_user(&c, 4, s->data + 4 * (__u64)i) != 0;
+	}
+	if (s->failed)
+		return 1;
+	__u8 bytes[4];
+	int n;
+	if (c < 0x80) {
+		bytes[0] = c;
+		n = 1;
+	} else if (c < 0x800) {
+		bytes[0] = 0xc0 | (c >> 6);
+		bytes[1] = 0x80 | (c & 0x3f);
+		n = 2;
+	} else if (c < 0x10000) {
+		bytes[0] = 0xe0 | (c >> 12);
+		bytes[1] = 0x80 | ((c >> 6) & 0x3f);
+		bytes[2] = 0x80 | (c & 0x3f);
+		n = 3;
+	} else {
+		bytes[0] = 0xf0 | ((c >> 18) & 0x07);
+		bytes[1] = 0x80 | ((c >> 12) & 0x3f);
+		bytes[2] = 0x80 | ((c >> 6) & 0x3f);
+		bytes[3] = 0x80 | (c & 0x3f);
+		n = 4;
+	}
+#pragma unroll
+	for (int b = 0; b < 4; b++) {
+		if (b < n && s->pos < WINDOW_NAME_LEN - 1) {
+			s->out[s->pos & (WINDOW_NAME_LEN - 1)] = bytes[b];
+			s->pos++;
+		}
+	}
+	return 0;
+}
+
 /* Reads args[0] of the audit tuple, a str, as UTF-8 into key. 0 when it cannot. */
 static __always_inline int read_window_name(const void *args, struct window_key *key)
 {
@@ -58,16 +119,25 @@ static __always_inline int read_window_name(const void *args, struct window_key 
 		return 0;
 	if (bpf_probe_read_user(&state, sizeof(state), item + 32))
 		return 0;
-	int compact = (state >> 5) & 1, ascii = (state >> 6) & 1;
+	int kind = (state >> 2) & 7, compact = (state >> 5) & 1, ascii = (state >> 6) & 1;
 	if (compact && ascii)
 		return bpf_probe_read_user_str(key->name, sizeof(key->name), item + settings.unicode_ascii_data) > 0;
-	if (compact && settings.unicode_utf8_ptr) {
-		const char *utf8 = 0;
-		if (bpf_probe_read_user(&utf8, sizeof(utf8), item + settings.unicode_utf8_ptr) || !utf8)
-			return 0;
-		return bpf_probe_read_user_str(key->name, sizeof(key->name), utf8) > 0;
-	}
-	return 0;
+	if (!compact || !settings.unicode_compact_data || (kind != 1 && kind != 2 && kind != 4))
+		return 0;
+	/* Compact non-ASCII ("fenêtre", "名前"): CPython fills the utf8 pointer only once something
+	 * asked for it, so encode the characters here. */
+	struct utf8_state u = { .kind = kind };
+	long length = 0;
+	if (bpf_probe_read_user(&length, sizeof(length), item + 16) || length < 1)
+		return 0;
+	u.length = length > WINDOW_NAME_LEN ? WINDOW_NAME_LEN : length;
+	u.data = item + settings.unicode_compact_data;
+	bpf_loop(WINDOW_NAME_LEN, utf8_step, &u, 0);
+	if (u.failed || u.pos == 0)
+		return 0;
+	__builtin_memcpy(key->name, u.out, WINDOW_NAME_LEN);
+	key->name[WINDOW_NAME_LEN - 1] = 0;
+	return 1;
 }
 
 static __always_inline __u32 slot_of(struct window_key *key)

@@ -24,6 +24,13 @@
 #define PATTERN_LEN      128
 #define HIST_BUCKETS     40  /* log2 of nanoseconds: bucket b holds [2^b, 2^(b+1)) */
 
+/* What a name reads as when CPython passed NULL for it: its dtrace hooks call
+ * PyUnicode_AsUTF8, which fails for a str with a lone surrogate (a file name
+ * whose bytes are not UTF-8). CPython 3.11 then leaves that UnicodeEncodeError
+ * set, and the workload gets a SystemError there: a CPython bug that only shows
+ * while the probe is attached. Counted in LOSS_NAME_UNENCODABLE. */
+#define UNENCODABLE_NAME "<not UTF-8>"
+
 /* Counted in the kernel for every scope; the budgets are checked on these. */
 struct scope_stats {
 	__u64 gc_collections[3];
@@ -47,6 +54,7 @@ enum loss {
 	LOSS_WINDOW_UNBALANCED,  /* an end mark with no matching begin on that thread */
 	LOSS_GC_UNPAIRED,        /* gc__done without gc__start on the same thread */
 	LOSS_GLOB_TOO_COMPLEX,   /* the call pattern needed more steps than allowed */
+	LOSS_NAME_UNENCODABLE,   /* CPython passed no name: it could not encode it as UTF-8 (see UNENCODABLE_NAME) */
 	LOSS_COUNT
 };
 
@@ -97,7 +105,7 @@ struct audit_settings {
 	__u32 stream_events;        /* 1: stream every audit event too */
 	__u32 unicode_ascii_data;   /* offset of the characters of a compact ASCII str */
 	__u32 unicode_utf8_ptr;     /* offset of the utf8 pointer of a compact non-ASCII str */
-	__u32 pad;
+	__u32 unicode_compact_data; /* offset of the characters (1, 2 or 4 bytes each) of a compact non-ASCII str */
 };
 
 struct calls_settings {

@@ -155,6 +155,8 @@ public final class Tracer {
         boolean known = python.versionMajorMinor().isPresent();
         Layout.putU32(audit, 4, !known ? 0 : before312 ? 48 : 40);
         Layout.putU32(audit, 8, !known ? 0 : before312 ? 56 : 48);
+        // A compact non-ASCII str's characters follow its PyCompactUnicodeObject (3.11 also has wstr_length).
+        Layout.putU32(audit, 12, !known ? 0 : before312 ? 72 : 56);
         settings.put(Concern.AUDIT, audit);
         options.callPattern().ifPresent(text -> {
             CallPattern pattern = CallPattern.parse(text);

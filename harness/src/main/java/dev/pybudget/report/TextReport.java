@@ -52,6 +52,11 @@ public final class TextReport {
                     + " %d unreadable names, %d unbalanced ends", l.windowSlots(), l.windowDepth(), l.windowNames(),
                     l.windowUnbalanced()));
         }
+        if (l.unencodableNames() > 0) {
+            s.append("; names CPython could not encode as UTF-8: ").append(l.unencodableNames())
+                    .append(" (recorded as <not UTF-8>; CPython 3.11 raises SystemError in the workload at each while the probe is"
+                            + " attached: a CPython bug)");
+        }
         return s.append(System.lineSeparator()).toString();
     }
 
