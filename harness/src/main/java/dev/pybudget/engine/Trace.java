@@ -158,6 +158,15 @@ public final class Trace implements AutoCloseable {
         return end();
     }
 
+    /**
+     * Ends the trace and leaves the workload running, untraced: every probe is detached (the kernel
+     * lowers CPython's probe semaphores back to 0, so the interpreter stops evaluating probe
+     * arguments), the ring buffer and maps are freed. Returns the final recording.
+     */
+    public Recording detach() {
+        return end();
+    }
+
     /** Stops the workload if it still runs, and ends the trace. */
     @Override
     public void close() {

@@ -28,6 +28,7 @@ public final class TextReport {
         }
         out.append(System.lineSeparator());
         out.append(losses(r.losses()));
+        out.append(children(r));
         section(out, r.whole(), "");
         for (Window w : r.windows()) {
             out.append(System.lineSeparator()).append("== window '").append(w.name()).append("'").append(System.lineSeparator());
@@ -58,6 +59,17 @@ public final class TextReport {
                             + " attached: a CPython bug)");
         }
         return s.append(System.lineSeparator()).toString();
+    }
+
+    /** Audit events that start another process: pybudget traces only the workload's own. */
+    static final List<String> CHILD_EVENTS = List.of("os.fork", "os.forkpty", "subprocess.Popen", "os.posix_spawn",
+            "os.spawn", "os.system", "os.startfile");
+
+    private static String children(Recording r) {
+        List<String> seen = CHILD_EVENTS.stream().filter(e -> r.whole().auditCount(e) > 0)
+                .map(e -> e + " " + r.whole().auditCount(e)).toList();
+        return seen.isEmpty() ? "" : "child processes, not followed (only pid " + r.python().pid() + " is traced): "
+                + String.join(", ", seen) + System.lineSeparator();
     }
 
     private static void section(StringBuilder out, Sections s, String indent) {
