@@ -137,6 +137,7 @@ public final class AgentMain {
      */
     void serve(Socket client) {
         try (client; OutputStream out = client.getOutputStream()) {
+            client.setTcpNoDelay(true);
             LineReader in = new LineReader(client.getInputStream(), AgentProtocol.MAX_LINE);
             client.setSoTimeout(AgentProtocol.HELLO_TIMEOUT_MS);
             String first;
@@ -164,9 +165,12 @@ public final class AgentMain {
         }
     }
 
+    /** One write per answer: with Nagle's algorithm, a second small write waits for the client's delayed ACK. */
     private static void writeLine(OutputStream out, ObjectNode response) throws IOException {
-        out.write(JSON.writeValueAsBytes(response));
-        out.write('\n');
+        byte[] json = JSON.writeValueAsBytes(response);
+        byte[] line = java.util.Arrays.copyOf(json, json.length + 1);
+        line[json.length] = '\n';
+        out.write(line);
         out.flush();
     }
 

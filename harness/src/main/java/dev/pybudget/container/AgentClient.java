@@ -51,6 +51,7 @@ final class AgentClient implements AutoCloseable {
         this.socket = new Socket();
         socket.connect(new InetSocketAddress(host, port), 5000);
         socket.setSoTimeout(SLICE_MS);
+        socket.setTcpNoDelay(true); // one small request per answer: Nagle would hold it for the agent's delayed ACK
         this.in = new LineReader(socket.getInputStream(), Integer.MAX_VALUE - 16);
         this.out = socket.getOutputStream();
         this.token = token;
@@ -65,8 +66,10 @@ final class AgentClient implements AutoCloseable {
         request.put("id", nextId++);
         String line;
         try {
-            out.write(JSON.writeValueAsBytes(request));
-            out.write('\n');
+            byte[] json = JSON.writeValueAsBytes(request);
+            byte[] bytes = java.util.Arrays.copyOf(json, json.length + 1);
+            bytes[json.length] = '\n';
+            out.write(bytes);
             out.flush();
             line = awaitLine(request.path("op").asText());
         } catch (IOException e) {
