@@ -15,6 +15,7 @@ import dev.pybudget.recording.ImportNode;
 import dev.pybudget.recording.Recording;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -46,9 +47,11 @@ class ContainerFaultsTest {
         static PythonWorkloadContainer app = crashLater("segv");
         static long killedAt;
         static long failedAt;
+        static String id;
 
         @Test
         void records(Recorder recorder) {
+            id = app.getContainerId();
             try {
                 recorder.record("doomed", () -> {
                     DockerClientFactory.instance().client().killContainerCmd(app.getContainerId()).exec();
@@ -67,9 +70,11 @@ class ContainerFaultsTest {
         static PythonWorkloadContainer app = crashLater("segv");
         static long killedAt;
         static long failedAt;
+        static String id;
 
         @Test
         void records(Recorder recorder) {
+            id = app.getContainerId();
             try {
                 recorder.record("doomed", () -> {
                     long hostPid = DockerClientFactory.instance().client().inspectContainerCmd(app.getContainerId()).exec()
@@ -121,6 +126,7 @@ class ContainerFaultsTest {
         System.out.printf("container killed mid-recording: the test failed %d ms after the kill (whole class %d ms)%n",
                 millis, result.millis());
         assertThat(millis).as("from the kill to the failure").isLessThan(5_000);
+        assertRemoved(ContainerKilledMidRecording.id);
     }
 
     @Test
@@ -133,6 +139,33 @@ class ContainerFaultsTest {
         System.out.printf("agent killed mid-recording: the test failed %d ms after the kill (whole class %d ms)%n",
                 millis, result.millis());
         assertThat(millis).as("from the kill to the failure").isLessThan(5_000);
+        assertRemoved(AgentKilledMidRecording.id);
+    }
+
+    @Test
+    void should_stop_a_workload_that_never_exits_at_the_timeout_and_keep_what_it_recorded() {
+        try (PythonWorkloadContainer app = new PythonWorkloadContainer(PythonImage.CPYTHON_3_11)
+                .withFixture("python-fixtures/crash.py").withCommand("python3", "crash.py", "hang")
+                .waitingFor(Wait.forLogMessage("hanging\\n", 1))) {
+            app.start();
+            long start = System.nanoTime();
+            Recording r = app.awaitExit(Duration.ofSeconds(3));
+            long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+
+            assertThat(millis).as("awaitExit returned after its 3 s").isBetween(3_000L, 8_000L);
+            assertThat(r.exitDescription()).isEqualTo("killed by signal 15 (SIGTERM): exit status 143");
+            assertThat(r.window("work").orElseThrow().sections().allImports()).extracting(ImportNode::module)
+                    .contains("json", "decimal");
+            assertThat(r.window("work").orElseThrow().sections().gc().collections(2)).isPositive();
+            assertThat(app.snapshot()).as("the agent keeps serving the final recording").isEqualTo(r);
+        }
+    }
+
+    /** A container that died mid-test is removed all the same when its test class ends. */
+    private static void assertRemoved(String id) {
+        assertThat(id).isNotNull();
+        assertThat(catchThrowable(() -> DockerClientFactory.instance().client().inspectContainerCmd(id).exec()))
+                .as("container %s is gone", id).isInstanceOf(com.github.dockerjava.api.exception.NotFoundException.class);
     }
 
     @Test
