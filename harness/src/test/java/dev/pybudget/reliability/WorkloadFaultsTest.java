@@ -204,6 +204,31 @@ class WorkloadFaultsTest {
         assertThat(work.gc().collections(2)).isEqualTo(1);
     }
 
+    @Test
+    void should_stop_the_processes_the_workload_started_when_the_trace_is_closed() throws Exception {
+        ProcessBuilder workload = new ProcessBuilder(Local.python().toString(), "-c", String.join("\n",
+                "import subprocess, sys, time",
+                "child = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(600)'])",
+                "print('child', child.pid, flush=True)",
+                "time.sleep(600)")).redirectOutput(tmp.resolve("out").toFile()).redirectError(tmp.resolve("err").toFile());
+        long child;
+        try (dev.pybudget.engine.Trace trace = dev.pybudget.engine.Tracer.start(workload, Local.options())) {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (!java.nio.file.Files.readString(tmp.resolve("out")).startsWith("child ")) {
+                assertThat(System.nanoTime()).as("the workload started its child").isLessThan(deadline);
+                Thread.sleep(20);
+            }
+            child = Long.parseLong(java.nio.file.Files.readString(tmp.resolve("out")).trim().split(" ")[1]);
+            assertThat(ProcessHandle.of(child)).as("the child runs").isPresent();
+        }
+        java.util.Optional<ProcessHandle> left = ProcessHandle.of(child);
+        if (left.isPresent()) {
+            left.get().onExit().get(5, TimeUnit.SECONDS);
+        }
+        assertThat(ProcessHandle.of(child).map(ProcessHandle::isAlive)).as("the workload's child, after close()")
+                .isNotEqualTo(java.util.Optional.of(true));
+    }
+
     /** crash.py's warm-up, inside the window "work" it never closes: imports json and decimal, one gc.collect(). */
     private static void assertRecordedTheWarmUp(Recording r) {
         Sections work = r.window("work").map(Window::sections)
