@@ -28,7 +28,7 @@ import org.junit.jupiter.api.Test;
  * fixture: every window's counts (gc per generation and collected, audit per event, imports, and
  * calls where counted) and the whole run's collections still equal the oracle's of that container.
  */
-class ParallelContainersTest {
+class EightContainersTest {
 
     static final String ORACLE = "/tmp/oracle.json";
 
