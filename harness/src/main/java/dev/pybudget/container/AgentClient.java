@@ -22,13 +22,16 @@ import java.util.function.Supplier;
  * <p>Waiting for an answer never outlives the container: the socket is read in slices of
  * {@link #SLICE_MS}, and between slices the container's state is asked; a container that stopped or
  * was paused ends the wait at once with {@link AgentGoneException}. A container that runs but whose
- * agent says nothing for {@link #ANSWER_LIMIT} (a wedged agent) ends it too. Once the agent is gone,
+ * agent says nothing for {@link #answerLimit()} (a wedged agent) ends it too. Once the agent is gone,
  * every later call fails at once with the same sentence.
  */
 final class AgentClient implements AutoCloseable {
 
-    /** How long a running agent may take to answer one request (a snapshot of a large recording is the slowest). */
-    static final Duration ANSWER_LIMIT = Duration.ofSeconds(60);
+    /**
+     * How long a running agent may take to answer one request (a snapshot of a large recording is the
+     * slowest): 60 s, or the system property {@value #ANSWER_LIMIT_PROPERTY} in seconds.
+     */
+    static final String ANSWER_LIMIT_PROPERTY = "pybudget.agentAnswerSeconds";
     static final int SLICE_MS = 500;
     /** How long a broken channel waits for the container's state to show that it stopped. */
     static final Duration SETTLE = Duration.ofSeconds(2);
@@ -94,7 +97,8 @@ final class AgentClient implements AutoCloseable {
 
     /** The answer line, or null when the agent closed the channel. */
     private String awaitLine(String op) throws IOException {
-        long deadline = System.nanoTime() + ANSWER_LIMIT.toNanos();
+        Duration limit = answerLimit();
+        long deadline = System.nanoTime() + limit.toNanos();
         while (true) {
             try {
                 return in.readLine();
@@ -103,10 +107,14 @@ final class AgentClient implements AutoCloseable {
                     throw gone("no answer to '" + op + "'", null, false);
                 }
                 if (System.nanoTime() - deadline > 0) {
-                    throw gone("no answer to '" + op + "' within " + ANSWER_LIMIT.toSeconds() + " s", null, false);
+                    throw gone("no answer to '" + op + "' within " + limit.toSeconds() + " s", null, false);
                 }
             }
         }
+    }
+
+    static Duration answerLimit() {
+        return Duration.ofSeconds(Math.max(1, Long.getLong(ANSWER_LIMIT_PROPERTY, 60)));
     }
 
     /**

@@ -161,6 +161,41 @@ class ContainerFaultsTest {
         }
     }
 
+    @Test
+    void should_say_so_after_the_answer_limit_when_the_agent_is_frozen_in_a_running_container() throws Exception {
+        try (PythonWorkloadContainer app = crashLater("segv")) {
+            app.start();
+            assertThat(app.snapshot().exitStatus()).isEmpty();
+            ProcessHandle agent = ProcessHandle.of(DockerClientFactory.instance().client().inspectContainerCmd(app.getContainerId())
+                    .exec().getState().getPidLong()).orElseThrow();
+            signal("STOP", agent.pid());
+            String before = System.getProperty("pybudget.agentAnswerSeconds");
+            System.setProperty("pybudget.agentAnswerSeconds", "3");
+            try {
+                long start = System.nanoTime();
+                Throwable thrown = catchThrowable(app::snapshot);
+                long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+                System.out.printf("agent frozen (SIGSTOP), answer limit 3 s: snapshot() failed after %d ms%n", millis);
+
+                assertThat(thrown).isInstanceOf(AgentGoneException.class);
+                assertThat(firstLine(thrown)).isEqualTo("The pybudget agent stopped answering while its container runs:"
+                        + " no answer to 'snapshot' within 3 s.");
+                assertThat(millis).isBetween(3_000L, 6_000L);
+            } finally {
+                if (before == null) {
+                    System.clearProperty("pybudget.agentAnswerSeconds");
+                } else {
+                    System.setProperty("pybudget.agentAnswerSeconds", before);
+                }
+                signal("CONT", agent.pid());
+            }
+        }
+    }
+
+    private static void signal(String name, long pid) throws Exception {
+        assertThat(new ProcessBuilder("kill", "-" + name, String.valueOf(pid)).start().waitFor()).isZero();
+    }
+
     /** A container that died mid-test is removed all the same when its test class ends. */
     private static void assertRemoved(String id) {
         assertThat(id).isNotNull();
