@@ -72,7 +72,7 @@ class ForkTest {
         try (Local.Run run = Local.start(tmp, Local.options().withCallPattern("*:*").withStreamAudit(true),
                 "reliability/fork_child.py", "--hold=" + go)) {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            while (!run.out().contains("parent done")) {
+            while (!run.out().contains("parent done") || !run.out().contains("forked child")) {
                 assertThat(System.nanoTime()).as("fork_child.py got to its hold; stderr: %s", run.err()).isLessThan(deadline);
                 Thread.sleep(20);
             }
