@@ -26,9 +26,10 @@
 
 /* What a name reads as when CPython passed NULL for it: its dtrace hooks call
  * PyUnicode_AsUTF8, which fails for a str with a lone surrogate (a file name
- * whose bytes are not UTF-8). CPython 3.11 then leaves that UnicodeEncodeError
- * set, and the workload gets a SystemError there: a CPython bug that only shows
- * while the probe is attached. Counted in LOSS_NAME_UNENCODABLE. */
+ * whose bytes are not UTF-8). CPython then leaves that UnicodeEncodeError set,
+ * and the workload gets a SystemError there (3.11: imports and calls; 3.13:
+ * imports): a CPython bug that only shows while the probe is attached.
+ * Counted in LOSS_NAME_UNENCODABLE. */
 #define UNENCODABLE_NAME "<not UTF-8>"
 
 /* Counted in the kernel for every scope; the budgets are checked on these. */

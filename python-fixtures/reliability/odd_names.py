@@ -8,10 +8,10 @@ characters, empty, and (unless --utf8-only) not encodable as UTF-8 at all
 decodes to).  Each case runs in a try, and the script prints one line per
 case: "case NAME: ok" or "case NAME: <exception type>".
 
-CPython 3.11 itself fails on the last kind while its probes are on: its
-dtrace hooks call PyUnicode_AsUTF8, which fails for a lone surrogate and
-leaves the exception set, so the import or the call raises SystemError or
-UnicodeEncodeError in the workload (untraced, every case is ok).
+CPython itself fails on the last kind while its probes are on: its dtrace
+hooks call PyUnicode_AsUTF8, which fails for a lone surrogate and leaves the
+exception set, so the import (3.11, 3.13) or the call (3.11) raises
+SystemError in the workload (untraced, every case is ok).
 
 The modules are written into a fresh temporary folder (removed at the end);
 nothing is imported from it twice.

@@ -7,9 +7,10 @@ package dev.pybudget.recording;
  *
  * @param unencodableNames probe hits whose name (module, file or function) CPython could not encode
  *                         as UTF-8 and passed as NULL; they are recorded as {@code "<not UTF-8>"}.
- *                         CPython 3.11 raises SystemError in the workload at each of them while the
- *                         probe is attached (its dtrace hook leaves the UnicodeEncodeError set): a
- *                         CPython bug that pybudget can only report
+ *                         CPython raises SystemError in the workload at each of them while the
+ *                         probe is attached (its dtrace hook leaves the UnicodeEncodeError set; seen
+ *                         on 3.11 for imports and calls, on 3.13 for imports): a CPython bug that
+ *                         pybudget can only report
  */
 public record Losses(long events, long calls, long audit, long windowSlots, long windowDepth,
                      long windowNames, long windowUnbalanced, long gcUnpaired, long callPatternSteps,

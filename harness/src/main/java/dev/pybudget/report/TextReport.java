@@ -55,8 +55,8 @@ public final class TextReport {
         }
         if (l.unencodableNames() > 0) {
             s.append("; names CPython could not encode as UTF-8: ").append(l.unencodableNames())
-                    .append(" (recorded as <not UTF-8>; CPython 3.11 raises SystemError in the workload at each while the probe is"
-                            + " attached: a CPython bug)");
+                    .append(" (recorded as <not UTF-8>; CPython raises SystemError in the workload at each while the probe is"
+                            + " attached: a CPython bug, seen on 3.11 and 3.13)");
         }
         return s.append(System.lineSeparator()).toString();
     }
