@@ -136,8 +136,8 @@ int BPF_USDT(function_return, const char *file, const char *func, int line)
 	if (!key)
 		return 0;
 	__builtin_memset(key, 0, sizeof(*key));
-	bpf_probe_read_user_str(key->file, sizeof(key->file), file);
-	bpf_probe_read_user_str(key->func, sizeof(key->func), func);
+	read_name(key->file, sizeof(key->file), file);
+	read_name(key->func, sizeof(key->func), func);
 	if (!matches((struct call_name *)key->file))
 		return 0;
 

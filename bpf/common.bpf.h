@@ -152,6 +152,19 @@ static __always_inline void submit_event(struct event *e)
 	bpf_ringbuf_submit(e, flags);
 }
 
+/* Copies the NUL-terminated user string at src into dst (size bytes); a NULL src (CPython could
+ * not encode the name) reads as UNENCODABLE_NAME and is counted. */
+static __always_inline void read_name(char *dst, __u32 size, const char *src)
+{
+	if (!src) {
+		__builtin_memcpy(dst, UNENCODABLE_NAME, sizeof(UNENCODABLE_NAME));
+		count_loss(LOSS_NAME_UNENCODABLE);
+		return;
+	}
+	if (bpf_probe_read_user_str(dst, size, src) < 0)
+		dst[0] = 0;
+}
+
 /* Reserves a stream record stamped with time, thread and scopes; counts the loss if full. */
 static __always_inline struct event *reserve_event(__u32 kind, __u32 tid, const struct scope_list *list, int n)
 {

@@ -20,11 +20,16 @@ static __always_inline int import_event(__u32 kind, const char *module, int foun
 	if (kind == EV_IMPORT_START)
 		bpf_loop(n, import_one, &scopes, 0);
 	struct event *e = reserve_event(kind, tid, &scopes, n);
-	if (!e)
+	if (!e) {
+		if (!module && kind == EV_IMPORT_START)
+			count_loss(LOSS_NAME_UNENCODABLE);
 		return 0;
+	}
 	e->value = found;
-	if (bpf_probe_read_user_str(e->name, sizeof(e->name), module) < 0)
-		e->name[0] = 0;
+	if (module || kind == EV_IMPORT_START)
+		read_name(e->name, sizeof(e->name), module); /* an unencodable name counts once, at the start */
+	else
+		__builtin_memcpy(e->name, UNENCODABLE_NAME, sizeof(UNENCODABLE_NAME));
 	submit_event(e);
 	return 0;
 }

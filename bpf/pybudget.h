@@ -24,6 +24,14 @@
 #define PATTERN_LEN      128
 #define HIST_BUCKETS     40  /* log2 of nanoseconds: bucket b holds [2^b, 2^(b+1)) */
 
+/* What a name reads as when CPython passed NULL for it: its dtrace hooks call
+ * PyUnicode_AsUTF8, which fails for a str with a lone surrogate (a file name
+ * whose bytes are not UTF-8). CPython then leaves that UnicodeEncodeError set,
+ * and the workload gets a SystemError there (3.11: imports and calls; 3.13:
+ * imports): a CPython bug that only shows while the probe is attached.
+ * Counted in LOSS_NAME_UNENCODABLE. */
+#define UNENCODABLE_NAME "<not UTF-8>"
+
 /* Counted in the kernel for every scope; the budgets are checked on these. */
 struct scope_stats {
 	__u64 gc_collections[3];
@@ -47,6 +55,7 @@ enum loss {
 	LOSS_WINDOW_UNBALANCED,  /* an end mark with no matching begin on that thread */
 	LOSS_GC_UNPAIRED,        /* gc__done without gc__start on the same thread */
 	LOSS_GLOB_TOO_COMPLEX,   /* the call pattern needed more steps than allowed */
+	LOSS_NAME_UNENCODABLE,   /* CPython passed no name: it could not encode it as UTF-8 (see UNENCODABLE_NAME) */
 	LOSS_COUNT
 };
 

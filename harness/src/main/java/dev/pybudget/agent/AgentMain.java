@@ -9,19 +9,19 @@ import dev.pybudget.engine.TraceException;
 import dev.pybudget.engine.TraceOptions;
 import dev.pybudget.engine.Tracer;
 import dev.pybudget.report.JsonReport;
-import java.io.BufferedOutputStream;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -37,11 +37,14 @@ public final class AgentMain {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Trace trace;
+    private final byte[] token;
     private final Map<Integer, JavaWindow> windows = new ConcurrentHashMap<>();
     private final AtomicInteger nextWindow = new AtomicInteger();
+    private final Semaphore clients = new Semaphore(AgentProtocol.MAX_CLIENTS);
 
-    private AgentMain(Trace trace) {
+    AgentMain(Trace trace, String token) {
         this.trace = trace;
+        this.token = token.getBytes(StandardCharsets.UTF_8);
     }
 
     public static void main(String[] args) {
@@ -67,14 +70,22 @@ public final class AgentMain {
             fail(e.getMessage() == null ? e.toString() : e.getMessage());
             return;
         }
+        String token = System.getenv(AgentProtocol.TOKEN_ENV);
+        if (token == null || token.length() < 16) {
+            fail(AgentProtocol.TOKEN_ENV + " must hold the channel's token (16 characters or more): the harness sets it;"
+                    + " the agent serves no one without it");
+            return;
+        }
         Trace trace;
         try {
-            trace = Tracer.start(new ProcessBuilder(command).inheritIO(), options);
+            ProcessBuilder workload = new ProcessBuilder(command).inheritIO();
+            workload.environment().remove(AgentProtocol.TOKEN_ENV);
+            trace = Tracer.start(workload, options);
         } catch (TraceException | IllegalArgumentException e) {
             fail(e.getMessage());
             return;
         }
-        AgentMain agent = new AgentMain(trace);
+        AgentMain agent = new AgentMain(trace, token);
         Thread finisher = new Thread(trace::finish, "pybudget-finish");
         finisher.setDaemon(true);
         finisher.start();
@@ -84,10 +95,7 @@ public final class AgentMain {
             System.err.println(AgentProtocol.READY + " (pid " + trace.pid() + ", port " + port + ")");
             System.err.flush();
             while (true) {
-                Socket client = server.accept();
-                Thread serving = new Thread(() -> agent.serve(client), "pybudget-client");
-                serving.setDaemon(true);
-                serving.start();
+                agent.accept(server.accept());
             }
         } catch (IOException e) {
             trace.close();
@@ -101,39 +109,114 @@ public final class AgentMain {
         System.exit(2);
     }
 
-    /** One client: answer each line; a bad line gets an error answer and the agent keeps serving. */
-    private void serve(Socket client) {
-        try (client;
-             BufferedReader in = new BufferedReader(new InputStreamReader(client.getInputStream(), StandardCharsets.UTF_8));
-             OutputStream out = new BufferedOutputStream(client.getOutputStream(), 1 << 16)) {
-            // Request, answer, request: without this, Nagle's algorithm holds the answer's last segment until
-            // the client's delayed ACK, ~40 ms per round trip.
+    /** Serves a new connection on its own thread, or refuses it when {@link AgentProtocol#MAX_CLIENTS} are served. */
+    void accept(Socket client) {
+        if (!clients.tryAcquire()) {
+            try (client; OutputStream out = client.getOutputStream()) {
+                writeLine(out, error(JSON.createObjectNode(), "the agent already serves " + AgentProtocol.MAX_CLIENTS
+                        + " connections; close one first"));
+            } catch (IOException e) {
+                // The refused client went away: nothing to say.
+            }
+            return;
+        }
+        Thread serving = new Thread(() -> {
+            try {
+                serve(client);
+            } finally {
+                clients.release();
+            }
+        }, "pybudget-client");
+        serving.setDaemon(true);
+        serving.start();
+    }
+
+    /**
+     * One connection: first a hello with the token (within {@link AgentProtocol#HELLO_TIMEOUT_MS}), then
+     * one answer per line; a bad line gets an error answer and the agent keeps serving.
+     */
+    void serve(Socket client) {
+        try (client; OutputStream out = client.getOutputStream()) {
             client.setTcpNoDelay(true);
+            LineReader in = new LineReader(client.getInputStream(), AgentProtocol.MAX_LINE);
+            client.setSoTimeout(AgentProtocol.HELLO_TIMEOUT_MS);
+            String first;
+            try {
+                first = in.readLine();
+            } catch (SocketTimeoutException e) {
+                writeLine(out, error(JSON.createObjectNode(), "no hello within " + AgentProtocol.HELLO_TIMEOUT_MS + " ms"));
+                return;
+            }
+            if (first == null) {
+                return;
+            }
+            ObjectNode welcome = authenticate(first);
+            writeLine(out, welcome);
+            if (!welcome.path("ok").asBoolean()) {
+                return;
+            }
+            client.setSoTimeout(0);
             String line;
             while ((line = in.readLine()) != null) {
-                ObjectNode response = answer(line);
-                out.write(JSON.writeValueAsBytes(response));
-                out.write('\n');
-                out.flush(); // the whole answer in one write
+                writeLine(out, answer(line));
             }
         } catch (IOException e) {
             // The client went away: nothing to answer.
         }
     }
 
-    ObjectNode answer(String line) {
-        ObjectNode response = JSON.createObjectNode();
-        JsonNode request;
-        if (line.length() > AgentProtocol.MAX_LINE) {
-            return error(response, "the request is longer than " + AgentProtocol.MAX_LINE + " characters");
+    /** One write per answer: with Nagle's algorithm, a second small write waits for the client's delayed ACK. */
+    private static void writeLine(OutputStream out, ObjectNode response) throws IOException {
+        byte[] json = JSON.writeValueAsBytes(response);
+        byte[] line = java.util.Arrays.copyOf(json, json.length + 1);
+        line[json.length] = '\n';
+        out.write(line);
+        out.flush();
+    }
+
+    /** The first line of a connection: a hello with the right token, or the connection is refused. */
+    ObjectNode authenticate(String line) {
+        ObjectNode refused = JSON.createObjectNode();
+        JsonNode request = parse(line, refused);
+        if (request == null) {
+            return refused.put("error", refused.path("error").asText() + "; a connection must start with a hello");
         }
+        refused.set("id", request.path("id"));
+        if (!request.path("op").asText("").equals("hello")) {
+            return error(refused, "a connection must start with a hello that carries the token");
+        }
+        byte[] given = request.path("token").asText("").getBytes(StandardCharsets.UTF_8);
+        if (!MessageDigest.isEqual(given, token)) {
+            return error(refused, "wrong token");
+        }
+        return answer(line);
+    }
+
+    /** The request as a JSON object, or null with the error already in {@code response}. */
+    private static JsonNode parse(String line, ObjectNode response) {
+        if (line == LineReader.TOO_LONG) {
+            error(response, "the request is longer than " + AgentProtocol.MAX_LINE + " bytes");
+            return null;
+        }
+        JsonNode request;
         try {
             request = JSON.readTree(line);
         } catch (IOException e) {
-            return error(response, "the request is not JSON");
+            error(response, "the request is not JSON");
+            return null;
         }
         if (request == null || !request.isObject()) {
-            return error(response, "the request is not a JSON object");
+            error(response, "the request is not a JSON object");
+            return null;
+        }
+        return request;
+    }
+
+    ObjectNode answer(String line) {
+        ObjectNode response = JSON.createObjectNode();
+        JsonNode request = parse(line, response);
+        if (request == null) {
+            return response;
         }
         response.set("id", request.path("id"));
         try {
@@ -168,6 +251,9 @@ public final class AgentMain {
             }
         } catch (IllegalArgumentException | IllegalStateException | TraceException e) {
             return error(response, e.getMessage());
+        } catch (RuntimeException e) {
+            // A fault of ours must not cost the client its channel: say it, keep serving.
+            return error(response, "the agent failed on this request: " + e);
         }
         return response.put("ok", true);
     }

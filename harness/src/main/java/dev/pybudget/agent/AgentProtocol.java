@@ -4,7 +4,7 @@ package dev.pybudget.agent;
  * The agent's channel: JSON lines over TCP, one request and one response per line.
  *
  * <pre>
- * {"id":1,"op":"hello"}                 -> {"id":1,"ok":true,"protocol":1,"pid":42,"python":"3.11.2"}
+ * {"id":1,"op":"hello","token":"..."}   -> {"id":1,"ok":true,"protocol":1,"pid":42,"python":"3.11.2"}
  * {"id":2,"op":"snapshot"}              -> {"id":2,"ok":true,"recording":{...JSON report, schema 1...}}
  * {"id":3,"op":"open","name":"request"} -> {"id":3,"ok":true,"window":0}
  * {"id":4,"op":"close","window":0}      -> {"id":4,"ok":true}
@@ -12,6 +12,12 @@ package dev.pybudget.agent;
  * {"id":6,"op":"status"}                -> {"id":6,"ok":true,"running":false,"exitStatus":0}
  * anything else                         -> {"id":...,"ok":false,"error":"one sentence"}
  * </pre>
+ *
+ * <p>Each connection must start with {@code hello} carrying the token the harness gave the agent in
+ * {@link #TOKEN_ENV} (a random value per container); a connection that sends anything else first, or
+ * nothing within {@link #HELLO_TIMEOUT_MS}, gets one error line and is closed. After that, a bad request
+ * (not JSON, not an object, an unknown op, a line over {@link #MAX_LINE} bytes) gets an error line and
+ * the connection goes on. At most {@link #MAX_CLIENTS} connections are served at once.
  */
 public final class AgentProtocol {
     private AgentProtocol() {}
@@ -22,6 +28,12 @@ public final class AgentProtocol {
     public static final String READY = "pybudget-agent: probes attached, workload released";
     /** Printed on stderr, followed by one sentence, when the agent cannot trace. */
     public static final String ERROR = "pybudget-agent: error: ";
-    /** A request line longer than this is refused without being parsed. */
-    static final int MAX_LINE = 64 * 1024;
+    /** A request line longer than this (in bytes) is refused without being held or parsed. */
+    public static final int MAX_LINE = 64 * 1024;
+    /** The environment variable that gives the agent its token; the workload does not inherit it. */
+    public static final String TOKEN_ENV = "PYBUDGET_AGENT_TOKEN";
+    /** A connection must say hello, with the token, within this time. */
+    public static final int HELLO_TIMEOUT_MS = 5000;
+    /** Connections served at once; more are refused with an error line. */
+    public static final int MAX_CLIENTS = 8;
 }

@@ -4,67 +4,146 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.pybudget.agent.AgentProtocol;
+import dev.pybudget.agent.LineReader;
 import dev.pybudget.recording.Recording;
 import dev.pybudget.report.JsonReport;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
-import java.nio.charset.StandardCharsets;
+import java.net.SocketTimeoutException;
+import java.time.Duration;
+import java.util.Optional;
 import java.util.function.Supplier;
 
-/** The test JVM's end of {@link AgentProtocol}: one request at a time, each answered or failed with a sentence. */
+/**
+ * The test JVM's end of {@link AgentProtocol}: one request at a time, each answered or failed with a sentence.
+ *
+ * <p>Waiting for an answer never outlives the container: the socket is read in slices of
+ * {@link #SLICE_MS}, and between slices the container's state is asked; a container that stopped or
+ * was paused ends the wait at once with {@link AgentGoneException}. A container that runs but whose
+ * agent says nothing for {@link #answerLimit()} (a wedged agent) ends it too. Once the agent is gone,
+ * every later call fails at once with the same sentence.
+ */
 final class AgentClient implements AutoCloseable {
+
+    /**
+     * How long a running agent may take to answer one request (a snapshot of a large recording is the
+     * slowest): 60 s, or the system property {@value #ANSWER_LIMIT_PROPERTY} in seconds.
+     */
+    static final String ANSWER_LIMIT_PROPERTY = "pybudget.agentAnswerSeconds";
+    static final int SLICE_MS = 500;
+    /** How long a broken channel waits for the container's state to show that it stopped. */
+    static final Duration SETTLE = Duration.ofSeconds(2);
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Socket socket;
-    private final BufferedReader in;
+    private final LineReader in;
     private final OutputStream out;
-    /** Says why the agent may have gone (the container's state and last log lines). */
-    private final Supplier<String> diagnosis;
+    private final String token;
+    /** Why the container cannot answer now (stopped, paused), or empty while it runs. */
+    private final Supplier<Optional<String>> containerGone;
+    /** The container's last output, to append to a sentence. */
+    private final Supplier<String> lastOutput;
     private long nextId = 1;
+    private String gone;
 
-    AgentClient(String host, int port, Supplier<String> diagnosis) throws IOException {
+    AgentClient(String host, int port, String token, Supplier<Optional<String>> containerGone, Supplier<String> lastOutput)
+            throws IOException {
         this.socket = new Socket();
         socket.connect(new InetSocketAddress(host, port), 5000);
-        socket.setSoTimeout(60_000);
-        // One small request, then wait for its answer: without this, Nagle's algorithm and the peer's
-        // delayed ACK add ~40 ms to a round trip.
-        socket.setTcpNoDelay(true);
-        this.in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
+        socket.setSoTimeout(SLICE_MS);
+        socket.setTcpNoDelay(true); // one small request per answer: Nagle would hold it for the agent's delayed ACK
+        this.in = new LineReader(socket.getInputStream(), Integer.MAX_VALUE - 16);
         this.out = socket.getOutputStream();
-        this.diagnosis = diagnosis;
+        this.token = token;
+        this.containerGone = containerGone;
+        this.lastOutput = lastOutput;
     }
 
     synchronized JsonNode call(ObjectNode request) {
+        if (gone != null) {
+            throw new AgentGoneException(gone);
+        }
         request.put("id", nextId++);
+        String line;
         try {
-            out.write(line(request));
+            byte[] json = JSON.writeValueAsBytes(request);
+            byte[] bytes = java.util.Arrays.copyOf(json, json.length + 1);
+            bytes[json.length] = '\n';
+            out.write(bytes);
             out.flush();
-            String line = in.readLine();
-            if (line == null) {
-                throw new AgentGoneException("The pybudget agent closed its channel mid-recording: " + diagnosis.get());
-            }
-            JsonNode response = JSON.readTree(line);
-            if (!response.path("ok").asBoolean()) {
-                throw new IllegalStateException("The pybudget agent refused '" + request.path("op").asText() + "': "
-                        + response.path("error").asText());
-            }
-            return response;
+            line = awaitLine(request.path("op").asText());
         } catch (IOException e) {
-            throw new AgentGoneException("The pybudget agent stopped answering (" + e.getMessage() + "): " + diagnosis.get(), e);
+            throw gone("the agent's channel failed: " + e.getMessage(), e, true);
+        }
+        if (line == null) {
+            throw gone("the agent closed its channel", null, true);
+        }
+        JsonNode response;
+        try {
+            response = JSON.readTree(line);
+        } catch (IOException e) {
+            throw new IllegalStateException("The pybudget agent answered '" + request.path("op").asText()
+                    + "' with something that is not JSON: use one pybudget version for the harness and the container.", e);
+        }
+        if (!response.path("ok").asBoolean()) {
+            throw new IllegalStateException("The pybudget agent refused '" + request.path("op").asText() + "': "
+                    + response.path("error").asText());
+        }
+        return response;
+    }
+
+    /** The answer line, or null when the agent closed the channel. */
+    private String awaitLine(String op) throws IOException {
+        Duration limit = answerLimit();
+        long deadline = System.nanoTime() + limit.toNanos();
+        while (true) {
+            try {
+                return in.readLine();
+            } catch (SocketTimeoutException slice) {
+                if (containerGone.get().isPresent()) {
+                    throw gone("no answer to '" + op + "'", null, false);
+                }
+                if (System.nanoTime() - deadline > 0) {
+                    throw gone("no answer to '" + op + "' within " + limit.toSeconds() + " s", null, false);
+                }
+            }
         }
     }
 
-    /** The request as one JSON line, written in one call: one segment on the wire. */
-    private static byte[] line(ObjectNode request) throws IOException {
-        byte[] json = JSON.writeValueAsBytes(request);
-        byte[] line = java.util.Arrays.copyOf(json, json.length + 1);
-        line[json.length] = '\n';
-        return line;
+    static Duration answerLimit() {
+        return Duration.ofSeconds(Math.max(1, Long.getLong(ANSWER_LIMIT_PROPERTY, 60)));
+    }
+
+    /**
+     * The one sentence: what happened to the container, then its last output on the following lines.
+     * Remembered for later calls.
+     *
+     * @param settle the channel broke: the container is probably stopping, give its state a moment to say so
+     */
+    private AgentGoneException gone(String channel, Throwable cause, boolean settle) {
+        String state = containerGone.get().orElse(null);
+        for (long until = System.nanoTime() + SETTLE.toNanos(); settle && state == null && System.nanoTime() - until < 0; ) {
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+            state = containerGone.get().orElse(null);
+        }
+        String sentence = state != null
+                ? state + ", so the pybudget agent in it cannot answer (" + channel + ")."
+                : "The pybudget agent stopped answering while its container runs: " + channel + ".";
+        gone = sentence + System.lineSeparator() + "The container's last output:" + System.lineSeparator() + lastOutput.get();
+        try {
+            socket.close();
+        } catch (IOException e) {
+            // Closing a broken channel: nothing more to learn.
+        }
+        return cause == null ? new AgentGoneException(gone) : new AgentGoneException(gone, cause);
     }
 
     ObjectNode request(String op) {
@@ -72,7 +151,7 @@ final class AgentClient implements AutoCloseable {
     }
 
     JsonNode hello() {
-        JsonNode hello = call(request("hello"));
+        JsonNode hello = call(request("hello").put("token", token));
         if (hello.path("protocol").asInt() != AgentProtocol.VERSION) {
             throw new IllegalStateException("The pybudget agent in the container speaks protocol " + hello.path("protocol")
                     + ", this harness " + AgentProtocol.VERSION + ": use one pybudget version for both.");

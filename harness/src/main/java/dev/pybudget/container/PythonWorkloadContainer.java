@@ -4,7 +4,12 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.github.dockerjava.api.command.InspectContainerResponse;
+import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.model.Capability;
+import com.github.dockerjava.api.model.ExposedPort;
+import com.github.dockerjava.api.model.PortBinding;
+import com.github.dockerjava.api.model.Ports;
 import com.sun.jna.Native;
 import dev.pybudget.agent.AgentMain;
 import dev.pybudget.agent.AgentProtocol;
@@ -14,16 +19,21 @@ import dev.pybudget.engine.WindowHandle;
 import dev.pybudget.recording.Recording;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.InetAddress;
 import java.net.URISyntaxException;
+import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import org.testcontainers.DockerClientFactory;
 import org.testcontainers.containers.GenericContainer;
 import org.testcontainers.containers.output.OutputFrame;
 import org.testcontainers.containers.wait.strategy.WaitAllStrategy;
@@ -55,10 +65,13 @@ public class PythonWorkloadContainer extends GenericContainer<PythonWorkloadCont
     private final PythonImage image;
     private final List<String> workload = new ArrayList<>();
     private final StringBuffer agentLog = new StringBuffer();
+    /** The agent's channel token: only this harness, which made it, can drive the agent. */
+    private final String token = newToken();
     private Optional<String> callPattern = Optional.empty();
     private boolean streamAudit;
     private WaitStrategy userWaitStrategy;
     private AgentClient agent;
+    private volatile boolean exitAwaited;
 
     public PythonWorkloadContainer(PythonImage image) {
         super(image.future());
@@ -130,10 +143,30 @@ public class PythonWorkloadContainer extends GenericContainer<PythonWorkloadCont
         command.add("--");
         command.addAll(workload);
         setCommand(command.toArray(String[]::new));
+        addEnv(AgentProtocol.TOKEN_ENV, token);
         addExposedPort(AgentProtocol.PORT);
-        withCreateContainerCmdModifier(cmd -> cmd.getHostConfig()
-                .withCapDrop(Capability.ALL)
-                .withCapAdd(Capability.SYS_ADMIN));
+        boolean loopback = dockerHostIsLoopback();
+        withCreateContainerCmdModifier(cmd -> {
+            cmd.getHostConfig()
+                    .withCapDrop(Capability.ALL)
+                    .withCapAdd(Capability.SYS_ADMIN);
+            if (loopback) {
+                // Docker publishes on every interface by default; the agent's channel needs none but this host's.
+                List<PortBinding> bindings = new ArrayList<>();
+                Ports ports = cmd.getHostConfig().getPortBindings();
+                if (ports != null) {
+                    ports.getBindings().forEach((exposed, bound) -> {
+                        if (exposed.getPort() != AgentProtocol.PORT) {
+                            for (Ports.Binding b : bound == null ? new Ports.Binding[] {null} : bound) {
+                                bindings.add(new PortBinding(b == null ? Ports.Binding.empty() : b, exposed));
+                            }
+                        }
+                    });
+                }
+                bindings.add(new PortBinding(Ports.Binding.bindIp("127.0.0.1"), ExposedPort.tcp(AgentProtocol.PORT)));
+                cmd.getHostConfig().withPortBindings(bindings);
+            }
+        });
         WaitAllStrategy all = new WaitAllStrategy(WaitAllStrategy.Mode.WITH_MAXIMUM_OUTER_TIMEOUT)
                 .withStrategy(new AgentReadyWaitStrategy(agentLog::toString));
         if (userWaitStrategy != null) {
@@ -145,10 +178,11 @@ public class PythonWorkloadContainer extends GenericContainer<PythonWorkloadCont
     @Override
     protected void containerIsStarted(com.github.dockerjava.api.command.InspectContainerResponse info) {
         try {
-            agent = new AgentClient(getHost(), getMappedPort(AgentProtocol.PORT), this::diagnosis);
+            agent = new AgentClient(getHost(), getMappedPort(AgentProtocol.PORT), token, this::containerGone, this::lastOutput);
             agent.hello();
         } catch (IOException e) {
-            throw new AgentGoneException("The pybudget agent's port could not be reached: " + e.getMessage() + "; " + diagnosis(), e);
+            throw new AgentGoneException("The pybudget agent's port could not be reached: " + e.getMessage() + "; "
+                    + containerGone().orElse("the container runs") + "; its last output:" + System.lineSeparator() + lastOutput(), e);
         }
     }
 
@@ -214,7 +248,14 @@ public class PythonWorkloadContainer extends GenericContainer<PythonWorkloadCont
                 break;
             }
         }
-        return client.snapshot();
+        Recording last = client.snapshot();
+        exitAwaited = true;
+        return last;
+    }
+
+    @Override
+    public boolean exitAwaited() {
+        return exitAwaited;
     }
 
     /** The workload's output so far (stdout and stderr, as the container printed them). */
@@ -236,16 +277,61 @@ public class PythonWorkloadContainer extends GenericContainer<PythonWorkloadCont
         (frame.getType() == OutputFrame.OutputType.STDERR ? System.err : System.out).print(text);
     }
 
-    private String diagnosis() {
-        String state;
-        try {
-            state = isRunning() ? "the container is still running" : "the container is no longer running";
-        } catch (RuntimeException e) {
-            state = "the container's state is unknown (" + e.getMessage() + ")";
+    /**
+     * Why the container cannot answer now, as the start of a sentence: it stopped (with its exit code,
+     * and whether the OOM killer did it), it is paused, or it is gone; empty while it runs.
+     */
+    Optional<String> containerGone() {
+        String id = getContainerId();
+        if (id == null) {
+            return Optional.of("The workload container was never started");
         }
+        InspectContainerResponse.ContainerState state;
+        try {
+            state = DockerClientFactory.instance().client().inspectContainerCmd(id).exec().getState();
+        } catch (NotFoundException e) {
+            return Optional.of("The workload container " + shortId(id) + " has been removed");
+        } catch (RuntimeException e) {
+            return Optional.of("The workload container " + shortId(id) + " cannot be asked for its state (" + e.getMessage() + ")");
+        }
+        if (Boolean.TRUE.equals(state.getPaused())) {
+            return Optional.of("The workload container " + shortId(id) + " is paused");
+        }
+        if (Boolean.TRUE.equals(state.getRunning()) && !Boolean.TRUE.equals(state.getRestarting())) {
+            return Optional.empty();
+        }
+        Long code = state.getExitCodeLong();
+        String how = code == null ? "" : code > 128 && code < 160 ? " (exit code " + code + ": killed by signal " + (code - 128) + ")"
+                : " (exit code " + code + ")";
+        boolean oom = Boolean.TRUE.equals(state.getOOMKilled());
+        return Optional.of("The workload container " + shortId(id) + " has stopped" + how
+                + (oom ? ", killed by the kernel's OOM killer" : ""));
+    }
+
+    private static String shortId(String id) {
+        return id.length() > 12 ? id.substring(0, 12) : id;
+    }
+
+    /** The tail of what the container printed, for a sentence about it. */
+    private String lastOutput() {
         String log = agentLog.toString().strip();
         String tail = log.length() > 800 ? "..." + log.substring(log.length() - 800) : log;
-        return state + "; its last output: " + (tail.isEmpty() ? "(nothing)" : tail);
+        return tail.isEmpty() ? "(nothing)" : tail;
+    }
+
+    private static String newToken() {
+        byte[] bytes = new byte[24];
+        new SecureRandom().nextBytes(bytes);
+        return HexFormat.of().formatHex(bytes);
+    }
+
+    /** True when the test reaches Docker's published ports on this host's loopback (a local engine). */
+    private boolean dockerHostIsLoopback() {
+        try {
+            return InetAddress.getByName(getHost()).isLoopbackAddress();
+        } catch (UnknownHostException | RuntimeException e) {
+            return false;
+        }
     }
 
     /** Our classes and the libraries the agent needs, as this JVM has them (a jar or target/classes). */

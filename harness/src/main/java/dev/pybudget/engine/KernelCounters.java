@@ -88,7 +88,7 @@ record KernelCounters(Map<Integer, GcStats> gc, Map<Integer, Long> imports, Map<
                 n[i] = Layout.u64(value, 0);
             }
         }
-        return new Losses(n[0], n[1], n[2], n[3], n[4], n[5], n[6], n[7], n[8]);
+        return new Losses(n[0], n[1], n[2], n[3], n[4], n[5], n[6], n[7], n[8], n[9]);
     }
 
     private interface Entry {

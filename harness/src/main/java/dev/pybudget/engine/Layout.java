@@ -53,7 +53,7 @@ final class Layout {
     static final int WINDOW_KEY_SIZE = WINDOW_NAME_LEN;
 
     /** enum loss */
-    static final int LOSS_COUNT = 9;
+    static final int LOSS_COUNT = 10;
 
     /** struct audit_settings: stream_events, unicode_ascii_data, unicode_compact_data, pad */
     static final int AUDIT_SETTINGS_SIZE = 16;
@@ -62,7 +62,9 @@ final class Layout {
 
     /**
      * A NUL-terminated name the kernel copied into a fixed buffer. Bytes that are not UTF-8
-     * become U+FFFD; a name that filled its buffer was cut and ends in "…".
+     * become U+FFFD; a name that filled its buffer was cut and ends in "…" (the cut may fall inside
+     * a character: that partial character is dropped). A name of exactly capacity - 1 bytes cannot
+     * be told from a longer one, and is marked as cut too.
      */
     static String cString(byte[] bytes, int offset, int capacity) {
         int end = offset;
@@ -70,8 +72,23 @@ final class Layout {
         while (end < limit && bytes[end] != 0) {
             end++;
         }
-        String text = new String(bytes, offset, end - offset, StandardCharsets.UTF_8);
-        return end - offset >= capacity - 1 ? text + "…" : text;
+        boolean cut = end - offset >= capacity - 1;
+        int keep = cut ? offset + completeUtf8(bytes, offset, end) : end;
+        String text = new String(bytes, offset, keep - offset, StandardCharsets.UTF_8);
+        return cut ? text + "…" : text;
+    }
+
+    /** How many bytes of [from, to) remain once a UTF-8 sequence cut short at the end is dropped. */
+    private static int completeUtf8(byte[] b, int from, int to) {
+        int lead = to - 1;
+        while (lead >= from && lead > to - 4 && (b[lead] & 0xc0) == 0x80) {
+            lead--; // continuation bytes
+        }
+        if (lead < from || (b[lead] & 0x80) == 0) {
+            return to - from;
+        }
+        int need = (b[lead] & 0xe0) == 0xc0 ? 2 : (b[lead] & 0xf0) == 0xe0 ? 3 : (b[lead] & 0xf8) == 0xf0 ? 4 : 1;
+        return to - lead < need ? lead - from : to - from;
     }
 
     static long u64(byte[] b, int off) {

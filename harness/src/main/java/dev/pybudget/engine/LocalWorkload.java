@@ -24,6 +24,7 @@ public class LocalWorkload implements TracedWorkload, AutoCloseable {
     private Duration startupTimeout = Duration.ofSeconds(60);
     private Trace trace;
     private Recording last;
+    private volatile boolean exitAwaited;
 
     /** {@code new LocalWorkload("/usr/bin/python3.11", "app.py")} */
     public LocalWorkload(String... command) {
@@ -118,6 +119,7 @@ public class LocalWorkload implements TracedWorkload, AutoCloseable {
         Trace t;
         synchronized (this) {
             if (last != null) {
+                exitAwaited = true;
                 return last;
             }
             t = running();
@@ -126,7 +128,13 @@ public class LocalWorkload implements TracedWorkload, AutoCloseable {
         synchronized (this) {
             last = finished;
         }
+        exitAwaited = true;
         return finished;
+    }
+
+    @Override
+    public boolean exitAwaited() {
+        return exitAwaited;
     }
 
     @Override

@@ -169,6 +169,15 @@ public final class Trace implements AutoCloseable {
         return end();
     }
 
+    /**
+     * Ends the trace and leaves the workload running, untraced: every probe is detached (the kernel
+     * lowers CPython's probe semaphores back to 0, so the interpreter stops evaluating probe
+     * arguments), the ring buffer and maps are freed. Returns the final recording.
+     */
+    public Recording detach() {
+        return end();
+    }
+
     /** Stops the workload if it still runs, and ends the trace. */
     @Override
     public void close() {
@@ -178,18 +187,36 @@ public final class Trace implements AutoCloseable {
         }
     }
 
+    /**
+     * SIGTERM to the workload and every process it started (read before it dies: orphans are
+     * re-parented and no longer found), 2 s of grace, then SIGKILL to whatever still runs. A test
+     * run must not leave the workload's subprocesses behind.
+     */
     private void stop() {
         if (!process.isAlive()) {
             return;
         }
-        process.destroy();
+        List<ProcessHandle> family = new ArrayList<>(process.descendants().toList());
+        family.add(process.toHandle());
+        family.forEach(ProcessHandle::destroy);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
         try {
-            if (!process.waitFor(2, TimeUnit.SECONDS)) {
-                process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+            for (ProcessHandle p : family) {
+                long left = deadline - System.nanoTime();
+                if (left > 0) {
+                    p.onExit().get(left, TimeUnit.NANOSECONDS);
+                }
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            process.destroyForcibly();
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            // Some did not stop within the grace: killed below.
+        }
+        family.stream().filter(ProcessHandle::isAlive).forEach(ProcessHandle::destroyForcibly);
+        try {
+            process.waitFor(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

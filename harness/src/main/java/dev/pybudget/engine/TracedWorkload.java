@@ -25,6 +25,14 @@ public interface TracedWorkload {
     Recording awaitExit(Duration timeout);
 
     /**
+     * True once {@link #awaitExit} has returned: whoever called it waited for the workload to end, so
+     * its end is expected. (The JUnit extension fails a test during which the workload died otherwise.)
+     */
+    default boolean exitAwaited() {
+        return false;
+    }
+
+    /**
      * Runs {@code work} (which drives the workload, e.g. sends it a request) inside the window
      * {@code name}, and returns what happened in the process while it ran, that window included.
      */

@@ -27,6 +27,7 @@ import org.junit.jupiter.api.extension.ParameterResolver;
 import org.junit.platform.commons.support.AnnotationSupport;
 import org.junit.platform.commons.support.HierarchyTraversalMode;
 import org.junit.platform.commons.support.ModifierSupport;
+import org.opentest4j.AssertionFailedError;
 import org.opentest4j.TestAbortedException;
 import org.testcontainers.DockerClientFactory;
 
@@ -60,6 +61,10 @@ class PythonPerfExtension implements BeforeAllCallback, BeforeEachCallback, Afte
     @Override
     public void afterEach(ExtensionContext context) {
         Map<Field, Recording> recordings = testRecordings(context);
+        Map<Field, TracedWorkload> workloads = workloads(context);
+        @SuppressWarnings("unchecked")
+        Map<Field, Recording> starts = context.getStore(TestRecordings.NAMESPACE).get(STARTS, Map.class);
+        List<String> died = new ArrayList<>();
         for (Map.Entry<Field, Recording> entry : recordings.entrySet()) {
             String suffix = recordings.size() == 1 ? "" : "-" + entry.getKey().getName();
             Path dump = reportDir().resolve(context.getRequiredTestClass().getSimpleName() + "-"
@@ -73,6 +78,17 @@ class PythonPerfExtension implements BeforeAllCallback, BeforeEachCallback, Afte
             }
             context.publishReportEntry("pybudget.recording" + suffix, dump.toAbsolutePath().toString());
             context.publishReportEntry("pybudget.chromeTrace" + suffix, trace.toAbsolutePath().toString());
+            Recording recording = entry.getValue();
+            boolean diedNow = starts.get(entry.getKey()).exitStatus().isEmpty()
+                    && recording.exitStatus().filter(status -> status != 0).isPresent();
+            if (diedNow && !workloads.get(entry.getKey()).exitAwaited()) {
+                died.add("The workload in field '" + entry.getKey().getName() + "' died during this test ("
+                        + recording.exitDescription() + "); what it recorded up to then is in " + dump.toAbsolutePath() + ".");
+            }
+        }
+        if (!died.isEmpty()) {
+            // A budget checked on a workload that died half-way passes by accident: say it, even when the asserts passed.
+            throw new AssertionFailedError(String.join(" ", died));
         }
     }
 
@@ -95,7 +111,18 @@ class PythonPerfExtension implements BeforeAllCallback, BeforeEachCallback, Afte
         }
         Map<Field, TracedWorkload> workloads = workloads(context);
         Map<Field, Recording> recordings = new LinkedHashMap<>();
-        starts.forEach((field, start) -> recordings.put(field, workloads.get(field).snapshot().since(start)));
+        for (Map.Entry<Field, Recording> start : starts.entrySet()) {
+            Recording now;
+            try {
+                now = workloads.get(start.getKey()).snapshot();
+            } catch (RuntimeException e) {
+                if (context.getExecutionException().isPresent()) {
+                    continue; // the test failed already, most likely for this very reason: one failure, not two
+                }
+                throw e;
+            }
+            recordings.put(start.getKey(), now.since(start.getValue()));
+        }
         store.put(RECORDINGS, recordings);
         if (recordings.size() == 1) {
             store.put(TestRecordings.KEY, recordings.values().iterator().next());

@@ -29,7 +29,7 @@ final class Deltas {
         Losses losses = new Losses(b.events() - a.events(), b.calls() - a.calls(), b.audit() - a.audit(),
                 b.windowSlots() - a.windowSlots(), b.windowDepth() - a.windowDepth(), b.windowNames() - a.windowNames(),
                 b.windowUnbalanced() - a.windowUnbalanced(), b.gcUnpaired() - a.gcUnpaired(),
-                b.callPatternSteps() - a.callPatternSteps());
+                b.callPatternSteps() - a.callPatternSteps(), b.unencodableNames() - a.unencodableNames());
         return new Recording(later.python(), later.probes(), later.missingProbes(), later.wallNanos() - since,
                 sections(earlier.whole(), later.whole(), since), later.lostEvents() - earlier.lostEvents(), losses,
                 windows, later.exitStatus(), later.callPattern(), later.missingProbesReason());

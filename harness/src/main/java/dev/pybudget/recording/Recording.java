@@ -36,6 +36,26 @@ public record Recording(PythonInfo python, List<String> probes, List<String> mis
                 Optional.empty());
     }
 
+    /**
+     * How the workload ended, as a person says it: "still running", "exited with status 3",
+     * "killed by signal 11 (SIGSEGV): exit status 139".
+     */
+    public String exitDescription() {
+        if (exitStatus.isEmpty()) {
+            return "still running";
+        }
+        int status = exitStatus.get();
+        if (status > 128 && status < 128 + 65) {
+            int signal = status - 128;
+            String name = signal < SIGNALS.size() ? " (SIG" + SIGNALS.get(signal) + ")" : "";
+            return "killed by signal " + signal + name + ": exit status " + status;
+        }
+        return "exited with status " + status;
+    }
+
+    private static final List<String> SIGNALS = List.of("", "HUP", "INT", "QUIT", "ILL", "TRAP", "ABRT", "BUS", "FPE", "KILL",
+            "USR1", "SEGV", "USR2", "PIPE", "ALRM", "TERM");
+
     public Optional<Window> window(String name) {
         return windows.stream().filter(w -> w.name().equals(name)).findFirst();
     }

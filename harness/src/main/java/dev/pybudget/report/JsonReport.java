@@ -64,6 +64,7 @@ public final class JsonReport {
         losses.put("windowUnbalanced", l.windowUnbalanced());
         losses.put("gcUnpaired", l.gcUnpaired());
         losses.put("callPatternSteps", l.callPatternSteps());
+        losses.put("unencodableNames", l.unencodableNames());
         ArrayNode windows = root.putArray("windows");
         for (Window w : r.windows()) {
             ObjectNode node = windows.addObject();
@@ -123,7 +124,8 @@ public final class JsonReport {
         JsonNode l = root.path("losses");
         Losses losses = new Losses(root.path("lostEvents").asLong(), l.path("calls").asLong(), l.path("audit").asLong(),
                 l.path("windowSlots").asLong(), l.path("windowDepth").asLong(), l.path("windowNames").asLong(),
-                l.path("windowUnbalanced").asLong(), l.path("gcUnpaired").asLong(), l.path("callPatternSteps").asLong());
+                l.path("windowUnbalanced").asLong(), l.path("gcUnpaired").asLong(), l.path("callPatternSteps").asLong(),
+                l.path("unencodableNames").asLong());
         JsonNode exit = root.path("exitStatus");
         return new Recording(new PythonInfo(p.path("executable").asText(), p.path("version").asText(), p.path("pid").asLong()),
                 strings(root.path("probes")), strings(root.path("missingProbes")), root.path("wallNanos").asLong(),

@@ -21,7 +21,7 @@ public final class TextReport {
         StringBuilder out = new StringBuilder();
         out.append(String.format(Locale.ROOT, "pybudget: %s (CPython %s), pid %d, %s%s%n", r.python().executable(),
                 r.python().version(), r.python().pid(), millis(r.wallNanos()),
-                r.exitStatus().map(s -> ", exit status " + s).orElse(", still running")));
+                ", " + r.exitDescription()));
         out.append("probes: ").append(String.join(" ", r.probes()));
         if (!r.missingProbes().isEmpty()) {
             out.append("; missing in this CPython: ").append(String.join(" ", r.missingProbes()));
@@ -29,6 +29,7 @@ public final class TextReport {
         out.append(System.lineSeparator());
         r.missingProbesReason().ifPresent(reason -> out.append(reason).append(System.lineSeparator()));
         out.append(losses(r.losses()));
+        out.append(children(r));
         section(out, r.whole(), "");
         for (Window w : r.windows()) {
             out.append(System.lineSeparator()).append("== window '").append(w.name()).append("'").append(System.lineSeparator());
@@ -53,7 +54,23 @@ public final class TextReport {
                     + " %d unreadable names, %d unbalanced ends", l.windowSlots(), l.windowDepth(), l.windowNames(),
                     l.windowUnbalanced()));
         }
+        if (l.unencodableNames() > 0) {
+            s.append("; names CPython could not encode as UTF-8: ").append(l.unencodableNames())
+                    .append(" (recorded as <not UTF-8>; CPython raises SystemError in the workload at each while the probe is"
+                            + " attached: a CPython bug, seen on 3.11 and 3.13)");
+        }
         return s.append(System.lineSeparator()).toString();
+    }
+
+    /** Audit events that start another process: pybudget traces only the workload's own. */
+    static final List<String> CHILD_EVENTS = List.of("os.fork", "os.forkpty", "subprocess.Popen", "os.posix_spawn",
+            "os.spawn", "os.system", "os.startfile");
+
+    private static String children(Recording r) {
+        List<String> seen = CHILD_EVENTS.stream().filter(e -> r.whole().auditCount(e) > 0)
+                .map(e -> e + " " + r.whole().auditCount(e)).toList();
+        return seen.isEmpty() ? "" : "child processes, not followed (only pid " + r.python().pid() + " is traced): "
+                + String.join(", ", seen) + System.lineSeparator();
     }
 
     private static void section(StringBuilder out, Sections s, String indent) {
