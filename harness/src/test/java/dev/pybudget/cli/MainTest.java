@@ -41,7 +41,7 @@ class MainTest {
 
         String report = run.out();
         assertThat(report).startsWith("pybudget: " + Workloads.PYTHON + " (CPython 3.11.2), pid " + root.at("/python/pid").asLong())
-                .contains("exit status 0")
+                .contains("exited with status 0")
                 .contains("probes: audit gc__start gc__done import__find__load__start import__find__load__done function__return")
                 .contains("lost events: 0")
                 .contains("Imports: " + root.path("importCount").asLong() + " (")
@@ -79,7 +79,7 @@ class MainTest {
         assertSchema1(root);
         assertThat(root.path("exitStatus").asInt()).isEqualTo(3);
         assertThat(root.path("windows")).extracting(w -> w.path("name").asText()).containsExactly("work");
-        assertThat(run.out()).contains("exit status 3");
+        assertThat(run.out()).contains("exited with status 3");
     }
 
     @Test
