@@ -48,6 +48,11 @@ interface Tool {
         /** The Python process's pid (0 when not found). */
         long pythonPid();
 
+        /** What our engine recorded so far (our in-JVM tool only). */
+        default Optional<Recording> snapshot() {
+            return Optional.empty();
+        }
+
         /** Waits for the workload and the tool to end. */
         Run finish() throws Exception;
 
@@ -130,6 +135,11 @@ interface Tool {
                 @Override
                 public long pythonPid() {
                     return trace.pid();
+                }
+
+                @Override
+                public Optional<Recording> snapshot() {
+                    return Optional.of(trace.snapshot());
                 }
 
                 @Override
