@@ -216,6 +216,18 @@ public final class Benchmark {
             row("  ours: last line to every probe detached (background thread; the kernel's uprobe unregistration)", "",
                     values(o, r -> ms(r.mark("tool.detached") - r.mark("last"))), List.of(), "ms");
             row("  teardown: CLI, last line to process exit", "", values(c, teardown), values(b, teardown), "ms");
+            // Trace after trace, as a test suite does: ours without waiting for the background detach.
+            Tool.OursInJvm backToBack = new Tool.OursInJvm(TraceOptions.defaults(), false);
+            List<Run> cycles = new ArrayList<>();
+            for (int i = 0; i < reps + 2; i++) {
+                Run r = backToBack.run(bench, List.of("first_last.py"));
+                if (i >= 2) {
+                    cycles.add(r);
+                }
+            }
+            dev.pybudget.engine.Tracer.awaitDetached();
+            row("  trace after trace (start, run first_last.py, finish) in one JVM vs one `bpftrace -c` each", "",
+                    values(cycles, r -> ms(r.ended() - r.started())), values(b, r -> ms(r.ended() - r.started())), "ms");
         }
     }
 
