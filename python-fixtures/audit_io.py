@@ -2,9 +2,9 @@
 
 Inside the window "io": writes and reads back a temporary file (open,
 tempfile.mkstemp, os.remove), serves one TCP connection on 127.0.0.1 from a
-thread (socket.__new__, socket.bind, socket.connect, _thread.start_new_thread),
-runs a child interpreter (subprocess.Popen), and lists a directory
-(os.listdir).  Loopback only.  The server thread's own events (its accept)
+thread (socket.__new__, socket.bind, socket.connect; 3.13 also raises
+_thread.start_joinable_thread), runs a child interpreter (subprocess.Popen),
+and lists a directory (os.listdir).  Loopback only.  The server thread's own events (its accept)
 happen on that thread, so they count outside "io".
 
 Usage: audit_io.py [ROUNDS]   (default 1: each round does all of the above)

@@ -14,6 +14,7 @@ Ends with a line "N passed, N failed"; exit status 1 when anything failed.
 """
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -46,6 +47,7 @@ def run(python, fixture, args, oracle_path=None, timeout=120):
     path = os.path.join(HERE, fixture)
     env = dict(os.environ)
     env.pop("PYBUDGET_ORACLE", None)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)   # the oracle itself must keep runs alike
     if oracle_path:
         env["PYBUDGET_ORACLE"] = oracle_path
     return subprocess.run([python, path] + args, cwd=os.path.dirname(path), env=env,
@@ -120,6 +122,7 @@ def verify_oracle_fixtures(python, show, only):
             check("%s: %s" % (fixture, label), ok)
     leftovers = [n for n in os.listdir(tmp) if ".tmp." in n]
     check("no temporary oracle files left", not leftovers, str(leftovers))
+    shutil.rmtree(tmp, ignore_errors=True)
 
 
 def _diff(a, b, prefix=""):

@@ -72,6 +72,13 @@ import threading
 
 _get_ident = threading.get_ident
 
+# A fixture module's first import would otherwise write its .pyc (audit
+# events "marshal.dumps", "open", "os.rename") and later runs would read it
+# ("marshal.loads" instead of "compile"): counts would depend on the run
+# before.  Set on import, with or without PYBUDGET_ORACLE, so that every run
+# compiles the fixture's own modules from source (as PYTHONDONTWRITEBYTECODE=1).
+sys.dont_write_bytecode = True
+
 _ENV = "PYBUDGET_ORACLE"
 _path = None          # output file, set by install() when PYBUDGET_ORACLE is set
 _installed = False
