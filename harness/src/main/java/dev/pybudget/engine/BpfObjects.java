@@ -16,6 +16,7 @@ import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
 
 /**
  * The loaded BPF objects of one trace and their links: open, configure, load, attach, close.
@@ -199,8 +200,24 @@ final class BpfObjects implements AutoCloseable {
      * waits for this; a later {@link #awaitDetached()} does.
      */
     void closeInBackground() {
-        DETACHER.execute(this::close);
+        // At most MAX_PENDING traces wait to be detached: each holds its maps (megabytes of locked kernel
+        // memory) until then, and traces can end faster than the kernel detaches them. Past that, the
+        // caller detaches on its own thread.
+        if (!PENDING.tryAcquire()) {
+            close();
+            return;
+        }
+        DETACHER.execute(() -> {
+            try {
+                close();
+            } finally {
+                PENDING.release();
+            }
+        });
     }
+
+    private static final int MAX_PENDING = 2;
+    private static final Semaphore PENDING = new Semaphore(MAX_PENDING);
 
     /** Waits until every {@link #closeInBackground()} so far has finished. */
     static void awaitDetached() {

@@ -48,6 +48,11 @@ interface Tool {
         /** The Python process's pid (0 when not found). */
         long pythonPid();
 
+        /** What our engine recorded so far (our in-JVM tool only). */
+        default Optional<Recording> snapshot() {
+            return Optional.empty();
+        }
+
         /** Waits for the workload and the tool to end. */
         Run finish() throws Exception;
 
@@ -89,11 +94,18 @@ interface Tool {
     /** Our engine inside this JVM, as the JUnit extension uses it. */
     final class OursInJvm implements Tool {
         private final TraceOptions options;
+        private final boolean awaitDetach;
         /** The last recording, for loss counts and map sizes. */
         volatile Recording last;
 
         OursInJvm(TraceOptions options) {
+            this(options, true);
+        }
+
+        /** @param awaitDetach wait for the background detach after each run (so that the next run of any tool does not pay for it) */
+        OursInJvm(TraceOptions options, boolean awaitDetach) {
             this.options = options;
+            this.awaitDetach = awaitDetach;
         }
 
         @Override
@@ -133,13 +145,20 @@ interface Tool {
                 }
 
                 @Override
+                public Optional<Recording> snapshot() {
+                    return Optional.of(trace.snapshot());
+                }
+
+                @Override
                 public Run finish() {
                     Recording r = trace.finish();
                     long ended = System.nanoTime();
                     trace.close();
                     // The kernel's uprobe unregistration goes on in the background; wait for it so that
                     // the next run (of any tool) does not pay for it, and report when it was done.
-                    Tracer.awaitDetached();
+                    if (awaitDetach) {
+                        Tracer.awaitDetached();
+                    }
                     long detached = System.nanoTime();
                     last = r;
                     String text = output();
