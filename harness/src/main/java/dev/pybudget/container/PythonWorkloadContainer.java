@@ -59,7 +59,7 @@ public class PythonWorkloadContainer extends GenericContainer<PythonWorkloadCont
 
     private final PythonImage image;
     private final List<String> workload = new ArrayList<>();
-    private final StringBuffer agentLog = new StringBuffer();
+    private final OutputLog agentLog = new OutputLog();
     private Optional<String> callPattern = Optional.empty();
     private boolean streamAudit;
     private WaitStrategy userWaitStrategy;
@@ -136,7 +136,7 @@ public class PythonWorkloadContainer extends GenericContainer<PythonWorkloadCont
                 .withCapDrop(Capability.ALL)
                 .withCapAdd(Capability.SYS_ADMIN));
         WaitAllStrategy all = new WaitAllStrategy(WaitAllStrategy.Mode.WITH_MAXIMUM_OUTER_TIMEOUT)
-                .withStrategy(new AgentReadyWaitStrategy(agentLog::toString));
+                .withStrategy(new AgentReadyWaitStrategy(agentLog));
         if (userWaitStrategy != null) {
             all.withStrategy(userWaitStrategy);
         }
