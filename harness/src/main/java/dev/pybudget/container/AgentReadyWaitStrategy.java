@@ -3,7 +3,6 @@ package dev.pybudget.container;
 import dev.pybudget.agent.AgentProtocol;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.function.Supplier;
 import org.testcontainers.containers.ContainerLaunchException;
 import org.testcontainers.containers.wait.strategy.AbstractWaitStrategy;
 
@@ -13,9 +12,9 @@ import org.testcontainers.containers.wait.strategy.AbstractWaitStrategy;
  */
 final class AgentReadyWaitStrategy extends AbstractWaitStrategy {
 
-    private final Supplier<String> agentLog;
+    private final OutputLog agentLog;
 
-    AgentReadyWaitStrategy(Supplier<String> agentLog) {
+    AgentReadyWaitStrategy(OutputLog agentLog) {
         this.agentLog = agentLog;
         withStartupTimeout(Duration.ofSeconds(60));
     }
@@ -24,7 +23,7 @@ final class AgentReadyWaitStrategy extends AbstractWaitStrategy {
     protected void waitUntilReady() {
         Instant deadline = Instant.now().plus(startupTimeout);
         while (Instant.now().isBefore(deadline)) {
-            String log = agentLog.get();
+            String log = agentLog.toString();
             int error = log.indexOf(AgentProtocol.ERROR);
             if (error >= 0) {
                 throw new ContainerLaunchException(firstLine(log.substring(error + AgentProtocol.ERROR.length())));
@@ -37,7 +36,7 @@ final class AgentReadyWaitStrategy extends AbstractWaitStrategy {
                         + " its probes; its output was: " + tail(log));
             }
             try {
-                Thread.sleep(20);
+                agentLog.awaitMore(log.length(), 20); // wakes as soon as the agent prints
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new ContainerLaunchException("Interrupted while waiting for the pybudget agent.");
@@ -48,7 +47,7 @@ final class AgentReadyWaitStrategy extends AbstractWaitStrategy {
     }
 
     private String log() {
-        return agentLog.get();
+        return agentLog.toString();
     }
 
     private static String firstLine(String text) {

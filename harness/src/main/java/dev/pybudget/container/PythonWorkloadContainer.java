@@ -29,15 +29,20 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.zip.Checksum;
+import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.testcontainers.DockerClientFactory;
 import org.testcontainers.containers.GenericContainer;
 import org.testcontainers.containers.output.OutputFrame;
 import org.testcontainers.containers.wait.strategy.WaitAllStrategy;
 import org.testcontainers.containers.wait.strategy.WaitStrategy;
+import org.testcontainers.images.builder.Transferable;
 import org.testcontainers.utility.MountableFile;
 
 /**
@@ -64,7 +69,7 @@ public class PythonWorkloadContainer extends GenericContainer<PythonWorkloadCont
 
     private final PythonImage image;
     private final List<String> workload = new ArrayList<>();
-    private final StringBuffer agentLog = new StringBuffer();
+    private final OutputLog agentLog = new OutputLog();
     /** The agent's channel token: only this harness, which made it, can drive the agent. */
     private final String token = newToken();
     private Optional<String> callPattern = Optional.empty();
@@ -126,13 +131,9 @@ public class PythonWorkloadContainer extends GenericContainer<PythonWorkloadCont
         if (workload.isEmpty()) {
             throw new IllegalStateException("No workload command: call withCommand(\"python3\", \"app.py\").");
         }
-        List<String> classpath = new ArrayList<>();
-        int n = 0;
-        for (Path entry : agentClasspath()) {
-            String target = AGENT_DIR + "/cp/" + (n++) + "-" + entry.getFileName();
-            withCopyFileToContainer(MountableFile.forHostPath(entry), target);
-            classpath.add(target);
-        }
+        AgentClasspath agentClasspath = new AgentClasspath(agentClasspath());
+        withCopyToContainer(agentClasspath, AGENT_DIR + "/cp");
+        List<String> classpath = agentClasspath.entries().keySet().stream().map(name -> AGENT_DIR + "/cp/" + name).toList();
         List<String> command = new ArrayList<>(List.of("java", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xshare:auto",
                 "-cp", String.join(":", classpath), AgentMain.class.getName(), "--port", String.valueOf(AgentProtocol.PORT),
                 "--lenient-probes"));
@@ -168,7 +169,7 @@ public class PythonWorkloadContainer extends GenericContainer<PythonWorkloadCont
             }
         });
         WaitAllStrategy all = new WaitAllStrategy(WaitAllStrategy.Mode.WITH_MAXIMUM_OUTER_TIMEOUT)
-                .withStrategy(new AgentReadyWaitStrategy(agentLog::toString));
+                .withStrategy(new AgentReadyWaitStrategy(agentLog));
         if (userWaitStrategy != null) {
             all.withStrategy(userWaitStrategy);
         }
@@ -331,6 +332,47 @@ public class PythonWorkloadContainer extends GenericContainer<PythonWorkloadCont
             return InetAddress.getByName(getHost()).isLoopbackAddress();
         } catch (UnknownHostException | RuntimeException e) {
             return false;
+        }
+    }
+
+    /**
+     * The agent's classpath entries (jars and class directories) as one archive: Testcontainers makes
+     * one Docker copy per file it is given, each a round trip to the engine that also unpacks into the
+     * container's file system, so one archive instead of five saves four of them on every start.
+     */
+    private record AgentClasspath(Map<String, MountableFile> entries) implements Transferable {
+
+        AgentClasspath(Set<Path> paths) {
+            this(numbered(paths));
+        }
+
+        private static Map<String, MountableFile> numbered(Set<Path> paths) {
+            Map<String, MountableFile> entries = new LinkedHashMap<>();
+            int n = 0;
+            for (Path path : paths) {
+                entries.put((n++) + "-" + path.getFileName(), MountableFile.forHostPath(path));
+            }
+            return entries;
+        }
+
+        @Override
+        public void transferTo(TarArchiveOutputStream tar, String destination) {
+            entries.forEach((name, file) -> file.transferTo(tar, destination + "/" + name));
+        }
+
+        @Override
+        public long getSize() {
+            return entries.values().stream().mapToLong(MountableFile::getSize).sum();
+        }
+
+        @Override
+        public void updateChecksum(Checksum checksum) {
+            entries.values().forEach(file -> file.updateChecksum(checksum));
+        }
+
+        @Override
+        public String getDescription() {
+            return "the pybudget agent's classpath " + entries.keySet();
         }
     }
 

@@ -31,11 +31,16 @@ class ContainerBenchmarkTest {
         }
 
         long[] starts = new long[STARTS];
+        long[][] phases = new long[4][STARTS];
         for (int i = 0; i < STARTS; i++) {
-            try (PythonWorkloadContainer c = container(image)) {
-                long t0 = System.nanoTime();
+            try (Timed c = new Timed(image)) {
+                c.t0 = System.nanoTime();
                 c.start();
-                starts[i] = System.nanoTime() - t0;
+                starts[i] = System.nanoTime() - c.t0;
+                phases[0][i] = c.created - c.t0;
+                phases[1][i] = c.starting - c.created;
+                phases[2][i] = c.ready - c.starting;
+                phases[3][i] = c.t0 + starts[i] - c.ready;
             }
         }
 
@@ -65,12 +70,43 @@ class ContainerBenchmarkTest {
 
         List<String> rows = new ArrayList<>();
         rows.add(row("container start -> workload released (cached image)", starts, "2 s"));
+        rows.add(row("  of it: create the container, copy files in", phases[0], ""));
+        rows.add(row("  of it: docker start", phases[1], ""));
+        rows.add(row("  of it: agent: JVM, ELF, BPF load+attach, ready line", phases[2], ""));
+        rows.add(row("  of it: ready line seen, agent connected (hello)", phases[3], ""));
         rows.add(row("one record() window on a running container", windows, "10 ms"));
         rows.add(row("one snapshot() (of it: 2 per window)", snapshots, ""));
-        System.out.printf(Locale.ROOT, "%n%-55s %5s %9s %9s %9s  %s%n", "pybudget container benchmark", "n", "median", "p90",
+        System.out.printf(Locale.ROOT, "%n%-58s %5s %9s %9s %9s  %s%n", "pybudget container benchmark", "n", "median", "p90",
                 "max", "target");
         rows.forEach(System.out::println);
         System.out.printf(Locale.ROOT, "snapshot JSON: %d bytes; load average: %s%n%n", snapshotBytes, loadAverage());
+    }
+
+    /** Notes when each phase of start() ends. */
+    static final class Timed extends PythonWorkloadContainer {
+        volatile long t0, created, starting, ready;
+
+        Timed(PythonImage image) {
+            super(image);
+            withCommand("python3", "-c", "import time; time.sleep(600)");
+            withLogConsumer(frame -> {
+                if (ready == 0 && frame.getUtf8String().contains(dev.pybudget.agent.AgentProtocol.READY)) {
+                    ready = System.nanoTime();
+                }
+            });
+        }
+
+        @Override
+        protected void containerIsCreated(String containerId) {
+            created = System.nanoTime(); // after the files were copied in
+            super.containerIsCreated(containerId);
+        }
+
+        @Override
+        protected void containerIsStarting(com.github.dockerjava.api.command.InspectContainerResponse info) {
+            starting = System.nanoTime();
+            super.containerIsStarting(info);
+        }
     }
 
     static PythonWorkloadContainer container(PythonImage image) {
@@ -80,7 +116,7 @@ class ContainerBenchmarkTest {
     private static String row(String what, long[] nanos, String target) {
         long[] sorted = nanos.clone();
         Arrays.sort(sorted);
-        return String.format(Locale.ROOT, "%-55s %5d %9s %9s %9s  %s", what, sorted.length, ms(sorted[sorted.length / 2]),
+        return String.format(Locale.ROOT, "%-58s %5d %9s %9s %9s  %s", what, sorted.length, ms(sorted[sorted.length / 2]),
                 ms(sorted[(int) Math.ceil(sorted.length * 0.9) - 1]), ms(sorted[sorted.length - 1]), target);
     }
 
