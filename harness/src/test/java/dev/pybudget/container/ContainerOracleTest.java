@@ -3,7 +3,8 @@ package dev.pybudget.container;
 import static dev.pybudget.container.ContainerRuns.assertSameGc;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.pybudget.container.ContainerRuns.Oracle;
+import dev.pybudget.engine.Workloads;
+import dev.pybudget.engine.Workloads.Oracle;
 import dev.pybudget.container.ContainerRuns.OracleRun;
 import dev.pybudget.recording.ImportNode;
 import dev.pybudget.recording.Sections;
@@ -45,7 +46,7 @@ class ContainerOracleTest {
 
         Map<String, Long> oracle = Oracle.counts(run.oracle().window("io"), "audit");
         Sections io = run.window("io");
-        assertThat(ContainerRuns.audit(io)).as("audit events in window 'io', kernel vs oracle").isEqualTo(oracle);
+        assertThat(Workloads.audit(io)).as("audit events in window 'io', kernel vs oracle").isEqualTo(oracle);
         assertThat(oracle).as("the window holds the fixture's file, socket and subprocess events")
                 .containsEntry("socket.connect", 2L).containsEntry("subprocess.Popen", 2L)
                 .containsEntry("tempfile.mkstemp", 2L).containsEntry("pybudget.begin", 1L);
@@ -61,7 +62,7 @@ class ContainerOracleTest {
         Set<String> oracleFirst = Oracle.imports(run.oracle().window("first"));
         Sections first = run.window("first");
         // The audit event fires twice for extension modules, the probe once: compare sets.
-        assertThat(ContainerRuns.importSet(first)).as("modules imported in window 'first', kernel vs oracle")
+        assertThat(Workloads.importSet(first)).as("modules imported in window 'first', kernel vs oracle")
                 .isEqualTo(oracleFirst);
         assertThat(oracleFirst).contains("report", "decimal", "json", "csv", "statistics", "xml.dom.minidom");
         assertThat(first.importCount()).as("the exact count vs the tree").isEqualTo(first.allImports().size());
@@ -79,9 +80,9 @@ class ContainerOracleTest {
                 "python3", "call_parser.py").withCallPattern("*/call_parser.py:*"));
 
         Map<String, Long> oracle = Oracle.counts(run.oracle().root(), "rawCalls");
-        assertThat(ContainerRuns.calls(run.recording().whole())).as("calls over the whole run, kernel vs oracle")
+        assertThat(Workloads.calls(run.recording().whole())).as("calls over the whole run, kernel vs oracle")
                 .isEqualTo(oracle);
-        assertThat(ContainerRuns.calls(run.window("work"))).as("calls in window 'work', kernel vs oracle")
+        assertThat(Workloads.calls(run.window("work"))).as("calls in window 'work', kernel vs oracle")
                 .isEqualTo(Oracle.counts(run.oracle().window("work"), "rawCalls"));
         assertThat(oracle).containsEntry("/workload/call_parser.py:tokenize", 2496L)
                 .containsEntry("/workload/call_parser.py:parse_factor", 1184L);
@@ -108,6 +109,6 @@ class ContainerOracleTest {
                 .containsKey("/workload/call_parser.py:tokenize");
         // Everything else is still counted.
         assertSameGc("whole run", run.recording().gc(), run.oracle().gcStats());
-        assertThat(ContainerRuns.audit(run.window("work"))).isEqualTo(Oracle.counts(run.oracle().window("work"), "audit"));
+        assertThat(Workloads.audit(run.window("work"))).isEqualTo(Oracle.counts(run.oracle().window("work"), "audit"));
     }
 }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.pybudget.engine.Workloads.Oracle;
 import dev.pybudget.recording.GcStats;
 import dev.pybudget.recording.Recording;
 import dev.pybudget.recording.Sections;
@@ -86,60 +87,6 @@ public final class ContainerRuns {
 
     private static JsonNode readJson(InputStream in) throws IOException {
         return JSON.readTree(in);
-    }
-
-    /** What oracle.py wrote: the run from install() to finish(), its windows, and gc.get_stats() at finish(). */
-    public record Oracle(JsonNode root) {
-
-        public JsonNode gcStats() {
-            return root.path("gcStats");
-        }
-
-        public JsonNode window(String name) {
-            JsonNode w = root.path("windows").path(name);
-            if (w.isMissingNode()) {
-                fail("the oracle has no window '" + name + "'; it has " + root.path("windows"));
-            }
-            return w;
-        }
-
-        public String python() {
-            return root.path("python").asText();
-        }
-
-        /** A section's "audit", "calls" or "rawCalls" object as a sorted map. */
-        public static Map<String, Long> counts(JsonNode section, String field) {
-            Map<String, Long> counts = new TreeMap<>();
-            section.path(field).fields().forEachRemaining(e -> counts.put(e.getKey(), e.getValue().asLong()));
-            return counts;
-        }
-
-        public static Set<String> imports(JsonNode section) {
-            Set<String> modules = new TreeSet<>();
-            section.path("imports").forEach(m -> modules.add(m.asText()));
-            return modules;
-        }
-    }
-
-    /** Audit counts of a recorded section, by event name. */
-    public static Map<String, Long> audit(Sections s) {
-        Map<String, Long> counts = new TreeMap<>();
-        s.audit().forEach(a -> counts.merge(a.event(), a.count(), Long::sum));
-        return counts;
-    }
-
-    /** Call counts of a recorded section, keyed "co_filename:co_name" as the oracle's rawCalls are. */
-    public static Map<String, Long> calls(Sections s) {
-        Map<String, Long> counts = new TreeMap<>();
-        s.calls().forEach(c -> counts.merge(c.qualifiedName(), c.count(), Long::sum));
-        return counts;
-    }
-
-    /** Every module in a section's import tree. */
-    public static Set<String> importSet(Sections s) {
-        Set<String> modules = new TreeSet<>();
-        s.allImports().forEach(i -> modules.add(i.module()));
-        return modules;
     }
 
     /**

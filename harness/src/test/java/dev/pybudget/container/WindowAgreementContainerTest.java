@@ -1,10 +1,11 @@
 package dev.pybudget.container;
 
-import static dev.pybudget.container.ContainerRuns.audit;
-import static dev.pybudget.container.ContainerRuns.calls;
+import static dev.pybudget.engine.Workloads.audit;
+import static dev.pybudget.engine.Workloads.calls;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
+import dev.pybudget.engine.Workloads;
 import dev.pybudget.engine.WindowHandle;
 import dev.pybudget.junit.PythonPerfTest;
 import dev.pybudget.junit.Recorder;
@@ -166,7 +167,7 @@ class WindowAgreementContainerTest {
         Recording both = recorder.sinceTestStart();
         assertSameWork("both rounds", section(both, "java"), section(both, "work"));
         assertThat(section(both, "java").gc().totalCollections()).isGreaterThan(java0.gc().totalCollections());
-        assertThat(ContainerRuns.importSet(section(both, "java"))).contains("colorsys", "shlex", "decimal");
+        assertThat(Workloads.importSet(section(both, "java"))).contains("colorsys", "shlex", "decimal");
         return java0;
     }
 
@@ -180,7 +181,7 @@ class WindowAgreementContainerTest {
                 .containsKeys("open", "os.listdir", "pybudget.begin", "pybudget.end");
         assertThat(java.imports()).extracting(ImportNode::module).as("%s: the import tree's roots", what)
                 .isEqualTo(python.imports().stream().map(ImportNode::module).toList());
-        assertThat(ContainerRuns.importSet(java)).as("%s: every import", what).isEqualTo(ContainerRuns.importSet(python));
+        assertThat(Workloads.importSet(java)).as("%s: every import", what).isEqualTo(Workloads.importSet(python));
         assertThat(java.importCount()).as("%s: the exact import count", what).isEqualTo(python.importCount()).isPositive();
         assertThat(calls(java)).as("%s: calls per function", what).isEqualTo(calls(python));
     }

@@ -116,6 +116,11 @@ public final class Workloads {
             return root;
         }
 
+        /** The CPython version the oracle ran in, e.g. "3.11.2". */
+        public String python() {
+            return root.path("python").asText();
+        }
+
         public JsonNode window(String name) {
             JsonNode w = root.path("windows").path(name);
             if (w.isMissingNode()) {

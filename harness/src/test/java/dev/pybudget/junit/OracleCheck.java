@@ -3,8 +3,9 @@ package dev.pybudget.junit;
 import static dev.pybudget.container.ContainerRuns.assertSameGc;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.pybudget.engine.Workloads;
 import dev.pybudget.container.ContainerRuns;
-import dev.pybudget.container.ContainerRuns.Oracle;
+import dev.pybudget.engine.Workloads.Oracle;
 import dev.pybudget.container.ContainerRuns.OracleRun;
 import dev.pybudget.container.PythonWorkloadContainer;
 import java.io.BufferedReader;
@@ -40,14 +41,14 @@ final class OracleCheck {
         assertSameGc("whole run", run.recording().gc(), run.oracle().gcStats());
         assertSameGc("window 'work'", run.window("work").gc(), run.oracle().window("work").path("gc"));
         assertThat(run.window("work").gc().collections(0)).as("the work collects").isPositive();
-        assertThat(ContainerRuns.audit(run.window("work"))).as("audit in window 'work', kernel vs oracle")
+        assertThat(Workloads.audit(run.window("work"))).as("audit in window 'work', kernel vs oracle")
                 .isEqualTo(Oracle.counts(run.oracle().window("work"), "audit"))
                 .containsEntry("pybudget.begin", (long) rounds.length);
-        assertThat(ContainerRuns.importSet(run.window("work"))).as("imports in window 'work', kernel vs oracle")
+        assertThat(Workloads.importSet(run.window("work"))).as("imports in window 'work', kernel vs oracle")
                 .isEqualTo(Oracle.imports(run.oracle().window("work"))).contains("colorsys", "shlex");
-        assertThat(ContainerRuns.calls(run.recording().whole())).as("calls of driven.py, kernel vs oracle")
+        assertThat(Workloads.calls(run.recording().whole())).as("calls of driven.py, kernel vs oracle")
                 .isEqualTo(Oracle.counts(run.oracle().root(), "rawCalls"));
-        assertThat(ContainerRuns.calls(run.window("work"))).as("calls in window 'work', kernel vs oracle")
+        assertThat(Workloads.calls(run.window("work"))).as("calls in window 'work', kernel vs oracle")
                 .isEqualTo(Oracle.counts(run.oracle().window("work"), "rawCalls"))
                 .containsKey("/workload/driven.py:grow");
         return run;
