@@ -1,36 +1,67 @@
 // SPDX-License-Identifier: Apache-2.0
 /* Calls: function__return fires once per call, inlined or not (function__entry
  * misses the calls CPython 3.11 inlines), so calls are counted there, per
- * (scope, co_filename, co_name), for functions whose names match the globs. */
+ * (scope, co_filename, co_name), for functions whose names match the globs.
+ *
+ * A name is hashed only the first time it is seen. CPython passes the same two
+ * string pointers for every call of a function, so the hot path finds the
+ * function by that pointer pair (a 16-byte key) in call_sites, checks that the
+ * strings there still read the same (a pointer pair can be reused by another
+ * function after the first one's strings were freed), and counts under the
+ * function's small id: one short hash lookup per scope instead of two of the
+ * whole 320-byte name. */
 #include "common.bpf.h"
 
 const volatile struct calls_settings settings = {};
 
-struct call_name {
-	char file[FILE_LEN];
-	char func[FUNC_LEN];
-};
+/* Ids of functions that match; the engine reads it to name the counts. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC); /* memory follows use; only a new name inserts */
+	__uint(max_entries, 16384);
+	__type(key, struct call_name);
+	__type(value, __u32);
+} call_ids SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC); /* memory follows use; only a first call in a scope inserts */
 	__uint(max_entries, 16384);
 	__type(key, struct call_key);
 	__type(value, __u64);
 } call_counts SEC(".maps");
 
-/* The glob's verdict per function name, so each name is matched once. */
+__u32 next_call_id = 0;
+
+#define ID_NOT_MATCHING 0xffffffffu /* the globs reject the name */
+#define ID_NO_ROOM      0xfffffffeu /* it matches, but call_ids was full */
+
+/* Where CPython's two strings were: the UTF-8 of co_filename and co_name. */
+struct call_site {
+	__u64 file;
+	__u64 func;
+};
+
+/* What a site's strings read when it was cached, and what to do with its calls. */
+struct call_seen {
+	__u32 id;                /* in call_ids, or ID_NOT_MATCHING / ID_NO_ROOM */
+	__u32 pad;
+	struct call_name name;
+};
+
+/* A cache: an evicted site is looked up by its name again. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 16384);
-	__type(key, struct call_name);
-	__type(value, __u8);
-} call_verdicts SEC(".maps");
+	__type(key, struct call_site);
+	__type(value, struct call_seen);
+} call_sites SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, struct call_key);
+	__type(value, struct call_seen);
 } call_scratch SEC(".maps");
 
 struct glob_state {
@@ -97,52 +128,116 @@ static __always_inline int glob(const char *pattern, const char *text, void *ste
 
 static __always_inline int matches(struct call_name *name)
 {
-	__u8 *known = bpf_map_lookup_elem(&call_verdicts, name);
-	if (known)
-		return *known;
-	__u8 verdict = glob((const char *)settings.file_glob, name->file, glob_file_step, FILE_LEN) &&
-		       glob((const char *)settings.func_glob, name->func, glob_func_step, FUNC_LEN);
-	bpf_map_update_elem(&call_verdicts, name, &verdict, BPF_ANY);
-	return verdict;
+	return glob((const char *)settings.file_glob, name->file, glob_file_step, FILE_LEN) &&
+	       glob((const char *)settings.func_glob, name->func, glob_func_step, FUNC_LEN);
 }
 
-/* Per scope, in a bpf_loop callback: the verifier checks the body once. */
-static long call_one(__u32 i, struct scope_list *scopes)
+/* The id of a matching name: its entry in call_ids, made on first sight. */
+static __always_inline __u32 id_of(struct call_name *name)
 {
-	__u32 zero = 0;
-	__u64 one = 1;
-	struct call_key *key = bpf_map_lookup_elem(&call_scratch, &zero);
-	if (!key)
-		return 1;
-	key->slot = scopes->slot[i & 15];
-	__u64 *count = bpf_map_lookup_elem(&call_counts, key);
-	if (count)
+	__u32 *known = bpf_map_lookup_elem(&call_ids, name);
+	if (known)
+		return *known;
+	__u32 id = __sync_fetch_and_add(&next_call_id, 1);
+	if (id >= ID_NO_ROOM)
+		return ID_NO_ROOM;
+	if (bpf_map_update_elem(&call_ids, name, &id, BPF_NOEXIST)) {
+		/* Another CPU named it first (use its id), or the map is full. */
+		known = bpf_map_lookup_elem(&call_ids, name);
+		return known ? *known : ID_NO_ROOM;
+	}
+	return id;
+}
+
+/* Whether two zero-padded names are the same, reading only the words up to each NUL:
+ * file_words and func_words count the words that hold a string and its NUL. */
+static __always_inline int same_name(const struct call_name *a, const struct call_name *b,
+				     __u32 file_words, __u32 func_words)
+{
+	const __u64 *x = (const __u64 *)a->file, *y = (const __u64 *)b->file;
+	for (int i = 0; i < FILE_LEN / 8; i++) {
+		if (i >= file_words)
+			break;
+		if (x[i] != y[i])
+			return 0;
+	}
+	x = (const __u64 *)a->func;
+	y = (const __u64 *)b->func;
+	for (int i = 0; i < FUNC_LEN / 8; i++) {
+		if (i >= func_words)
+			break;
+		if (x[i] != y[i])
+			return 0;
+	}
+	return 1;
+}
+
+/* Bytes a read_name() result takes, its NUL included, rounded up to words. */
+static __always_inline __u32 words(long read)
+{
+	return read > 0 ? (read + 7) / 8 : 1;
+}
+
+struct count_ctx {
+	struct scope_list scopes;
+	__u32 id;
+	__u32 pad;
+};
+
+static __always_inline void count_in(__u32 slot, __u32 id)
+{
+	struct call_key key = { .slot = slot, .id = id };
+	__u64 one = 1, *count = bpf_map_lookup_elem(&call_counts, &key);
+	if (count) {
 		__sync_fetch_and_add(count, 1);
-	else if (bpf_map_update_elem(&call_counts, key, &one, BPF_NOEXIST)) {
-		count = bpf_map_lookup_elem(&call_counts, key);
+	} else if (bpf_map_update_elem(&call_counts, &key, &one, BPF_NOEXIST)) {
+		count = bpf_map_lookup_elem(&call_counts, &key); /* lost a race: add to theirs */
 		if (count)
 			__sync_fetch_and_add(count, 1);
 		else
 			count_loss(LOSS_CALLS_MAP_FULL);
 	}
+}
+
+/* Per window scope (scopes 1..n-1), in a bpf_loop callback: the verifier checks the body once. */
+static long count_in_window(__u32 i, struct count_ctx *c)
+{
+	count_in(c->scopes.slot[(i + 1) & 15], c->id);
 	return 0;
 }
 
 SEC("usdt")
-int BPF_USDT(function_return, const char *file, const char *func, int line)
+int BPF_USDT(function_return, const char *file, const char *func)
 {
 	__u32 zero = 0, tid = current_tid();
-	struct call_key *key = bpf_map_lookup_elem(&call_scratch, &zero);
-	if (!key)
+	struct call_seen *now = bpf_map_lookup_elem(&call_scratch, &zero);
+	if (!now)
 		return 0;
-	__builtin_memset(key, 0, sizeof(*key));
-	read_name(key->file, sizeof(key->file), file);
-	read_name(key->func, sizeof(key->func), func);
-	if (!matches((struct call_name *)key->file))
+	__builtin_memset(&now->name, 0, sizeof(now->name));
+	__u32 file_words = words(read_name(now->name.file, FILE_LEN, file));
+	__u32 func_words = words(read_name(now->name.func, FUNC_LEN, func));
+
+	struct call_site site = { .file = (__u64)file, .func = (__u64)func };
+	struct call_seen *seen = bpf_map_lookup_elem(&call_sites, &site);
+	__u32 id;
+	if (seen && same_name(&seen->name, &now->name, file_words, func_words)) {
+		id = seen->id;
+	} else {
+		id = matches(&now->name) ? id_of(&now->name) : ID_NOT_MATCHING;
+		now->id = id;
+		bpf_map_update_elem(&call_sites, &site, now, BPF_ANY);
+	}
+	if (id == ID_NOT_MATCHING)
 		return 0;
 
-	struct scope_list scopes = {};
-	int n = current_scopes(tid, &scopes);
-	bpf_loop(n, call_one, &scopes, 0);
+	struct count_ctx c = { .id = id };
+	int n = current_scopes(tid, &c.scopes);
+	if (id == ID_NO_ROOM) {
+		count_losses(LOSS_CALLS_MAP_FULL, n); /* one call uncounted in each of its scopes */
+		return 0;
+	}
+	count_in(0, id); /* slot 0, the whole run, is always first */
+	if (n > 1)
+		bpf_loop(n - 1, count_in_window, &c, 0);
 	return 0;
 }

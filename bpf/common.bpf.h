@@ -51,11 +51,16 @@ struct {
 	__type(value, __u32);
 } java_windows SEC(".maps");
 
-static __always_inline void count_loss(__u32 what)
+static __always_inline void count_losses(__u32 what, __u64 how_many)
 {
 	__u64 *n = bpf_map_lookup_elem(&losses, &what);
 	if (n)
-		__sync_fetch_and_add(n, 1);
+		__sync_fetch_and_add(n, how_many);
+}
+
+static __always_inline void count_loss(__u32 what)
+{
+	count_losses(what, 1);
 }
 
 static __always_inline int has_scope(const __u32 *scopes, int n, __u32 slot)
@@ -153,16 +158,21 @@ static __always_inline void submit_event(struct event *e)
 }
 
 /* Copies the NUL-terminated user string at src into dst (size bytes); a NULL src (CPython could
- * not encode the name) reads as UNENCODABLE_NAME and is counted. */
-static __always_inline void read_name(char *dst, __u32 size, const char *src)
+ * not encode the name) reads as UNENCODABLE_NAME and is counted. Returns the bytes written, the
+ * NUL included (1 when src could not be read: dst is then empty). */
+static __always_inline long read_name(char *dst, __u32 size, const char *src)
 {
 	if (!src) {
 		__builtin_memcpy(dst, UNENCODABLE_NAME, sizeof(UNENCODABLE_NAME));
 		count_loss(LOSS_NAME_UNENCODABLE);
-		return;
+		return sizeof(UNENCODABLE_NAME);
 	}
-	if (bpf_probe_read_user_str(dst, size, src) < 0)
+	long n = bpf_probe_read_user_str(dst, size, src);
+	if (n < 1) {
 		dst[0] = 0;
+		return 1;
+	}
+	return n;
 }
 
 /* Reserves a stream record stamped with time, thread and scopes; counts the loss if full. */

@@ -47,7 +47,7 @@ struct scope_stats {
 /* Things that could not be recorded, each counted (index into the `losses` array). */
 enum loss {
 	LOSS_RINGBUF_FULL = 0,   /* an event could not be reserved in the ring buffer */
-	LOSS_CALLS_MAP_FULL,     /* a (scope, file, function) count had no room */
+	LOSS_CALLS_MAP_FULL,     /* a call could not be counted: no room for its function's id or its (scope, function) count */
 	LOSS_AUDIT_MAP_FULL,     /* a (scope, event) count had no room */
 	LOSS_WINDOW_SLOTS_FULL,  /* more distinct Python window names than slots */
 	LOSS_WINDOW_TOO_DEEP,    /* more than MAX_DEPTH Python windows nested on a thread */
@@ -79,11 +79,16 @@ struct event {
 	char  name[NAME_LEN];     /* module, window or audit event name, NUL-terminated */
 };
 
+/* A function as CPython names it: co_filename and co_name, NUL-terminated and zero-padded. */
+struct call_name {
+	char file[FILE_LEN];
+	char func[FUNC_LEN];
+};
+
+/* Calls are counted per (scope, function id); call_ids maps each name to its id. */
 struct call_key {
 	__u32 slot;
-	__u32 pad;
-	char  file[FILE_LEN];
-	char  func[FUNC_LEN];
+	__u32 id;
 };
 
 struct audit_key {

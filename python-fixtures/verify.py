@@ -28,6 +28,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ORACLE_FIXTURES = [
     ("gc_churn.py", []),
     ("call_parser.py", []),
+    ("reused_names.py", []),
     ("audit_io.py", []),
     ("windows.py", []),
     ("threads_gc.py", []),

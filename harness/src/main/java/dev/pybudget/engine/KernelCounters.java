@@ -50,10 +50,23 @@ record KernelCounters(Map<Integer, GcStats> gc, Map<Integer, Long> imports, Map<
         }
         Map<Integer, List<CallCount>> calls = new HashMap<>();
         if (objects.has(Concern.CALLS)) {
-            forEach(lib, objects.mapFd("call_counts"), Layout.CALL_KEY_SIZE, 8, (k, v) -> calls
+            // Counts are kept per (slot, function id); call_ids names the ids. An id is in call_ids
+            // before any count uses it, so reading the counts first leaves none unnamed.
+            Map<Integer, List<long[]>> counts = new HashMap<>();
+            forEach(lib, objects.mapFd("call_counts"), Layout.CALL_KEY_SIZE, 8, (k, v) -> counts
                     .computeIfAbsent(Layout.u32(k, 0), s -> new ArrayList<>())
-                    .add(new CallCount(Layout.cString(k, 8, Layout.FILE_LEN),
-                            Layout.cString(k, 8 + Layout.FILE_LEN, Layout.FUNC_LEN), Layout.u64(v, 0))));
+                    .add(new long[] {Layout.u32(k, 4), Layout.u64(v, 0)}));
+            Map<Integer, String[]> names = new HashMap<>();
+            forEach(lib, objects.mapFd("call_ids"), Layout.CALL_NAME_SIZE, 4, (k, v) -> names.put(Layout.u32(v, 0),
+                    new String[] {Layout.cString(k, 0, Layout.FILE_LEN), Layout.cString(k, Layout.FILE_LEN, Layout.FUNC_LEN)}));
+            counts.forEach((slot, list) -> {
+                List<CallCount> named = new ArrayList<>();
+                for (long[] count : list) {
+                    String[] name = java.util.Objects.requireNonNull(names.get((int) count[0]), "a call count without a name");
+                    named.add(new CallCount(name[0], name[1], count[1]));
+                }
+                calls.put(slot, named);
+            });
         }
         audit.replaceAll((slot, list) -> sorted(list, Comparator.comparing(AuditCount::count).reversed()
                 .thenComparing(AuditCount::event)));

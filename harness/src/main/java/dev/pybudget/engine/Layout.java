@@ -47,8 +47,9 @@ final class Layout {
     static final int EV_WINDOW_END = 4;
     static final int EV_AUDIT = 5;
 
-    /** struct call_key, struct audit_key, struct window_key */
-    static final int CALL_KEY_SIZE = 8 + FILE_LEN + FUNC_LEN;
+    /** struct call_name, struct call_key (slot, id), struct audit_key, struct window_key */
+    static final int CALL_NAME_SIZE = FILE_LEN + FUNC_LEN;
+    static final int CALL_KEY_SIZE = 8;
     static final int AUDIT_KEY_SIZE = 8 + AUDIT_NAME_LEN;
     static final int WINDOW_KEY_SIZE = WINDOW_NAME_LEN;
 

@@ -52,6 +52,22 @@ class CallsOracleTest {
                 .contains("call counts with no room in the map: " + run.recording().losses().calls());
     }
 
+    @Test
+    void should_count_each_function_under_its_own_name_when_its_strings_reuse_a_dead_functions_addresses() throws Exception {
+        OracleRun run = Workloads.traceWithOracle(tmp, Workloads.options().withCallPattern("*/generated_*.py:*"),
+                "reused_names.py", "200");
+
+        // The kernel caches per pair of string addresses; here most rounds reuse an earlier pair.
+        assertThat(run.stdout()).as("the fixture made its strings reuse addresses").containsPattern("reused=(1\\d\\d)\\b");
+        Map<String, Long> oracle = Oracle.counts(run.oracle().whole(), "rawCalls");
+        assertThat(oracle).as("functions the profiler saw return").hasSize(400); // each round: <module> and its function
+        assertThat(Workloads.calls(run.recording().whole())).as("calls over the whole run, kernel vs oracle")
+                .isEqualTo(oracle);
+        assertThat(Workloads.calls(run.window("work"))).as("calls in window 'work', kernel vs oracle")
+                .isEqualTo(Oracle.counts(run.oracle().window("work"), "rawCalls"));
+        assertThat(run.recording().losses()).isEqualTo(Losses.NONE);
+    }
+
     private static long total(Map<String, Long> counts) {
         return counts.values().stream().mapToLong(Long::longValue).sum();
     }
