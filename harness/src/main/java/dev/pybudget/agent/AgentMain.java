@@ -48,6 +48,8 @@ public final class AgentMain {
     }
 
     public static void main(String[] args) {
+        // One trace per container: loading the programs of a next one ahead would be wasted.
+        System.setProperty(Tracer.LOAD_AHEAD_PROPERTY, "false");
         int port = AgentProtocol.PORT;
         TraceOptions options = TraceOptions.defaults();
         List<String> command = new ArrayList<>();

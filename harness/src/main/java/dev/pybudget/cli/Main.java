@@ -28,6 +28,8 @@ public final class Main {
     static final String USAGE = "Usage: pybudget trace [--json FILE] [--calls PATTERN] [--container IMAGE] -- PYTHON SCRIPT [ARGS]";
 
     public static void main(String[] args) {
+        // One trace per process: loading the programs of a next one ahead would be wasted.
+        System.setProperty(Tracer.LOAD_AHEAD_PROPERTY, System.getProperty(Tracer.LOAD_AHEAD_PROPERTY, "false"));
         System.exit(run(args, System.out, System.err));
     }
 

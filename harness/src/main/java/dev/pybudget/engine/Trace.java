@@ -32,13 +32,15 @@ public final class Trace implements AutoCloseable {
     private final Process process;
     private final long originNanos;
     private final TraceOptions options;
+    /** Loads the BPF objects of a next trace like this one ahead (see LoadedAhead). */
+    private final Runnable loadNext;
     private final Map<String, Integer> javaSlots = new LinkedHashMap<>();
     private final String[] javaOpen = new String[Layout.MAX_JAVA_OPEN];
     private Recording last;
     private boolean closed;
 
     Trace(PythonBinary python, List<String> probes, List<String> missingProbes, Optional<String> missingProbesReason,
-          BpfObjects bpf, EventStream stream, Process process, long originNanos, TraceOptions options) {
+          BpfObjects bpf, EventStream stream, Process process, long originNanos, TraceOptions options, Runnable loadNext) {
         this.python = python;
         this.probes = probes;
         this.missingProbes = missingProbes;
@@ -48,6 +50,7 @@ public final class Trace implements AutoCloseable {
         this.process = process;
         this.originNanos = originNanos;
         this.options = options;
+        this.loadNext = loadNext;
     }
 
     public long pid() {
@@ -240,6 +243,7 @@ public final class Trace implements AutoCloseable {
             } else {
                 bpf.closeInBackground();
             }
+            loadNext.run();
         }
         return last;
     }

@@ -18,6 +18,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
 
 /**
  * Starts a CPython workload with the probes attached before its first bytecode runs.
@@ -33,6 +34,12 @@ public final class Tracer {
     static final List<String> BASE_PROBES = List.of("audit", "gc__start", "gc__done", "import__find__load__start",
             "import__find__load__done");
     static final String CALL_PROBE = "function__return";
+
+    /**
+     * System property: {@code false} turns off loading the BPF objects of a next trace when a trace ends
+     * (default {@code true}; the CLI and the container agent, which trace once, turn it off).
+     */
+    public static final String LOAD_AHEAD_PROPERTY = LoadedAhead.PROPERTY;
 
     /**
      * @param workload the command ({@code python script args...}), its directory, environment and
@@ -71,7 +78,10 @@ public final class Tracer {
                 concerns.add(concern);
             }
         }
-        BpfObjects bpf = BpfObjects.load(concerns, settings(python, options), options);
+        Map<Concern, byte[]> settings = settings(python, options);
+        LoadedAhead.Key key = LoadedAhead.Key.of(concerns, settings, options);
+        Supplier<BpfObjects> load = () -> BpfObjects.load(concerns, settings, options);
+        BpfObjects bpf = LoadedAhead.take(key, load);
         Process process = null;
         EventStream stream = null;
         try {
@@ -89,7 +99,8 @@ public final class Tracer {
             bpf.attach(pid, python.probeBinary().toString(), present);
             long origin = System.nanoTime();
             release(process);
-            return new Trace(python, List.copyOf(present), missing, missingReason, bpf, stream, process, origin, options);
+            return new Trace(python, List.copyOf(present), missing, missingReason, bpf, stream, process, origin, options,
+                    () -> LoadedAhead.prepare(key, load));
         } catch (RuntimeException | IOException e) {
             if (process != null) {
                 process.destroyForcibly();
@@ -106,13 +117,17 @@ public final class Tracer {
     }
 
     /**
-     * Waits until the probes of every ended trace are detached. A trace whose workload has exited
-     * returns from {@link Trace#finish()} before the kernel has unregistered its uprobes (about 0.1 s
-     * per probe, one after the other); that finishes on a background thread. Nothing needs to wait
-     * for it: call this only to measure, or before counting the machine's uprobes.
+     * Waits until the probes of every ended trace are detached, and frees the BPF objects loaded ahead
+     * for a next trace. A trace whose workload has exited returns from {@link Trace#finish()} before the
+     * kernel has unregistered its uprobes (about 0.1 s per probe, one after the other); that finishes on
+     * a background thread. And when a trace ends, the programs and maps of a next one are loaded on
+     * another (most of a start is the kernel loading them); they attach nowhere until a trace takes them.
+     * Nothing needs to wait for either: call this only to measure, or before counting what the machine
+     * holds of pybudget's.
      */
     public static void awaitDetached() {
         BpfObjects.awaitDetached();
+        LoadedAhead.release();
     }
 
     private static void release(Process process) throws IOException {

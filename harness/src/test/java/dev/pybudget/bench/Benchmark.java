@@ -173,35 +173,42 @@ public final class Benchmark {
 
     /** {@code --only profile}: our in-JVM start and teardown alone, reps times, nothing in between. */
     private void profileStart() throws Exception {
-        Tool.OursInJvm ours = new Tool.OursInJvm(TraceOptions.defaults());
-        ours.run(bench, List.of("first_last.py"));
-        List<Run> runs = new ArrayList<>();
-        for (int i = 0; i < reps; i++) {
-            runs.add(ours.run(bench, List.of("first_last.py")));
+        for (Tool.OursInJvm.After after : List.of(Tool.OursInJvm.After.BACKGROUND_WORK, Tool.OursInJvm.After.NOTHING_LOADED_AHEAD)) {
+            Tool.OursInJvm ours = new Tool.OursInJvm(TraceOptions.defaults(), after);
+            ours.run(bench, List.of("first_last.py"));
+            List<Run> runs = new ArrayList<>();
+            for (int i = 0; i < reps; i++) {
+                runs.add(ours.run(bench, List.of("first_last.py")));
+            }
+            System.out.println(after + ": start to released: " + fmt(Stats.of(values(runs, r -> ms(r.released() - r.started()))))
+                    + " ms; teardown: " + fmt(Stats.of(values(runs, r -> ms(r.ended() - r.mark("last"))))) + " ms; "
+                    + "background work done: " + fmt(Stats.of(values(runs, r -> ms(r.mark("tool.detached") - r.mark("last"))))) + " ms; "
+                    + "released to first line: " + fmt(Stats.of(values(runs, r -> ms(r.mark("first") - r.released())))) + " ms");
         }
-        System.out.println("start to released: " + fmt(Stats.of(values(runs, r -> ms(r.released() - r.started())))) + " ms; "
-                + "teardown: " + fmt(Stats.of(values(runs, r -> ms(r.ended() - r.mark("last"))))) + " ms; "
-                + "detached: " + fmt(Stats.of(values(runs, r -> ms(r.mark("tool.detached") - r.mark("last"))))) + " ms; "
-                + "released to first line: " + fmt(Stats.of(values(runs, r -> ms(r.mark("first") - r.released())))) + " ms");
     }
 
     private void startAndTeardown() throws Exception {
         Tool untraced = new Tool.Untraced();
         Tool.OursInJvm ours = new Tool.OursInJvm(TraceOptions.defaults());
+        Tool.OursInJvm oursCold = new Tool.OursInJvm(TraceOptions.defaults(), Tool.OursInJvm.After.NOTHING_LOADED_AHEAD,
+                "pybudget (nothing loaded ahead)");
         Tool cli = new Tool.OursCli("cli", jar, cdsFlags(), List.of());
         Tool cliTiered = new Tool.OursCli("cli (C1 only)", jar, cliFlags, List.of());
         Tool cliPlain = new Tool.OursCli("cli (no JVM flags)", jar, List.of(), List.of());
         Tool bpftrace = new Tool.Bpftrace(BASE_BPFTRACE + "\n" + AUDIT_COUNT);
-        Map<String, List<Run>> runs = interleave(List.of("first_last.py"), untraced, ours, bpftrace, cli, cliTiered, cliPlain);
+        Map<String, List<Run>> runs = interleave(List.of("first_last.py"), untraced, ours, bpftrace, oursCold, cli, cliTiered, cliPlain);
         List<Run> u = runs.get(untraced.name()), o = runs.get(ours.name()), b = runs.get(bpftrace.name());
+        List<Run> oc = runs.get(oursCold.name());
         List<Run> c = runs.get(cli.name()), ct = runs.get(cliTiered.name()), cp = runs.get(cliPlain.name());
         ToDoubleFunction<Run> released = r -> ms(r.released() - r.started());
         ToDoubleFunction<Run> toFirst = r -> ms(r.mark("first") - r.started());
         ToDoubleFunction<Run> teardown = r -> ms(r.ended() - r.mark("last"));
         ToDoubleFunction<Run> pyStart = r -> ms(r.mark("first") - r.released());
         if (wanted("startup")) {
-            row("start to workload released (probes attached), in a running JVM", "≤ 30 ms",
-                    values(o, released), values(b, released), "ms");
+            row("start to workload released (probes attached), in a running JVM: programs loaded ahead when the last trace ended",
+                    "≤ 30 ms", values(o, released), values(b, released), "ms");
+            row("  the same with nothing loaded ahead (a JVM's first trace, or other settings than the last): the kernel loads the programs",
+                    "", values(oc, released), values(b, released), "ms");
             row("  command to the script's first line: CLI `java " + String.join(" ", cdsFlags()).replace(cdsArchive.toString(), "pybudget.jsa")
                     + " -jar` vs `bpftrace -c`", "", values(c, toFirst), values(b, toFirst), "ms");
             row("  command to the script's first line: CLI with " + String.join(" ", cliFlags) + " (no archive)", "",
@@ -217,7 +224,7 @@ public final class Benchmark {
                     values(o, r -> ms(r.mark("tool.detached") - r.mark("last"))), List.of(), "ms");
             row("  teardown: CLI, last line to process exit", "", values(c, teardown), values(b, teardown), "ms");
             // Trace after trace, as a test suite does: ours without waiting for the background detach.
-            Tool.OursInJvm backToBack = new Tool.OursInJvm(TraceOptions.defaults(), false);
+            Tool.OursInJvm backToBack = new Tool.OursInJvm(TraceOptions.defaults(), Tool.OursInJvm.After.NOTHING);
             List<Run> cycles = new ArrayList<>();
             for (int i = 0; i < reps + 2; i++) {
                 Run r = backToBack.run(bench, List.of("first_last.py"));

@@ -1,5 +1,6 @@
 package dev.pybudget.bench;
 
+import dev.pybudget.engine.BackgroundWork;
 import dev.pybudget.engine.Trace;
 import dev.pybudget.engine.TraceOptions;
 import dev.pybudget.engine.Tracer;
@@ -93,24 +94,39 @@ interface Tool {
 
     /** Our engine inside this JVM, as the JUnit extension uses it. */
     final class OursInJvm implements Tool {
+        /** How runs follow each other. */
+        enum After {
+            /** back to back: the next run starts while the last one's probes detach and the next objects load */
+            NOTHING,
+            /** after each run, wait for the engine's background work (detaching, loading the next objects ahead) */
+            BACKGROUND_WORK,
+            /** as BACKGROUND_WORK, and before each start free what was loaded ahead: the start loads its own, as a JVM's first trace does */
+            NOTHING_LOADED_AHEAD
+        }
+
         private final TraceOptions options;
-        private final boolean awaitDetach;
+        private final After after;
+        private final String name;
         /** The last recording, for loss counts and map sizes. */
         volatile Recording last;
 
         OursInJvm(TraceOptions options) {
-            this(options, true);
+            this(options, After.BACKGROUND_WORK);
         }
 
-        /** @param awaitDetach wait for the background detach after each run (so that the next run of any tool does not pay for it) */
-        OursInJvm(TraceOptions options, boolean awaitDetach) {
+        OursInJvm(TraceOptions options, After after) {
+            this(options, after, "pybudget");
+        }
+
+        OursInJvm(TraceOptions options, After after, String name) {
             this.options = options;
-            this.awaitDetach = awaitDetach;
+            this.after = after;
+            this.name = name;
         }
 
         @Override
         public String name() {
-            return "pybudget";
+            return name;
         }
 
         @Override
@@ -120,6 +136,9 @@ interface Tool {
             cmd.addAll(args);
             ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile())
                     .redirectOutput(out.toFile()).redirectError(ProcessBuilder.Redirect.INHERIT);
+            if (after == After.NOTHING_LOADED_AHEAD) {
+                Tracer.awaitDetached();
+            }
             long started = System.nanoTime();
             Trace trace = Tracer.start(pb, options);
             long released = System.nanoTime();
@@ -154,10 +173,10 @@ interface Tool {
                     Recording r = trace.finish();
                     long ended = System.nanoTime();
                     trace.close();
-                    // The kernel's uprobe unregistration goes on in the background; wait for it so that
-                    // the next run (of any tool) does not pay for it, and report when it was done.
-                    if (awaitDetach) {
-                        Tracer.awaitDetached();
+                    // The kernel's uprobe unregistration and the next trace's loading go on in the
+                    // background; wait for them so that the next run (of any tool) does not pay for them.
+                    if (after != After.NOTHING) {
+                        BackgroundWork.await();
                     }
                     long detached = System.nanoTime();
                     last = r;

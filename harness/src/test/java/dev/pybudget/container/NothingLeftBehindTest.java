@@ -2,6 +2,7 @@ package dev.pybudget.container;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.pybudget.engine.Tracer;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.MethodOrderer;
@@ -50,6 +51,9 @@ class NothingLeftBehindTest {
     }
 
     static void assertNothingLeft(String when) {
+        // Traces in this JVM detach in the background and load the next trace's programs ahead: wait for
+        // the one and free the other, as the engine's documentation says to before counting.
+        Tracer.awaitDetached();
         assertThat(Leftovers.containers()).as("containers labelled %s of this session, %s", PythonWorkloadContainer.LABEL,
                 when).isEmpty();
         assertThat(Leftovers.agentProcesses()).as("agent processes of ours, %s", when).isEmpty();

@@ -31,6 +31,11 @@ public final class Attachments {
      */
     public static List<String> traceFds() throws IOException {
         Tracer.awaitDetached();
+        return heldFds();
+    }
+
+    /** The fds {@link #traceFds()} lists, as they are now: without waiting for the engine's background work. */
+    public static List<String> heldFds() throws IOException {
         List<String> fds = new ArrayList<>();
         try (DirectoryStream<Path> dir = Files.newDirectoryStream(Path.of("/proc/self/fd"))) {
             for (Path fd : dir) {
