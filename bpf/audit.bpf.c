@@ -11,6 +11,7 @@ __u32 next_py_slot = 0;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC); /* memory follows use; only a first event of a name in a scope inserts */
 	__uint(max_entries, 16384);
 	__type(key, struct audit_key);
 	__type(value, __u64);

@@ -3,17 +3,31 @@ lazy import), then N GET /checkout, each on a new connection (as many clients do
 keep-alive connection would measure TCP's delayed ACK: http.server writes headers and body
 in two sends, and Nagle holds the body ~40 ms), timed inside Python.
 
-Usage: http_client.py PORT [N=1000] [WARMUP=20]
-Prints "BENCH elapsed NANOS" and "BENCH requests N".
+With SERVER_PID, it also reads the server's CPU time around the N requests: the process-wide
+CPU clock of that pid (every thread, ended ones too, in nanoseconds: clock_gettime on the clock
+clock_getcpuclockid(3) would give; needs the rights to trace that process). A probe runs on the
+thread that hits it, so its cost is in there, and waiting for a CPU on a busy machine is not.
+
+Usage: http_client.py PORT [N=1000] [WARMUP=20] [SERVER_PID]
+Prints "BENCH elapsed NANOS", "BENCH requests N" and, with SERVER_PID, "BENCH server_cpu NANOS"
+(all N requests) and "BENCH server_cpu_batch_median NANOS" (per request, the median batch of 50).
 """
 import http.client
 import sys
+import time
 
 from marks import mark, now
 
 port = int(sys.argv[1])
 n = int(sys.argv[2]) if len(sys.argv) > 2 else 1000
 warmup = int(sys.argv[3]) if len(sys.argv) > 3 else 20
+server_pid = int(sys.argv[4]) if len(sys.argv) > 4 else 0
+# Linux's MAKE_PROCESS_CPUCLOCK(pid, CPUCLOCK_SCHED): the whole process's CPU time, to the nanosecond.
+server_clock = ((~server_pid) << 3) | 2
+
+
+def server_cpu():
+    return time.clock_gettime_ns(server_clock) if server_pid else 0
 
 
 def get():
@@ -30,8 +44,19 @@ for _ in range(warmup):
     get()
 if n == 0:
     raise SystemExit(0)
+BATCH = 50
+batches = []
 t = now()
-for _ in range(n):
+for i in range(n):
+    if i % BATCH == 0:
+        batches.append(-server_cpu())
     get()
+    if i % BATCH == BATCH - 1 or i == n - 1:
+        batches[-1] += server_cpu()
 mark("elapsed", now() - t)
+if server_pid:
+    mark("server_cpu", sum(batches))
+    # Per request, the median over batches of BATCH: a batch that shared its CPU with a burst of
+    # other work on the machine (cache and memory bandwidth) does not move it.
+    mark("server_cpu_batch_median", sorted(batches)[len(batches) // 2] // BATCH)
 mark("requests", n)

@@ -224,14 +224,36 @@ interface Tool {
     /** bpftrace -e SCRIPT -c 'python ...': it starts the command after its probes are attached. */
     final class Bpftrace implements Tool {
         private final String script;
+        private final String name;
 
         Bpftrace(String script) {
+            this(script, "bpftrace");
+        }
+
+        Bpftrace(String script, String name) {
             this.script = script;
+            this.name = name;
+        }
+
+        /**
+         * The floor: the probes of {@code script}, each with an empty action. What is left is the cost of the
+         * uprobe trap and of what CPython does for an enabled probe (e.g. building the audit tuple).
+         */
+        static Bpftrace emptyActions(String script) {
+            StringBuilder empty = new StringBuilder();
+            java.util.regex.Matcher probe = java.util.regex.Pattern.compile("usdt:PY:python:\\w+").matcher(script);
+            java.util.Set<String> seen = new java.util.LinkedHashSet<>();
+            while (probe.find()) {
+                if (seen.add(probe.group())) {
+                    empty.append(probe.group()).append(" { }\n");
+                }
+            }
+            return new Bpftrace(empty.toString(), "bpftrace, empty actions");
         }
 
         @Override
         public String name() {
-            return "bpftrace";
+            return name;
         }
 
         @Override
