@@ -295,14 +295,13 @@ int BPF_USDT(audit, const char *event, const void *args)
 	if (bpf_probe_read_user_str(key->event, sizeof(key->event), event) < 0)
 		return 0;
 
-	if (is_mark(key->event, BEGIN, sizeof(BEGIN))) {
+	/* One count_event for all three cases: each inlined copy was verified on its own. */
+	int begin = is_mark(key->event, BEGIN, sizeof(BEGIN));
+	int end = !begin && is_mark(key->event, END, sizeof(END));
+	if (begin)
 		open_window(tid, args);
-		count_event(tid, key);
-	} else if (is_mark(key->event, END, sizeof(END))) {
-		count_event(tid, key);
+	count_event(tid, key);
+	if (end)
 		close_window(tid, args);
-	} else {
-		count_event(tid, key);
-	}
 	return 0;
 }

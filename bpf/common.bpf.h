@@ -63,20 +63,18 @@ static __always_inline void count_loss(__u32 what)
 	count_losses(what, 1);
 }
 
-static __always_inline int has_scope(const __u32 *scopes, int n, __u32 slot)
+static __always_inline int has_scope(const __u32 *scopes, __u32 slot)
 {
-	int seen = 0;
-#pragma unroll
-	for (int i = 0; i < MAX_SCOPES; i++)
-		seen |= i < n && scopes[i] == slot;
-	return seen;
+	/* Entries from n on are 0 and slot is not. */
+	return scopes[1] == slot || scopes[2] == slot || scopes[3] == slot || scopes[4] == slot ||
+	       scopes[5] == slot || scopes[6] == slot || scopes[7] == slot || scopes[8] == slot;
 }
 
 /* Adds slot s once; slot 0 (the whole run, or a window whose name was unreadable) is there already. */
 #define ADD_SCOPE(s)                                              \
 	do {                                                      \
 		__u32 _s = (s);                                   \
-		if (_s && n < MAX_SCOPES && !has_scope(scopes, n, _s)) \
+		if (_s && n < MAX_SCOPES && !has_scope(scopes, _s)) \
 			scopes[n++ & 15] = _s;                    \
 	} while (0)
 
