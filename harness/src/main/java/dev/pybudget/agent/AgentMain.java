@@ -55,6 +55,10 @@ public final class AgentMain {
     }
 
     public static void main(String[] args) {
+        if (args.length > 0 && args[0].equals(TRAIN)) {
+            train(List.of(args).subList(1, args.length));
+            return;
+        }
         Thread warm = new Thread(AgentMain::warmUp, "pybudget-warm-up");
         warm.setDaemon(true);
         warm.start();
@@ -111,6 +115,36 @@ public final class AgentMain {
             trace.close();
             fail("the agent's port " + port + " could not be served: " + e.getMessage());
         }
+    }
+
+    /**
+     * The first argument of a training run: the start path once, without serving, so that a JVM run with
+     * {@code -XX:ArchiveClassesAtExit} archives the classes the agent loads (AppCDS, made when the harness
+     * bakes the agent into an image; see PythonWorkloadContainer). Where BPF may not be loaded (an image build
+     * has no CAP_SYS_ADMIN) the trace fails at the load, after the ELF, JNA and libbpf classes are in.
+     */
+    public static final String TRAIN = "--train";
+
+    static void train(List<String> command) {
+        warmUp();
+        try {
+            Trace trace = Tracer.start(new ProcessBuilder(command).inheritIO(), TraceOptions.defaults().withRequireProbes(false));
+            trace.close();
+            JsonReport.toJson(trace.snapshot());
+        } catch (RuntimeException e) {
+            // Expected without the right to load BPF: what loaded up to here is what the archive is for.
+        }
+        for (String name : List.of("dev.pybudget.engine.EventStream", "dev.pybudget.engine.RingReader",
+                "dev.pybudget.engine.Trace", "dev.pybudget.engine.JavaWindow", "dev.pybudget.engine.StreamEvent",
+                "dev.pybudget.agent.LineReader", "java.net.ServerSocket", "java.net.Socket")) {
+            try {
+                Class.forName(name, false, AgentMain.class.getClassLoader());
+            } catch (ClassNotFoundException | LinkageError e) {
+                // One class fewer in the archive: it loads from its jar, as without one.
+            }
+        }
+        new AgentMain(null, "training").answer("{\"op\":\"nope\",\"id\":1}");
+        System.exit(0);
     }
 
     /**
