@@ -3,6 +3,7 @@ package dev.pybudget.agent;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.jna.NativeLibrary;
 import dev.pybudget.engine.JavaWindow;
 import dev.pybudget.engine.Trace;
 import dev.pybudget.engine.TraceException;
@@ -34,7 +35,13 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class AgentMain {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /**
+     * Jackson's first ObjectMapper costs a cold JVM 0.2–0.4 s of class loading; nothing needs it before
+     * the first hello, so it is made on first use (by {@link #warmUp()}, off the start path).
+     */
+    private static final class Json {
+        static final ObjectMapper MAPPER = new ObjectMapper();
+    }
 
     private final Trace trace;
     private final byte[] token;
@@ -50,6 +57,13 @@ public final class AgentMain {
     public static void main(String[] args) {
         // One trace per container: loading the programs of a next one ahead would be wasted.
         System.setProperty(Tracer.LOAD_AHEAD_PROPERTY, "false");
+        if (args.length > 0 && args[0].equals(TRAIN)) {
+            train(List.of(args).subList(1, args.length));
+            return;
+        }
+        Thread warm = new Thread(AgentMain::warmUp, "pybudget-warm-up");
+        warm.setDaemon(true);
+        warm.start();
         int port = AgentProtocol.PORT;
         TraceOptions options = TraceOptions.defaults();
         List<String> command = new ArrayList<>();
@@ -105,6 +119,55 @@ public final class AgentMain {
         }
     }
 
+    /**
+     * The first argument of a training run: the start path once, without serving, so that a JVM run with
+     * {@code -XX:ArchiveClassesAtExit} archives the classes the agent loads (AppCDS, made when the harness
+     * bakes the agent into an image; see PythonWorkloadContainer). Where BPF may not be loaded (an image build
+     * has no CAP_SYS_ADMIN) the trace fails at the load, after the ELF, JNA and libbpf classes are in.
+     */
+    public static final String TRAIN = "--train";
+
+    static void train(List<String> command) {
+        warmUp();
+        try {
+            Trace trace = Tracer.start(new ProcessBuilder(command).inheritIO(), TraceOptions.defaults().withRequireProbes(false));
+            trace.close();
+            JsonReport.toJson(trace.snapshot());
+        } catch (RuntimeException e) {
+            // Expected without the right to load BPF: what loaded up to here is what the archive is for.
+        }
+        for (String name : List.of("dev.pybudget.engine.EventStream", "dev.pybudget.engine.RingReader",
+                "dev.pybudget.engine.Trace", "dev.pybudget.engine.JavaWindow", "dev.pybudget.engine.StreamEvent",
+                "dev.pybudget.agent.LineReader", "java.net.ServerSocket", "java.net.Socket")) {
+            try {
+                Class.forName(name, false, AgentMain.class.getClassLoader());
+            } catch (ClassNotFoundException | LinkageError e) {
+                // One class fewer in the archive: it loads from its jar, as without one.
+            }
+        }
+        new AgentMain(null, "training").answer("{\"op\":\"nope\",\"id\":1}");
+        System.exit(0);
+    }
+
+    /**
+     * On a second core, while the main thread reads the ELF and loads the BPF objects: JNA's start
+     * (it unpacks and loads its native part) and libbpf's dlopen, which the engine needs next, then
+     * Jackson and one request's round trip, which the harness's hello needs right after the ready line.
+     * Failures are left for the main thread, which says them with the engine's sentences.
+     */
+    static void warmUp() {
+        try {
+            NativeLibrary.getInstance("libbpf.so.1");
+        } catch (Throwable e) {
+            // The engine loads libbpf itself and says why it cannot.
+        }
+        try {
+            Json.MAPPER.readTree(Json.MAPPER.writeValueAsBytes(Json.MAPPER.createObjectNode().put("op", "hello").put("id", 1)));
+        } catch (Throwable e) {
+            // Warming only: a real request fails with its own answer.
+        }
+    }
+
     private static void fail(String sentence) {
         System.err.println(AgentProtocol.ERROR + sentence);
         System.err.flush();
@@ -115,7 +178,7 @@ public final class AgentMain {
     void accept(Socket client) {
         if (!clients.tryAcquire()) {
             try (client; OutputStream out = client.getOutputStream()) {
-                writeLine(out, error(JSON.createObjectNode(), "the agent already serves " + AgentProtocol.MAX_CLIENTS
+                writeLine(out, error(Json.MAPPER.createObjectNode(), "the agent already serves " + AgentProtocol.MAX_CLIENTS
                         + " connections; close one first"));
             } catch (IOException e) {
                 // The refused client went away: nothing to say.
@@ -146,7 +209,7 @@ public final class AgentMain {
             try {
                 first = in.readLine();
             } catch (SocketTimeoutException e) {
-                writeLine(out, error(JSON.createObjectNode(), "no hello within " + AgentProtocol.HELLO_TIMEOUT_MS + " ms"));
+                writeLine(out, error(Json.MAPPER.createObjectNode(), "no hello within " + AgentProtocol.HELLO_TIMEOUT_MS + " ms"));
                 return;
             }
             if (first == null) {
@@ -169,7 +232,7 @@ public final class AgentMain {
 
     /** One write per answer: with Nagle's algorithm, a second small write waits for the client's delayed ACK. */
     private static void writeLine(OutputStream out, ObjectNode response) throws IOException {
-        byte[] json = JSON.writeValueAsBytes(response);
+        byte[] json = Json.MAPPER.writeValueAsBytes(response);
         byte[] line = java.util.Arrays.copyOf(json, json.length + 1);
         line[json.length] = '\n';
         out.write(line);
@@ -178,7 +241,7 @@ public final class AgentMain {
 
     /** The first line of a connection: a hello with the right token, or the connection is refused. */
     ObjectNode authenticate(String line) {
-        ObjectNode refused = JSON.createObjectNode();
+        ObjectNode refused = Json.MAPPER.createObjectNode();
         JsonNode request = parse(line, refused);
         if (request == null) {
             return refused.put("error", refused.path("error").asText() + "; a connection must start with a hello");
@@ -202,7 +265,7 @@ public final class AgentMain {
         }
         JsonNode request;
         try {
-            request = JSON.readTree(line);
+            request = Json.MAPPER.readTree(line);
         } catch (IOException e) {
             error(response, "the request is not JSON");
             return null;
@@ -215,7 +278,7 @@ public final class AgentMain {
     }
 
     ObjectNode answer(String line) {
-        ObjectNode response = JSON.createObjectNode();
+        ObjectNode response = Json.MAPPER.createObjectNode();
         JsonNode request = parse(line, response);
         if (request == null) {
             return response;

@@ -57,8 +57,9 @@ import org.testcontainers.utility.MountableFile;
  *
  * Least privilege: every capability is dropped but CAP_SYS_ADMIN, which loading BPF programs and
  * creating uprobes needs on these kernels (CAP_BPF and CAP_PERFMON alone are refused on the
- * uprobe); the default seccomp profile and the container's own pid namespace stay. The harness
- * jar is copied in at start, so the image does not change when pybudget does.
+ * uprobe); the default seccomp profile and the container's own pid namespace stay. The image is
+ * not changed when pybudget is: the agent goes into an image derived from it, once per pybudget
+ * build ({@link AgentImage}), or is copied in at start where that image cannot be built.
  */
 public class PythonWorkloadContainer extends GenericContainer<PythonWorkloadContainer> implements TracedWorkload {
 
@@ -66,6 +67,14 @@ public class PythonWorkloadContainer extends GenericContainer<PythonWorkloadCont
     public static final String LABEL = "dev.pybudget.managed";
     static final String AGENT_DIR = "/pybudget";
     static final String WORKDIR = "/workload";
+    /** How the agent's JVM runs: a cold JVM that serves a few requests gains nothing from C2 or a parallel GC. */
+    static final List<String> AGENT_JVM_FLAGS = List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xshare:auto");
+    /**
+     * Whether the agent is baked into a derived image ({@link AgentImage}) instead of copied in at every start:
+     * on unless the system property {@value #BAKE_PROPERTY} is false.
+     */
+    static final String BAKE_PROPERTY = "pybudget.bakeAgentImage";
+    static final boolean BAKE = !"false".equals(System.getProperty(BAKE_PROPERTY));
 
     private final PythonImage image;
     private final List<String> workload = new ArrayList<>();
@@ -131,12 +140,23 @@ public class PythonWorkloadContainer extends GenericContainer<PythonWorkloadCont
         if (workload.isEmpty()) {
             throw new IllegalStateException("No workload command: call withCommand(\"python3\", \"app.py\").");
         }
-        AgentClasspath agentClasspath = new AgentClasspath(agentClasspath());
-        withCopyToContainer(agentClasspath, AGENT_DIR + "/cp");
-        List<String> classpath = agentClasspath.entries().keySet().stream().map(name -> AGENT_DIR + "/cp/" + name).toList();
-        List<String> command = new ArrayList<>(List.of("java", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xshare:auto",
-                "-cp", String.join(":", classpath), AgentMain.class.getName(), "--port", String.valueOf(AgentProtocol.PORT),
-                "--lenient-probes"));
+        Set<Path> entries = agentClasspath();
+        List<String> command = new ArrayList<>(List.of("java"));
+        command.addAll(AGENT_JVM_FLAGS);
+        Optional<AgentImage.Baked> baked = BAKE ? AgentImage.of(getDockerImageName(), entries, AGENT_JVM_FLAGS) : Optional.empty();
+        List<String> classpath;
+        if (baked.isPresent()) {
+            // Nothing to copy, and the agent's classes mapped from the archive made in the image.
+            setDockerImageName(baked.get().image());
+            classpath = baked.get().classpath();
+            command.add("-XX:SharedArchiveFile=" + AgentImage.ARCHIVE);
+        } else {
+            AgentClasspath agentClasspath = new AgentClasspath(entries);
+            withCopyToContainer(agentClasspath, AGENT_DIR + "/cp");
+            classpath = agentClasspath.entries().keySet().stream().map(name -> AGENT_DIR + "/cp/" + name).toList();
+        }
+        command.addAll(List.of("-cp", String.join(":", classpath), AgentMain.class.getName(), "--port",
+                String.valueOf(AgentProtocol.PORT), "--lenient-probes"));
         callPattern.ifPresent(p -> command.addAll(List.of("--calls", p)));
         if (streamAudit) {
             command.add("--stream-audit");
