@@ -15,6 +15,8 @@ final class LibBpfLog {
     private LibBpfLog() {}
 
     private static final int KEEP = 40;
+    /** enum libbpf_print_level: LIBBPF_WARN, LIBBPF_INFO, LIBBPF_DEBUG */
+    private static final int LIBBPF_DEBUG = 2;
     private static final Deque<String> LINES = new ArrayDeque<>();
     private static final boolean ECHO = System.getenv("PYBUDGET_DEBUG") != null;
     /** Held here so that JNA's callback is never collected while libbpf holds it. */
@@ -25,6 +27,11 @@ final class LibBpfLog {
             return;
         }
         callback = (level, format, vaList) -> {
+            // libbpf logs ~600 debug lines per trace (each map and program, each relocation): formatting
+            // them would be a call back into C per line, and the errors quoted here are warnings.
+            if (level == LIBBPF_DEBUG && !ECHO) {
+                return 0;
+            }
             String line = format(format, vaList);
             remember(line);
             if (ECHO) {
