@@ -1,5 +1,6 @@
 package dev.pybudget.container;
 
+import com.github.dockerjava.api.exception.NotFoundException;
 import dev.pybudget.agent.AgentMain;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -20,7 +21,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.jar.JarOutputStream;
 import java.util.stream.Stream;
 import java.util.zip.ZipEntry;
-import com.github.dockerjava.api.exception.NotFoundException;
 import org.testcontainers.DockerClientFactory;
 import org.testcontainers.images.builder.ImageFromDockerfile;
 
@@ -72,7 +72,7 @@ final class AgentImage {
         String tag = REPOSITORY + ":" + key;
         List<String> classpath = named.keySet().stream().map(name -> PythonWorkloadContainer.AGENT_DIR + "/cp/" + name).toList();
         Baked baked = new Baked(tag, classpath);
-        if (exists(tag)) {
+        if (PythonImage.exists(tag)) {
             return Optional.of(baked);
         }
         List<Path> temporary = new ArrayList<>();
@@ -109,15 +109,6 @@ final class AgentImage {
                     // A temporary jar left in the temp directory: harmless.
                 }
             }
-        }
-    }
-
-    private static boolean exists(String tag) {
-        try {
-            DockerClientFactory.instance().client().inspectImageCmd(tag).exec();
-            return true;
-        } catch (NotFoundException e) {
-            return false;
         }
     }
 

@@ -61,7 +61,8 @@ public final class PythonImage {
         });
     }
 
-    private static boolean exists(String tag) {
+    /** Whether the Docker engine has an image of that name. */
+    static boolean exists(String tag) {
         try {
             DockerClientFactory.instance().client().inspectImageCmd(tag).exec();
             return true;

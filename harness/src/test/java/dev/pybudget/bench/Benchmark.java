@@ -220,7 +220,7 @@ public final class Benchmark {
         if (wanted("teardown")) {
             row("teardown after the workload exits (last line to tool done), in a running JVM", "≤ 20 ms",
                     values(o, teardown), values(b, teardown), "ms", values(u, teardown));
-            row("  ours: last line to every probe detached (background thread; the kernel's uprobe unregistration)", "",
+            row("  ours: last line to the background work done (the kernel's uprobe unregistration; the next trace's programs loaded)", "",
                     values(o, r -> ms(r.mark("tool.detached") - r.mark("last"))), List.of(), "ms");
             row("  teardown: CLI, last line to process exit", "", values(c, teardown), values(b, teardown), "ms");
             // Trace after trace, as a test suite does: ours without waiting for the background detach.
@@ -319,11 +319,12 @@ public final class Benchmark {
         Tool untraced = new Tool.Untraced();
         Tool ours = new Tool.OursInJvm(TraceOptions.defaults());
         Tool bpftrace = new Tool.Bpftrace(BASE_BPFTRACE + "\n" + AUDIT_COUNT);
+        Tool floor = Tool.Bpftrace.emptyActions(BASE_BPFTRACE + "\n" + AUDIT_COUNT);
         Path service = repo.resolve("python-fixtures/lazy_import_service");
         Map<String, List<Double>> elapsed = new LinkedHashMap<>(), cpu = new LinkedHashMap<>();
         List<Double> hitsPerRequest = new ArrayList<>();
         for (int i = 0; i < Math.max(3, reps - 2); i++) { // ~3 s a run: fewer, to keep the whole under 5 minutes
-            for (Tool tool : List.of(untraced, ours, bpftrace)) {
+            for (Tool tool : List.of(untraced, ours, bpftrace, floor)) {
                 Tool.Handle h = tool.spawn(service, List.of("server.py", "0"));
                 h.await("listening on", 30_000);
                 String line = h.output().lines().filter(l -> l.startsWith("listening on")).findFirst().orElseThrow();
@@ -348,8 +349,10 @@ public final class Benchmark {
         Stats oCpu = Stats.of(ratios(cpu.get(ours.name()), uCpu)), bCpu = Stats.of(ratios(cpu.get(bpftrace.name()), uCpu));
         row("HTTP service fixture, 1,000 requests on loopback: time traced / untraced (GC + import + audit probes)",
                 "≤ 1.02", ratios(elapsed.get(ours.name()), u), ratios(elapsed.get(bpftrace.name()), u), "x",
-                String.format(Locale.ROOT, "untraced %s ms; server CPU (its process CPU clock, ns) traced/untraced: %s vs %s",
-                        num(Stats.of(u).median()), fmt(oCpu), fmt(bCpu)));
+                String.format(Locale.ROOT, "untraced %s ms; server CPU (its process CPU clock, ns) traced/untraced: %s vs %s; "
+                                + "floor (the same probes, empty actions): time %s x, server CPU %s x",
+                        num(Stats.of(u).median()), fmt(oCpu), fmt(bCpu), fmt(Stats.of(ratios(elapsed.get(floor.name()), u))),
+                        fmt(Stats.of(ratios(cpu.get(floor.name()), uCpu)))));
         double hits = Stats.of(hitsPerRequest).median();
         double requestUs = Stats.of(u).median() * 1000 / 1000;
         notes.add(String.format(Locale.ROOT, "HTTP service: %.1f probe hits per request (from our own counts); at ~2 µs a hit "
