@@ -172,7 +172,7 @@ static __always_inline int same_name(const struct call_name *a, const struct cal
 	return 1;
 }
 
-/* Bytes a read_name() result takes, its NUL included, rounded up to words. */
+/* The 8-byte words a read_name() result fills, its NUL included. */
 static __always_inline __u32 words(long read)
 {
 	return read > 0 ? (read + 7) / 8 : 1;
