@@ -284,8 +284,18 @@ static __always_inline void count_event(__u32 tid, struct audit_key *key)
 	}
 }
 
+/* The audit tuple, the probe's second argument: read only for a window mark (most events are not),
+ * as fetching a USDT argument costs a spec lookup and a read of the registers. */
+static __always_inline const void *audit_args(struct pt_regs *ctx)
+{
+	long args = 0;
+	if (bpf_usdt_arg(ctx, 1, &args))
+		return 0;
+	return (const void *)args;
+}
+
 SEC("usdt")
-int BPF_USDT(audit, const char *event, const void *args)
+int BPF_USDT(audit, const char *event)
 {
 	__u32 zero = 0, tid = current_tid();
 	struct audit_key *key = bpf_map_lookup_elem(&audit_scratch, &zero);
@@ -299,9 +309,9 @@ int BPF_USDT(audit, const char *event, const void *args)
 	int begin = is_mark(key->event, BEGIN, sizeof(BEGIN));
 	int end = !begin && is_mark(key->event, END, sizeof(END));
 	if (begin)
-		open_window(tid, args);
+		open_window(tid, audit_args(ctx));
 	count_event(tid, key);
 	if (end)
-		close_window(tid, args);
+		close_window(tid, audit_args(ctx));
 	return 0;
 }
