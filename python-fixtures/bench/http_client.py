@@ -9,8 +9,7 @@ clock_getcpuclockid(3) would give; needs the rights to trace that process). A pr
 thread that hits it, so its cost is in there, and waiting for a CPU on a busy machine is not.
 
 Usage: http_client.py PORT [N=1000] [WARMUP=20] [SERVER_PID]
-Prints "BENCH elapsed NANOS", "BENCH requests N" and, with SERVER_PID, "BENCH server_cpu NANOS"
-(all N requests) and "BENCH server_cpu_batch_median NANOS" (per request, the median batch of 50).
+Prints "BENCH elapsed NANOS", "BENCH requests N" and, with SERVER_PID, "BENCH server_cpu NANOS".
 """
 import http.client
 import sys
@@ -44,19 +43,11 @@ for _ in range(warmup):
     get()
 if n == 0:
     raise SystemExit(0)
-BATCH = 50
-batches = []
+c = server_cpu()
 t = now()
-for i in range(n):
-    if i % BATCH == 0:
-        batches.append(-server_cpu())
+for _ in range(n):
     get()
-    if i % BATCH == BATCH - 1 or i == n - 1:
-        batches[-1] += server_cpu()
 mark("elapsed", now() - t)
 if server_pid:
-    mark("server_cpu", sum(batches))
-    # Per request, the median over batches of BATCH: a batch that shared its CPU with a burst of
-    # other work on the machine (cache and memory bandwidth) does not move it.
-    mark("server_cpu_batch_median", sorted(batches)[len(batches) // 2] // BATCH)
+    mark("server_cpu", server_cpu() - c)
 mark("requests", n)
