@@ -13,9 +13,6 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
 
 /**
@@ -188,11 +185,7 @@ final class BpfObjects implements AutoCloseable {
      * unregisters each uprobe under a global lock and waits for RCU grace periods, about 0.1 s per probe,
      * one after the other (threads do not overlap them).
      */
-    private static final ExecutorService DETACHER = Executors.newSingleThreadExecutor(r -> {
-        Thread t = new Thread(r, "pybudget-detach");
-        t.setDaemon(true);
-        return t;
-    });
+    private static final BackgroundThread DETACHER = new BackgroundThread("pybudget-detach");
 
     /**
      * Detaches every link and frees maps and programs on the background thread, and returns at once.
@@ -221,13 +214,7 @@ final class BpfObjects implements AutoCloseable {
 
     /** Waits until every {@link #closeInBackground()} so far has finished. */
     static void awaitDetached() {
-        try {
-            DETACHER.submit(() -> { }).get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (ExecutionException e) {
-            throw new IllegalStateException(e.getCause());
-        }
+        DETACHER.awaitIdle();
     }
 
     /** Detaches every link (the kernel then lowers the probe semaphores) and frees maps and programs. */

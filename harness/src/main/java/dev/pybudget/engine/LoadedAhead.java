@@ -5,8 +5,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.function.Supplier;
 
@@ -34,11 +32,7 @@ final class LoadedAhead {
         }
     }
 
-    private static final ExecutorService LOADER = Executors.newSingleThreadExecutor(r -> {
-        Thread t = new Thread(r, "pybudget-load-ahead");
-        t.setDaemon(true);
-        return t;
-    });
+    private static final BackgroundThread LOADER = new BackgroundThread("pybudget-load-ahead");
 
     private static Key waitingKey;
     private static Future<BpfObjects> waiting;
@@ -88,13 +82,7 @@ final class LoadedAhead {
 
     /** Returns once the loader is idle: the set loaded ahead, if any, is loaded (and kept). */
     static void awaitLoaded() {
-        try {
-            LOADER.submit(() -> { }).get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (ExecutionException e) {
-            throw new IllegalStateException(e.getCause());
-        }
+        LOADER.awaitIdle();
     }
 
     private static void discard() {
