@@ -18,6 +18,9 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.regex.MatchResult;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 
 /**
  * A way to run a workload: untraced, with our engine in this JVM, with our CLI, or with bpftrace.
@@ -240,16 +243,12 @@ interface Tool {
          * uprobe trap and of what CPython does for an enabled probe (e.g. building the audit tuple).
          */
         static Bpftrace emptyActions(String script) {
-            StringBuilder empty = new StringBuilder();
-            java.util.regex.Matcher probe = java.util.regex.Pattern.compile("usdt:PY:python:\\w+").matcher(script);
-            java.util.Set<String> seen = new java.util.LinkedHashSet<>();
-            while (probe.find()) {
-                if (seen.add(probe.group())) {
-                    empty.append(probe.group()).append(" { }\n");
-                }
-            }
-            return new Bpftrace(empty.toString(), "bpftrace, empty actions");
+            String empty = PROBE.matcher(script).results().map(MatchResult::group).distinct()
+                    .map(probe -> probe + " { }\n").collect(Collectors.joining());
+            return new Bpftrace(empty, "bpftrace, empty actions");
         }
+
+        private static final Pattern PROBE = Pattern.compile("usdt:PY:python:\\w+");
 
         @Override
         public String name() {
