@@ -25,7 +25,7 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * The JSON report, schema 1 (see DESIGN.md): users' pipelines read it, so fields are only
+ * The JSON report, schema 1 (see docs/json-report.md): users' pipelines read it, so fields are only
  * ever added. Added to the contract's fields: importCount and auditEvents per section,
  * totalNanos of pauses, selfNanos of imports, losses, exitStatus, callPattern and missingProbesReason
  * (one sentence saying why the missingProbes are missing, or null).

@@ -93,7 +93,7 @@ class MainTest {
         assertThat(JSON.readTree(json.toFile()).path("exitStatus").asInt()).isEqualTo(139);
     }
 
-    /** Every field DESIGN.md's schema 1 names, with its type; windows carry the same sections. */
+    /** Every field docs/json-report.md's schema 1 names, with its type; windows carry the same sections. */
     static void assertSchema1(JsonNode root) {
         assertThat(root.isObject()).isTrue();
         assertThat(root.path("schema").isInt()).isTrue();
