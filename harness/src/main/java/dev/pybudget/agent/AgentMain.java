@@ -17,6 +17,7 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.List;
@@ -66,21 +67,22 @@ public final class AgentMain {
         warm.start();
         int port = AgentProtocol.PORT;
         TraceOptions options = TraceOptions.defaults();
-        List<String> command = new ArrayList<>();
+        String gate = null;
+        String attach = null;
         try {
-            int i = 0;
-            for (; i < args.length && !args[i].equals("--"); i++) {
+            for (int i = 0; i < args.length; i++) {
                 switch (args[i]) {
                     case "--port" -> port = Integer.parseInt(args[++i]);
                     case "--calls" -> options = options.withCallPattern(args[++i]);
                     case "--stream-audit" -> options = options.withStreamAudit(true);
                     case "--lenient-probes" -> options = options.withRequireProbes(false);
+                    case "--gate" -> gate = args[++i];
+                    case "--attach" -> attach = args[++i];
                     default -> throw new IllegalArgumentException("unknown agent option " + args[i]);
                 }
             }
-            command.addAll(List.of(args).subList(Math.min(i + 1, args.length), args.length));
-            if (command.isEmpty()) {
-                throw new IllegalArgumentException("no workload command after --");
+            if ((gate == null) == (attach == null)) {
+                throw new IllegalArgumentException("give the agent either --gate FIFO or --attach PID|auto");
             }
         } catch (RuntimeException e) {
             fail(e.getMessage() == null ? e.toString() : e.getMessage());
@@ -94,9 +96,7 @@ public final class AgentMain {
         }
         Trace trace;
         try {
-            ProcessBuilder workload = new ProcessBuilder(command).inheritIO();
-            workload.environment().remove(AgentProtocol.TOKEN_ENV);
-            trace = Tracer.start(workload, options);
+            trace = gate != null ? Targets.gated(Path.of(gate), options) : Targets.running(attach, options);
         } catch (TraceException | IllegalArgumentException e) {
             fail(e.getMessage());
             return;
@@ -130,9 +130,9 @@ public final class AgentMain {
     static void train(List<String> command) {
         warmUp();
         try {
-            Trace trace = Tracer.start(new ProcessBuilder(command).inheritIO(), TraceOptions.defaults().withRequireProbes(false));
-            trace.close();
-            JsonReport.toJson(trace.snapshot());
+            // No CPython in the agent's image: the ELF reading up to "no markers" is what gets archived.
+            Tracer.attach(ProcessHandle.current().pid(), Path.of("/"), Path.of(command.get(0)), null,
+                    TraceOptions.defaults().withRequireProbes(false)).close();
         } catch (RuntimeException e) {
             // Expected without the right to load BPF: what loaded up to here is what the archive is for.
         }
@@ -289,7 +289,11 @@ public final class AgentMain {
                 case "hello" -> {
                     response.put("protocol", AgentProtocol.VERSION).put("pid", trace.pid()).put("python", trace.pythonVersion());
                 }
-                case "snapshot" -> response.set("recording", JsonReport.toJson(trace.snapshot()));
+                case "snapshot" -> {
+                    boolean running = trace.isRunning(); // read first: the recording then holds all it did if false
+                    response.set("recording", JsonReport.toJson(trace.snapshot()));
+                    response.put("running", running);
+                }
                 case "open" -> {
                     String name = request.path("name").asText("");
                     int id = nextWindow.getAndIncrement();

@@ -5,7 +5,7 @@ package dev.pybudget.agent;
  *
  * <pre>
  * {"id":1,"op":"hello","token":"..."}   -> {"id":1,"ok":true,"protocol":1,"pid":42,"python":"3.11.2"}
- * {"id":2,"op":"snapshot"}              -> {"id":2,"ok":true,"recording":{...JSON report, schema 1...}}
+ * {"id":2,"op":"snapshot"}              -> {"id":2,"ok":true,"recording":{...JSON report, schema 1...},"running":true}
  * {"id":3,"op":"open","name":"request"} -> {"id":3,"ok":true,"window":0}
  * {"id":4,"op":"close","window":0}      -> {"id":4,"ok":true}
  * {"id":5,"op":"stop"}                  -> {"id":5,"ok":true}   (stops the workload, ends the trace)
@@ -34,6 +34,17 @@ public final class AgentProtocol {
     public static final String TOKEN_ENV = "PYBUDGET_AGENT_TOKEN";
     /** A connection must say hello, with the token, within this time. */
     public static final int HELLO_TIMEOUT_MS = 5000;
+    /** Where the workload's gate is made, in its own file system: /tmp is writable for any user in most images. */
+    public static final String GATE_FIFO = "/tmp/.pybudget-gate";
+    /**
+     * The workload container's command: {@code sh -c GATE_SCRIPT python3 app.py ...}. The shell makes the fifo
+     * (0622: the agent, root without CAP_DAC_OVERRIDE, must write it when the workload runs as another user),
+     * blocks on it until the agent has attached to the shell's pid, then execs CPython: the probes see its first
+     * bytecode. If the agent never writes, the workload never runs.
+     */
+    public static final String GATE_SCRIPT = "[ -p " + GATE_FIFO + " ] || mkfifo -m 0622 " + GATE_FIFO
+            + " || { echo 'pybudget: the gate " + GATE_FIFO + " could not be made: /bin/sh and mkfifo are needed' >&2; exit 126; };"
+            + " read _ < " + GATE_FIFO + "; exec \"$0\" \"$@\"";
     /** Connections served at once; more are refused with an error line. */
     public static final int MAX_CLIENTS = 8;
 }

@@ -42,7 +42,7 @@ final class AgentClient implements AutoCloseable {
     private final LineReader in;
     private final OutputStream out;
     private final String token;
-    /** Why the container cannot answer now (stopped, paused), or empty while it runs. */
+    /** Why the agent cannot answer now (its container stopped, paused), as the start of a sentence, or empty while it runs. */
     private final Supplier<Optional<String>> containerGone;
     /** The container's last output, to append to a sentence. */
     private final Supplier<String> lastOutput;
@@ -134,10 +134,9 @@ final class AgentClient implements AutoCloseable {
             }
             state = containerGone.get().orElse(null);
         }
-        String sentence = state != null
-                ? state + ", so the pybudget agent in it cannot answer (" + channel + ")."
+        String sentence = state != null ? state + " (" + channel + ")."
                 : "The pybudget agent stopped answering while its container runs: " + channel + ".";
-        gone = sentence + System.lineSeparator() + "The container's last output:" + System.lineSeparator() + lastOutput.get();
+        gone = sentence + System.lineSeparator() + "The workload's last output:" + System.lineSeparator() + lastOutput.get();
         try {
             socket.close();
         } catch (IOException e) {
@@ -159,8 +158,12 @@ final class AgentClient implements AutoCloseable {
         return hello;
     }
 
-    Recording snapshot() {
-        return JsonReport.fromJson(call(request("snapshot")).path("recording"));
+    /** The recording so far, and whether the traced process still ran when it was taken. */
+    record Snapshot(Recording recording, boolean running) {}
+
+    Snapshot snapshot() {
+        JsonNode answer = call(request("snapshot"));
+        return new Snapshot(JsonReport.fromJson(answer.path("recording")), answer.path("running").asBoolean(true));
     }
 
     int open(String name) {

@@ -1,5 +1,7 @@
 package dev.pybudget.container;
 
+import java.util.List;
+
 /** The container's output as it arrives; a reader can wait for more instead of polling. */
 final class OutputLog {
 
@@ -15,6 +17,17 @@ final class OutputLog {
         if (text.length() <= seen) {
             wait(millis);
         }
+    }
+
+    /** The last {@code lines} lines, at most {@code chars} characters of them, or "(nothing)". */
+    synchronized String tail(int lines, int chars) {
+        String all = text.toString().strip();
+        if (all.isEmpty()) {
+            return "(nothing)";
+        }
+        List<String> kept = all.lines().toList();
+        String tail = String.join(System.lineSeparator(), kept.subList(Math.max(0, kept.size() - lines), kept.size()));
+        return tail.length() > chars ? "..." + tail.substring(tail.length() - chars) : tail;
     }
 
     @Override

@@ -1,21 +1,15 @@
 package dev.pybudget.container;
 
-import com.github.dockerjava.api.exception.NotFoundException;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.concurrent.Future;
-import org.testcontainers.DockerClientFactory;
-import org.testcontainers.images.builder.ImageFromDockerfile;
+import org.testcontainers.utility.DockerImageName;
 import org.testcontainers.utility.LazyFuture;
 
 /**
- * A CPython image with USDT markers, a Java runtime and libbpf1 for the agent. The built-in
- * ones are built from the Dockerfiles in containers/ (shipped in the jar), tagged with a hash of
- * the Dockerfile so that they are built once and again only when the Dockerfile changes.
+ * The image of a workload: any image whose CPython carries USDT markers and that has {@code /bin/sh} and
+ * {@code mkfifo} (for the gate). It needs nothing of pybudget's: the agent runs in a container of its own
+ * ({@link AgentImage}). The built-in ones are built from the Dockerfiles in containers/ (shipped in the jar)
+ * and tagged {@code pybudget/cpython-3.11:HASH} (built again only when the Dockerfile changes), {@code :VERSION}
+ * (pybudget's version) and {@code :latest}, so a Dockerfile can say {@code FROM pybudget/cpython-3.11:latest}.
  */
 public final class PythonImage {
 
@@ -32,57 +26,29 @@ public final class PythonImage {
         this.image = image;
     }
 
-    /** Any image whose CPython carries the markers and that has java (17+) and libbpf.so.1. */
+    /** Your image, e.g. {@code registry/checkout-service:1.4}: a CPython with markers, {@code /bin/sh} and {@code mkfifo}. */
     public static PythonImage of(String imageName) {
-        return new PythonImage(imageName, new LazyFuture<>() {
+        return of(DockerImageName.parse(imageName));
+    }
+
+    /** Your image: a CPython with markers, {@code /bin/sh} and {@code mkfifo}. */
+    public static PythonImage of(DockerImageName imageName) {
+        String name = imageName.asCanonicalNameString();
+        return new PythonImage(imageName.toString(), new LazyFuture<>() {
             @Override
             protected String resolve() {
-                return imageName;
+                return name;
             }
         });
     }
 
     private static PythonImage builtIn(String name) {
-        String resource = "pybudget/containers/" + name + "/Dockerfile";
         return new PythonImage("pybudget/" + name, new LazyFuture<>() {
             @Override
             protected String resolve() {
-                String tag = "pybudget/" + name + ":" + hash(resource);
-                if (exists(tag)) {
-                    return tag;
-                }
-                try {
-                    return new ImageFromDockerfile(tag, false).withFileFromClasspath("Dockerfile", resource).get();
-                } catch (RuntimeException e) {
-                    throw new IllegalStateException("The image " + tag + " could not be built from " + resource
-                            + " (its base image must be available: ci/setup-engine.sh seeds it): " + e.getMessage(), e);
-                }
+                return BuiltImages.ensure(name, "pybudget/" + name);
             }
         });
-    }
-
-    /** Whether the Docker engine has an image of that name. */
-    static boolean exists(String tag) {
-        try {
-            DockerClientFactory.instance().client().inspectImageCmd(tag).exec();
-            return true;
-        } catch (NotFoundException e) {
-            return false;
-        }
-    }
-
-    private static String hash(String resource) {
-        try (InputStream in = PythonImage.class.getClassLoader().getResourceAsStream(resource)) {
-            if (in == null) {
-                throw new IllegalStateException("The Dockerfile " + resource + " is not on the classpath: rebuild pybudget.");
-            }
-            byte[] digest = MessageDigest.getInstance("SHA-256").digest(in.readAllBytes());
-            return HexFormat.of().formatHex(digest, 0, 6);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     Future<String> future() {
@@ -93,5 +59,4 @@ public final class PythonImage {
     public String toString() {
         return description;
     }
-
 }

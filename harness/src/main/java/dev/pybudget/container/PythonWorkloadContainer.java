@@ -1,17 +1,9 @@
 package dev.pybudget.container;
 
-import com.fasterxml.jackson.annotation.JsonProperty;
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.github.dockerjava.api.command.InspectContainerResponse;
+import com.github.dockerjava.api.exception.DockerException;
 import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.model.Capability;
-import com.github.dockerjava.api.model.ExposedPort;
-import com.github.dockerjava.api.model.PortBinding;
-import com.github.dockerjava.api.model.Ports;
-import com.sun.jna.Native;
-import dev.pybudget.agent.AgentMain;
 import dev.pybudget.agent.AgentProtocol;
 import dev.pybudget.engine.CallPattern;
 import dev.pybudget.engine.TracedWorkload;
@@ -19,80 +11,78 @@ import dev.pybudget.engine.WindowHandle;
 import dev.pybudget.recording.Recording;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.URISyntaxException;
-import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HexFormat;
-import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
-import java.util.zip.Checksum;
-import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.testcontainers.DockerClientFactory;
+import org.testcontainers.containers.ContainerLaunchException;
 import org.testcontainers.containers.GenericContainer;
 import org.testcontainers.containers.output.OutputFrame;
-import org.testcontainers.containers.wait.strategy.WaitAllStrategy;
 import org.testcontainers.containers.wait.strategy.WaitStrategy;
-import org.testcontainers.images.builder.Transferable;
+import org.testcontainers.utility.DockerImageName;
 import org.testcontainers.utility.MountableFile;
 
 /**
- * A CPython workload in a container, traced by the pybudget agent inside it.
+ * A CPython workload in a container of your image, traced by pybudget's agent from a second container.
  *
  * <pre>{@code
- * new PythonWorkloadContainer(PythonImage.CPYTHON_3_11)
+ * new PythonWorkloadContainer("registry/checkout-service:1.4")   // or PythonImage.CPYTHON_3_11
  *     .withFixture("python-fixtures/lazy_import_service")
  *     .withCommand("python3", "server.py")
  *     .withExposedPorts(8000)
+ *     .waitingFor(Wait.forHttp("/health").forPort(8000))
  * }</pre>
  *
- * Least privilege: every capability is dropped but CAP_SYS_ADMIN, which loading BPF programs and
- * creating uprobes needs on these kernels (CAP_BPF and CAP_PERFMON alone are refused on the
- * uprobe); the default seccomp profile and the container's own pid namespace stay. The image is
- * not changed when pybudget is: the agent goes into an image derived from it, once per pybudget
- * build ({@link AgentImage}), or is copied in at start where that image cannot be built.
+ * Least privilege: this container holds no capability at all ({@code --cap-drop ALL}, {@code no-new-privileges},
+ * the default seccomp profile); the image needs only a CPython with USDT markers, {@code /bin/sh} and
+ * {@code mkfifo}. The agent runs in its own container ({@link AgentContainer}), the only one with CAP_SYS_ADMIN,
+ * as the first process of a pid namespace that this container joins; the workload waits on a fifo (its gate)
+ * until the agent has attached, so the probes see its first bytecode. If the agent stops, the namespace ends
+ * and the workload with it: a recording never goes on untraced.
  */
 public class PythonWorkloadContainer extends GenericContainer<PythonWorkloadContainer> implements TracedWorkload {
 
-    /** Set on every container pybudget starts, so that leftovers can be found. */
+    /** Set on every container pybudget starts (the workload's and the agent's), so that leftovers can be found. */
     public static final String LABEL = "dev.pybudget.managed";
-    static final String AGENT_DIR = "/pybudget";
+    /** Which of the two a container is: "workload" or "agent". */
+    public static final String ROLE_LABEL = "dev.pybudget.role";
     static final String WORKDIR = "/workload";
-    /** How the agent's JVM runs: a cold JVM that serves a few requests gains nothing from C2 or a parallel GC. */
-    static final List<String> AGENT_JVM_FLAGS = List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xshare:auto");
-    /**
-     * Whether the agent is baked into a derived image ({@link AgentImage}) instead of copied in at every start:
-     * on unless the system property {@value #BAKE_PROPERTY} is false.
-     */
-    static final String BAKE_PROPERTY = "pybudget.bakeAgentImage";
-    static final boolean BAKE = !"false".equals(System.getProperty(BAKE_PROPERTY));
+    /** How long the agent and the workload may take to be ready unless {@link #withStartupTimeout} says otherwise. */
+    static final Duration DEFAULT_STARTUP = Duration.ofSeconds(60);
 
     private final PythonImage image;
     private final List<String> workload = new ArrayList<>();
-    private final OutputLog agentLog = new OutputLog();
-    /** The agent's channel token: only this harness, which made it, can drive the agent. */
-    private final String token = newToken();
+    private final OutputLog output = new OutputLog();
     private Optional<String> callPattern = Optional.empty();
     private boolean streamAudit;
+    private Optional<String> user = Optional.empty();
     private WaitStrategy userWaitStrategy;
+    private Optional<Duration> startupTimeout = Optional.empty();
+    private AgentContainer agentContainer;
     private AgentClient agent;
     private volatile boolean exitAwaited;
+    private volatile Optional<Integer> exitStatus = Optional.empty();
 
     public PythonWorkloadContainer(PythonImage image) {
         super(image.future());
         this.image = image;
         withLabel(LABEL, "true");
+        withLabel(ROLE_LABEL, "workload");
         withWorkingDirectory(WORKDIR);
         withLogConsumer(this::onOutput);
+    }
+
+    /** Your own image, e.g. {@code "registry/checkout-service:1.4"}: a CPython with markers, {@code /bin/sh}, {@code mkfifo}. */
+    public PythonWorkloadContainer(String image) {
+        this(PythonImage.of(image));
+    }
+
+    /** Your own image: a CPython with markers, {@code /bin/sh}, {@code mkfifo}. */
+    public PythonWorkloadContainer(DockerImageName image) {
+        this(PythonImage.of(image));
     }
 
     /** Copies a directory (or file) of the host into the container's working directory. Relative paths are
@@ -124,10 +114,27 @@ public class PythonWorkloadContainer extends GenericContainer<PythonWorkloadCont
         return self();
     }
 
-    /** Your wait strategy (port, log, HTTP) runs after the agent's: when the probes are attached. */
+    /**
+     * Runs the workload as {@code user} ("name", "uid" or "uid:gid", as {@code docker run --user}); by default the
+     * image's user. Not root, the workload cannot signal the agent at all; the agent then also holds
+     * CAP_SYS_PTRACE, which reaching another user's files through {@code /proc/PID/root} needs.
+     */
+    public PythonWorkloadContainer withUser(String user) {
+        this.user = Optional.of(user);
+        return self();
+    }
+
+    /** Your wait strategy (port, log, HTTP) runs once the agent has attached; a workload that exits first fails the start at once. */
     @Override
     public PythonWorkloadContainer waitingFor(WaitStrategy waitStrategy) {
         this.userWaitStrategy = waitStrategy;
+        return self();
+    }
+
+    /** How long the start may take, the agent's attach and your wait strategy together (default 60 s). */
+    @Override
+    public PythonWorkloadContainer withStartupTimeout(Duration timeout) {
+        this.startupTimeout = Optional.of(timeout);
         return self();
     }
 
@@ -135,81 +142,109 @@ public class PythonWorkloadContainer extends GenericContainer<PythonWorkloadCont
         return image;
     }
 
+    /** The agent's container (the sidecar), while the workload runs: e.g. to inspect it. */
+    public GenericContainer<?> getAgentContainer() {
+        if (agentContainer == null) {
+            throw new IllegalStateException("The workload container is not running: start it first.");
+        }
+        return agentContainer;
+    }
+
     @Override
     protected void configure() {
         if (workload.isEmpty()) {
             throw new IllegalStateException("No workload command: call withCommand(\"python3\", \"app.py\").");
         }
-        Set<Path> entries = agentClasspath();
-        List<String> command = new ArrayList<>(List.of("java"));
-        command.addAll(AGENT_JVM_FLAGS);
-        Optional<AgentImage.Baked> baked = BAKE ? AgentImage.of(getDockerImageName(), entries, AGENT_JVM_FLAGS) : Optional.empty();
-        List<String> classpath;
-        if (baked.isPresent()) {
-            // Nothing to copy, and the agent's classes mapped from the archive made in the image.
-            setDockerImageName(baked.get().image());
-            classpath = baked.get().classpath();
-            command.add("-XX:SharedArchiveFile=" + AgentImage.ARCHIVE);
-        } else {
-            AgentClasspath agentClasspath = new AgentClasspath(entries);
-            withCopyToContainer(agentClasspath, AGENT_DIR + "/cp");
-            classpath = agentClasspath.entries().keySet().stream().map(name -> AGENT_DIR + "/cp/" + name).toList();
-        }
-        command.addAll(List.of("-cp", String.join(":", classpath), AgentMain.class.getName(), "--port",
-                String.valueOf(AgentProtocol.PORT), "--lenient-probes"));
-        callPattern.ifPresent(p -> command.addAll(List.of("--calls", p)));
+        boolean otherUser = runsAsOtherUser();
+        List<String> traceArgs = new ArrayList<>();
+        callPattern.ifPresent(p -> traceArgs.addAll(List.of("--calls", p)));
         if (streamAudit) {
-            command.add("--stream-audit");
+            traceArgs.add("--stream-audit");
         }
-        command.add("--");
+        agentContainer = AgentContainer.gated(traceArgs, otherUser);
+        agentContainer.start();
+        String agentId = agentContainer.getContainerId();
+
+        List<String> command = new ArrayList<>(List.of("/bin/sh", "-c", AgentProtocol.GATE_SCRIPT));
         command.addAll(workload);
         setCommand(command.toArray(String[]::new));
-        addEnv(AgentProtocol.TOKEN_ENV, token);
-        addExposedPort(AgentProtocol.PORT);
-        boolean loopback = dockerHostIsLoopback();
         withCreateContainerCmdModifier(cmd -> {
             cmd.getHostConfig()
                     .withCapDrop(Capability.ALL)
-                    .withCapAdd(Capability.SYS_ADMIN);
-            if (loopback) {
-                // Docker publishes on every interface by default; the agent's channel needs none but this host's.
-                List<PortBinding> bindings = new ArrayList<>();
-                Ports ports = cmd.getHostConfig().getPortBindings();
-                if (ports != null) {
-                    ports.getBindings().forEach((exposed, bound) -> {
-                        if (exposed.getPort() != AgentProtocol.PORT) {
-                            for (Ports.Binding b : bound == null ? new Ports.Binding[] {null} : bound) {
-                                bindings.add(new PortBinding(b == null ? Ports.Binding.empty() : b, exposed));
-                            }
-                        }
-                    });
-                }
-                bindings.add(new PortBinding(Ports.Binding.bindIp("127.0.0.1"), ExposedPort.tcp(AgentProtocol.PORT)));
-                cmd.getHostConfig().withPortBindings(bindings);
+                    .withSecurityOpts(List.of("no-new-privileges"))
+                    .withPidMode("container:" + agentId);
+            user.ifPresent(cmd::withUser);
+        });
+        setWaitStrategy(new SidecarWaitStrategy(agentContainer, this::workloadEnded, output, userWaitStrategy,
+                startupTimeout.orElse(DEFAULT_STARTUP), startupTimeout.isPresent()));
+    }
+
+    /** The workload's user is not root: by {@link #withUser} or by the image's USER. */
+    private boolean runsAsOtherUser() {
+        String who = user.orElseGet(() -> {
+            try {
+                String config = DockerClientFactory.instance().client().inspectImageCmd(getDockerImageName()).exec()
+                        .getConfig().getUser();
+                return config == null ? "" : config;
+            } catch (NotFoundException e) {
+                return ""; // pulled at start: the image's USER is then not known here; root is assumed
             }
         });
-        WaitAllStrategy all = new WaitAllStrategy(WaitAllStrategy.Mode.WITH_MAXIMUM_OUTER_TIMEOUT)
-                .withStrategy(new AgentReadyWaitStrategy(agentLog));
-        if (userWaitStrategy != null) {
-            all.withStrategy(userWaitStrategy);
+        String name = who.contains(":") ? who.substring(0, who.indexOf(':')) : who;
+        return !(name.isEmpty() || name.equals("root") || name.equals("0"));
+    }
+
+    /**
+     * Starts the agent's container, then the workload's, and waits until the probes are attached and your wait
+     * strategy is satisfied. If anything fails, both containers are removed and one sentence says why.
+     */
+    @Override
+    public void start() {
+        try {
+            super.start();
+        } catch (RuntimeException e) {
+            String sentence = launchSentence(e);
+            stop();
+            throw new ContainerLaunchException(sentence, e);
         }
-        setWaitStrategy(all.withStartupTimeout(Duration.ofMinutes(5)));
+    }
+
+    private static String launchSentence(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof ContainerLaunchException && t.getMessage() != null && t.getMessage().startsWith(SidecarWaitStrategy.OURS)) {
+                return t.getMessage().substring(SidecarWaitStrategy.OURS.length());
+            }
+        }
+        String message = e.getMessage();
+        for (Throwable t = e.getCause(); t != null && t != t.getCause(); t = t.getCause()) {
+            if (t.getMessage() != null) {
+                message = t.getMessage();
+            }
+        }
+        return message;
     }
 
     @Override
-    protected void containerIsStarted(com.github.dockerjava.api.command.InspectContainerResponse info) {
+    protected void containerIsStarted(InspectContainerResponse info) {
         try {
-            agent = new AgentClient(getHost(), getMappedPort(AgentProtocol.PORT), token, this::containerGone, this::lastOutput);
-            agent.hello();
+            agent = agentContainer.connect(this::lastOutput);
         } catch (IOException e) {
             throw new AgentGoneException("The pybudget agent's port could not be reached: " + e.getMessage() + "; "
-                    + containerGone().orElse("the container runs") + "; its last output:" + System.lineSeparator() + lastOutput(), e);
+                    + agentContainer.gone().orElse("its container runs") + "; the workload's last output:" + System.lineSeparator()
+                    + lastOutput(), e);
         }
     }
 
     @Override
-    protected void containerIsStopping(com.github.dockerjava.api.command.InspectContainerResponse info) {
+    public void stop() {
         closeAgent();
+        try {
+            super.stop();
+        } finally {
+            if (agentContainer != null) {
+                agentContainer.stop();
+            }
+        }
     }
 
     private void closeAgent() {
@@ -225,42 +260,75 @@ public class PythonWorkloadContainer extends GenericContainer<PythonWorkloadCont
 
     @Override
     public Recording snapshot() {
-        return agent().snapshot();
+        return withExitStatus(agent().snapshot());
+    }
+
+    /** The agent cannot see the workload's exit status (it is not its parent): Docker has it. */
+    private Recording withExitStatus(AgentClient.Snapshot snapshot) {
+        Recording r = snapshot.recording();
+        if (snapshot.running() || r.exitStatus().isPresent()) {
+            return r;
+        }
+        Optional<Integer> status = awaitExitStatus();
+        return status.isEmpty() ? r : new Recording(r.python(), r.probes(), r.missingProbes(), r.wallNanos(), r.whole(),
+                r.lostEvents(), r.losses(), r.windows(), status, r.callPattern(), r.missingProbesReason());
+    }
+
+    /** The workload container's exit code, once Docker has seen it exit (it may lag the agent by a moment). */
+    private Optional<Integer> awaitExitStatus() {
+        for (long until = System.nanoTime() + 5_000_000_000L; exitStatus.isEmpty() && System.nanoTime() - until < 0; ) {
+            workloadEnded();
+            if (exitStatus.isEmpty()) {
+                try {
+                    Thread.sleep(20);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
+        }
+        return exitStatus;
+    }
+
+    /** Empty while the workload container runs; else a sentence with its exit status (and remembers the status). */
+    Optional<String> workloadEnded() {
+        String id = getContainerId();
+        if (id == null) {
+            return Optional.of("The workload container was never started");
+        }
+        InspectContainerResponse.ContainerState state;
+        try {
+            state = DockerClientFactory.instance().client().inspectContainerCmd(id).exec().getState();
+        } catch (NotFoundException e) {
+            return Optional.of("The workload container " + AgentContainer.shortId(id) + " has been removed");
+        }
+        if (Boolean.TRUE.equals(state.getRunning())) {
+            return Optional.empty();
+        }
+        Long code = state.getExitCodeLong();
+        if (code != null) {
+            exitStatus = Optional.of(code.intValue());
+        }
+        return Optional.of("The workload exited" + AgentContainer.exitDescription(state));
     }
 
     @Override
     public WindowHandle openWindow(String name) {
-        if (name == null || name.isEmpty()) {
-            throw new IllegalArgumentException("A window needs a name.");
-        }
-        AgentClient client = agent();
-        int id = client.open(name);
-        return new WindowHandle() {
-            private boolean open = true;
-
-            @Override
-            public String name() {
-                return name;
-            }
-
-            @Override
-            public void close() {
-                if (open) {
-                    open = false;
-                    client.close(id);
-                }
-            }
-        };
+        return AgentWindows.open(agent(), name);
     }
 
     @Override
     public Recording awaitExit(Duration timeout) {
         AgentClient client = agent();
-        Instant deadline = Instant.now().plus(timeout);
+        long deadline = System.nanoTime() + timeout.toNanos();
         while (client.call(client.request("status")).path("running").asBoolean()) {
-            if (Instant.now().isAfter(deadline)) {
-                client.call(client.request("stop"));
-                break;
+            if (System.nanoTime() - deadline > 0) {
+                // Docker's stop: SIGTERM to the workload, SIGKILL 2 s later; the agent may not signal another user's process.
+                try {
+                    DockerClientFactory.instance().client().stopContainerCmd(getContainerId()).withTimeout(2).exec();
+                } catch (DockerException e) {
+                    // Stopped meanwhile.
+                }
             }
             try {
                 Thread.sleep(10);
@@ -269,7 +337,7 @@ public class PythonWorkloadContainer extends GenericContainer<PythonWorkloadCont
                 break;
             }
         }
-        Recording last = client.snapshot();
+        Recording last = withExitStatus(client.snapshot());
         exitAwaited = true;
         return last;
     }
@@ -281,7 +349,7 @@ public class PythonWorkloadContainer extends GenericContainer<PythonWorkloadCont
 
     /** The workload's output so far (stdout and stderr, as the container printed them). */
     public String getWorkloadOutput() {
-        return agentLog.toString();
+        return output.toString();
     }
 
     private AgentClient agent() {
@@ -294,120 +362,13 @@ public class PythonWorkloadContainer extends GenericContainer<PythonWorkloadCont
 
     private void onOutput(OutputFrame frame) {
         String text = frame.getUtf8String();
-        agentLog.append(text);
+        output.append(text);
         (frame.getType() == OutputFrame.OutputType.STDERR ? System.err : System.out).print(text);
     }
 
-    /**
-     * Why the container cannot answer now, as the start of a sentence: it stopped (with its exit code,
-     * and whether the OOM killer did it), it is paused, or it is gone; empty while it runs.
-     */
-    Optional<String> containerGone() {
-        String id = getContainerId();
-        if (id == null) {
-            return Optional.of("The workload container was never started");
-        }
-        InspectContainerResponse.ContainerState state;
-        try {
-            state = DockerClientFactory.instance().client().inspectContainerCmd(id).exec().getState();
-        } catch (NotFoundException e) {
-            return Optional.of("The workload container " + shortId(id) + " has been removed");
-        } catch (RuntimeException e) {
-            return Optional.of("The workload container " + shortId(id) + " cannot be asked for its state (" + e.getMessage() + ")");
-        }
-        if (Boolean.TRUE.equals(state.getPaused())) {
-            return Optional.of("The workload container " + shortId(id) + " is paused");
-        }
-        if (Boolean.TRUE.equals(state.getRunning()) && !Boolean.TRUE.equals(state.getRestarting())) {
-            return Optional.empty();
-        }
-        Long code = state.getExitCodeLong();
-        String how = code == null ? "" : code > 128 && code < 160 ? " (exit code " + code + ": killed by signal " + (code - 128) + ")"
-                : " (exit code " + code + ")";
-        boolean oom = Boolean.TRUE.equals(state.getOOMKilled());
-        return Optional.of("The workload container " + shortId(id) + " has stopped" + how
-                + (oom ? ", killed by the kernel's OOM killer" : ""));
-    }
-
-    private static String shortId(String id) {
-        return id.length() > 12 ? id.substring(0, 12) : id;
-    }
-
-    /** The tail of what the container printed, for a sentence about it. */
-    private String lastOutput() {
-        String log = agentLog.toString().strip();
-        String tail = log.length() > 800 ? "..." + log.substring(log.length() - 800) : log;
-        return tail.isEmpty() ? "(nothing)" : tail;
-    }
-
-    private static String newToken() {
-        byte[] bytes = new byte[24];
-        new SecureRandom().nextBytes(bytes);
-        return HexFormat.of().formatHex(bytes);
-    }
-
-    /** True when the test reaches Docker's published ports on this host's loopback (a local engine). */
-    private boolean dockerHostIsLoopback() {
-        try {
-            return InetAddress.getByName(getHost()).isLoopbackAddress();
-        } catch (UnknownHostException | RuntimeException e) {
-            return false;
-        }
-    }
-
-    /**
-     * The agent's classpath entries (jars and class directories) as one archive: Testcontainers makes
-     * one Docker copy per file it is given, each a round trip to the engine that also unpacks into the
-     * container's file system, so one archive instead of five saves four of them on every start.
-     */
-    private record AgentClasspath(Map<String, MountableFile> entries) implements Transferable {
-
-        AgentClasspath(Set<Path> paths) {
-            this(numbered(paths));
-        }
-
-        private static Map<String, MountableFile> numbered(Set<Path> paths) {
-            Map<String, MountableFile> entries = new LinkedHashMap<>();
-            int n = 0;
-            for (Path path : paths) {
-                entries.put((n++) + "-" + path.getFileName(), MountableFile.forHostPath(path));
-            }
-            return entries;
-        }
-
-        @Override
-        public void transferTo(TarArchiveOutputStream tar, String destination) {
-            entries.forEach((name, file) -> file.transferTo(tar, destination + "/" + name));
-        }
-
-        @Override
-        public long getSize() {
-            return entries.values().stream().mapToLong(MountableFile::getSize).sum();
-        }
-
-        @Override
-        public void updateChecksum(Checksum checksum) {
-            entries.values().forEach(file -> file.updateChecksum(checksum));
-        }
-
-        @Override
-        public String getDescription() {
-            return "the pybudget agent's classpath " + entries.keySet();
-        }
-    }
-
-    /** Our classes and the libraries the agent needs, as this JVM has them (a jar or target/classes). */
-    private static Set<Path> agentClasspath() {
-        Set<Path> entries = new LinkedHashSet<>();
-        for (Class<?> c : List.of(AgentMain.class, Native.class, ObjectMapper.class, JsonFactory.class, JsonProperty.class,
-                JsonNode.class)) {
-            try {
-                entries.add(Path.of(c.getProtectionDomain().getCodeSource().getLocation().toURI()));
-            } catch (URISyntaxException | NullPointerException e) {
-                throw new IllegalStateException("Cannot find where " + c.getName() + " was loaded from, to copy it into the container.", e);
-            }
-        }
-        return entries;
+    /** The tail of what the workload printed, for a sentence about it. */
+    String lastOutput() {
+        return output.tail(20, 2000);
     }
 
     private static Path findFixture(String path) {

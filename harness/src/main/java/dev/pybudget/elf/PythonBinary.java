@@ -61,14 +61,17 @@ public final class PythonBinary {
 
     private final Path executable;
     private final Path probeBinary;
+    /** The file system the paths are in, as seen from here; null: this host's. */
+    private final Path root;
     private final boolean hasMarkers;
     private final List<UsdtProbe> probes;
     private final String version;
 
-    private PythonBinary(Path executable, Path probeBinary, boolean hasMarkers, List<UsdtProbe> probes,
+    private PythonBinary(Path executable, Path probeBinary, Path root, boolean hasMarkers, List<UsdtProbe> probes,
             String version) {
         this.executable = executable;
         this.probeBinary = probeBinary;
+        this.root = root;
         this.hasMarkers = hasMarkers;
         this.probes = probes;
         this.version = version;
@@ -83,20 +86,30 @@ public final class PythonBinary {
      * @throws IOException if a file cannot be read
      */
     public static PythonBinary inspect(Path executable) throws IOException {
-        Path exe = executable.toRealPath();
-        ElfFile exeElf = ElfFile.read(exe);
+        return inspect(null, executable);
+    }
+
+    /**
+     * As {@link #inspect(Path)}, for a CPython in another file system: {@code root} is where it is seen
+     * from here (e.g. {@code /proc/PID/root} of a process in a container), {@code executable} the path as
+     * that process sees it. Paths reported ({@link #executable()}, {@link #probeBinary()}, sentences) are
+     * the process's; {@link #probeBinaryFile()} is where to attach from here. A null root is this host.
+     */
+    public static PythonBinary inspect(Path root, Path executable) throws IOException {
+        Path exe = RootedPath.realPath(root, executable);
+        ElfFile exeElf = ElfFile.read(RootedPath.onHost(root, exe));
         List<UsdtProbe> all = UsdtNotes.read(exeElf);
         ElfFile interpreter = exeElf;
         if (all.isEmpty()) {
             Optional<String> lib = exeElf.needed().stream().filter(n -> LIBPYTHON.matcher(n).matches()).findFirst();
             if (lib.isPresent()) {
-                interpreter = ElfFile.read(findLibrary(exeElf, lib.get()));
+                interpreter = ElfFile.read(RootedPath.onHost(root, findLibrary(root, exe, exeElf, lib.get())));
                 all = UsdtNotes.read(interpreter);
             }
         }
         List<UsdtProbe> python = all.stream().filter(p -> p.provider().equals(PROVIDER)).toList();
-        return new PythonBinary(exe, interpreter.path(), !all.isEmpty(), python,
-                findVersion(interpreter, exe, interpreter.path()));
+        Path probeBinary = interpreter == exeElf ? exe : inRoot(root, interpreter.path());
+        return new PythonBinary(exe, probeBinary, root, !all.isEmpty(), python, findVersion(interpreter, exe, probeBinary));
     }
 
     /** The executable, symlinks resolved. */
@@ -107,6 +120,11 @@ public final class PythonBinary {
     /** The file that holds (or would hold) the markers: attach uprobes there. */
     public Path probeBinary() {
         return probeBinary;
+    }
+
+    /** {@link #probeBinary()} as this process reaches it: the path to attach the probes to. */
+    public Path probeBinaryFile() {
+        return RootedPath.onHost(root, probeBinary);
     }
 
     /** Whether {@link #probeBinary()} has a {@code .note.stapsdt} section with any stapsdt note. */
@@ -222,6 +240,10 @@ public final class PythonBinary {
         return name + " is not one of CPython's probes (" + String.join(", ", known) + ")";
     }
 
+    private static Path inRoot(Path root, Path onHost) {
+        return root == null ? onHost : Path.of("/").resolve(root.relativize(onHost));
+    }
+
     private static String joinAnd(List<String> names) {
         return String.join(", ", names.subList(0, names.size() - 1)) + " and " + names.get(names.size() - 1);
     }
@@ -231,12 +253,12 @@ public final class PythonBinary {
      * workload's environment is not ours to know): DT_RUNPATH if present, else DT_RPATH, with
      * {@code $ORIGIN} expanded, then the default directories.
      */
-    private static Path findLibrary(ElfFile exe, String name) throws IOException {
+    private static Path findLibrary(Path root, Path exePath, ElfFile exe, String name) throws IOException {
         List<String> dirs = new ArrayList<>();
         if (name.contains("/")) {
             dirs.add("");
         } else {
-            String origin = exe.path().getParent().toString();
+            String origin = exePath.getParent().toString();
             for (String dir : exe.runpath().isEmpty() ? exe.rpath() : exe.runpath()) {
                 if (!dir.isEmpty()) {
                     dirs.add(dir.replace("${ORIGIN}", origin).replace("$ORIGIN", origin));
@@ -248,11 +270,11 @@ public final class PythonBinary {
         }
         for (String dir : dirs) {
             Path candidate = dir.isEmpty() ? Path.of(name) : Path.of(dir, name);
-            if (Files.isRegularFile(candidate)) {
-                return candidate.toRealPath();
+            if (Files.isRegularFile(RootedPath.onHost(root, candidate.toAbsolutePath()))) {
+                return RootedPath.realPath(root, candidate.toAbsolutePath());
             }
         }
-        throw new ElfException(exe.path() + " needs " + name + ", which is in none of " + String.join(", ", dirs)
+        throw new ElfException(exePath + " needs " + name + ", which is in none of " + String.join(", ", dirs)
                 + " (its RUNPATH/RPATH and the default library directories)");
     }
 

@@ -12,6 +12,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
@@ -29,7 +30,11 @@ public final class Trace implements AutoCloseable {
     private final Optional<String> missingProbesReason;
     private final BpfObjects bpf;
     private final EventStream stream;
-    private final Process process;
+    /** The traced process; {@link #child} too when this JVM started it (only a child has an exit status here). */
+    private final ProcessHandle process;
+    private final Process child;
+    /** Empty when attached before the first bytecode; else how long the process had run when attached. */
+    private final OptionalLong attachedAfterNanos;
     private final long originNanos;
     private final TraceOptions options;
     /** Loads the BPF objects of a next trace like this one ahead (see LoadedAhead). */
@@ -41,6 +46,13 @@ public final class Trace implements AutoCloseable {
 
     Trace(PythonBinary python, List<String> probes, List<String> missingProbes, Optional<String> missingProbesReason,
           BpfObjects bpf, EventStream stream, Process process, long originNanos, TraceOptions options, Runnable loadNext) {
+        this(python, probes, missingProbes, missingProbesReason, bpf, stream, process.toHandle(), process, OptionalLong.empty(),
+                originNanos, options, loadNext);
+    }
+
+    Trace(PythonBinary python, List<String> probes, List<String> missingProbes, Optional<String> missingProbesReason,
+          BpfObjects bpf, EventStream stream, ProcessHandle process, Process child, OptionalLong attachedAfterNanos,
+          long originNanos, TraceOptions options, Runnable loadNext) {
         this.python = python;
         this.probes = probes;
         this.missingProbes = missingProbes;
@@ -48,6 +60,8 @@ public final class Trace implements AutoCloseable {
         this.bpf = bpf;
         this.stream = stream;
         this.process = process;
+        this.child = child;
+        this.attachedAfterNanos = attachedAfterNanos;
         this.originNanos = originNanos;
         this.options = options;
         this.loadNext = loadNext;
@@ -85,8 +99,10 @@ public final class Trace implements AutoCloseable {
         slotsByName.forEach((name, slots) -> windows.add(
                 new Window(name, Scopes.sections(slots, counters, trees, events, originNanos))));
 
-        Optional<Integer> exit = process.isAlive() ? Optional.empty() : Optional.of(process.exitValue());
-        last = new Recording(new PythonInfo(python.executable().toString(), python.version(), process.pid()), probes,
+        // A process this JVM did not start has no exit status here: whoever knows it (Docker) adds it.
+        Optional<Integer> exit = child == null || child.isAlive() ? Optional.empty() : Optional.of(child.exitValue());
+        last = new Recording(new PythonInfo(python.executable().toString(), python.version(), process.pid(),
+                attachedAfterNanos), probes,
                 missingProbes, now - originNanos, whole, counters.losses().events(), counters.losses(), windows, exit,
                 options.callPattern(), missingProbesReason);
         return last;
@@ -160,11 +176,17 @@ public final class Trace implements AutoCloseable {
     /** Waits for the workload to exit, up to {@code timeout} (zero: no limit), then stops it; ends the trace. */
     public Recording finish(Duration timeout) {
         try {
+            // A child's own onExit: it has reaped the process, so its exit status is there for snapshot().
+            var exited = child != null ? child.onExit() : process.onExit();
             if (timeout.isZero()) {
-                process.waitFor();
-            } else if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-                stop();
+                exited.get();
+            } else {
+                exited.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
             }
+        } catch (java.util.concurrent.TimeoutException e) {
+            stop();
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new IllegalStateException(e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             stop();
@@ -200,7 +222,7 @@ public final class Trace implements AutoCloseable {
             return;
         }
         List<ProcessHandle> family = new ArrayList<>(process.descendants().toList());
-        family.add(process.toHandle());
+        family.add(process);
         family.forEach(ProcessHandle::destroy);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
         try {
@@ -217,9 +239,11 @@ public final class Trace implements AutoCloseable {
         }
         family.stream().filter(ProcessHandle::isAlive).forEach(ProcessHandle::destroyForcibly);
         try {
-            process.waitFor(5, TimeUnit.SECONDS);
+            (child != null ? child.onExit() : process.onExit()).get(5, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            // Still running after SIGKILL (another user's process we may not signal): the caller's container stops it.
         }
     }
 

@@ -55,6 +55,51 @@ public final class Tracer {
         PythonBinary python = inspect(resolve(command.get(0), workload.environment().get("PATH")));
         checkScript(command, directory);
 
+        Probes probes = probes(python, options);
+        BpfObjects bpf = probes.load();
+        Process process = null;
+        EventStream stream = null;
+        try {
+            List<String> gated = new ArrayList<>(List.of("/bin/sh", "-c", "read _ && exec \"$0\" \"$@\"",
+                    python.executable().toString()));
+            gated.addAll(command.subList(1, command.size()));
+            ProcessBuilder builder = new ProcessBuilder(gated).directory(directory.toFile())
+                    .redirectInput(ProcessBuilder.Redirect.PIPE)
+                    .redirectOutput(workload.redirectOutput()).redirectError(workload.redirectError());
+            builder.environment().clear();
+            builder.environment().putAll(workload.environment());
+            process = builder.start();
+            int pid = (int) process.pid();
+            stream = new EventStream(bpf.lib(), bpf.mapFd("events"), options.ringBufferBytes(), "pybudget-events-" + pid);
+            bpf.attach(pid, python.probeBinary().toString(), probes.present());
+            long origin = System.nanoTime();
+            release(process);
+            return new Trace(python, List.copyOf(probes.present()), probes.missing(), probes.missingReason(), bpf, stream,
+                    process, origin, options, probes.loadNext());
+        } catch (RuntimeException | IOException e) {
+            if (process != null) {
+                process.destroyForcibly();
+            }
+            if (stream != null) {
+                stream.close();
+            }
+            bpf.close();
+            if (e instanceof TraceException t) {
+                throw t;
+            }
+            throw new TraceException("The workload could not be started: " + e.getMessage() + ".", e);
+        }
+    }
+
+    /** The probes a trace attaches, those it lacks (and why), and how to load their BPF objects. */
+    private record Probes(Set<String> present, List<String> missing, Optional<String> missingReason,
+                          Supplier<BpfObjects> loader, Runnable loadNext) {
+        BpfObjects load() {
+            return loader.get();
+        }
+    }
+
+    private static Probes probes(PythonBinary python, TraceOptions options) {
         Set<String> wanted = new LinkedHashSet<>(BASE_PROBES);
         options.callPattern().ifPresent(p -> wanted.add(CALL_PROBE));
         Set<String> present = new LinkedHashSet<>();
@@ -81,30 +126,50 @@ public final class Tracer {
         Map<Concern, byte[]> settings = settings(python, options);
         LoadedAhead.Key key = LoadedAhead.Key.of(concerns, settings, options);
         Supplier<BpfObjects> load = () -> BpfObjects.load(concerns, settings, options);
-        BpfObjects bpf = LoadedAhead.take(key, load);
-        Process process = null;
+        return new Probes(present, missing, missingReason, () -> LoadedAhead.take(key, load), () -> LoadedAhead.prepare(key, load));
+    }
+
+    /**
+     * Attaches to a process this JVM did not start, e.g. one in a container whose pid namespace the agent shares.
+     *
+     * @param pid        the process, as this JVM's pid namespace numbers it
+     * @param root       where the process's file system is seen from here ({@code /proc/PID/root}), or null for this host's
+     * @param executable the CPython executable as the process sees it (symlinks are resolved inside {@code root})
+     * @param release    run once the probes are attached, to let a gated process exec the CPython (the trace is then
+     *                   exact from its first bytecode); null for a process that already runs Python (the recording
+     *                   then says how long after its start it was attached)
+     * @throws TraceException with one sentence when it cannot trace; nothing is then left attached
+     */
+    public static Trace attach(long pid, Path root, Path executable, Runnable release, TraceOptions options) {
+        ProcessHandle process = ProcessHandle.of(pid).orElseThrow(() -> new TraceException(
+                "The workload (pid " + pid + ") ended before its probes were attached."));
+        PythonBinary python;
+        try {
+            python = PythonBinary.inspect(root, executable);
+        } catch (ElfException e) {
+            throw new TraceException(e.getMessage(), e);
+        } catch (IOException e) {
+            throw new TraceException(executable + " could not be read in the workload's file system: " + e.getMessage() + ".", e);
+        }
+        Probes probes = probes(python, options);
+        BpfObjects bpf = probes.load();
         EventStream stream = null;
         try {
-            List<String> gated = new ArrayList<>(List.of("/bin/sh", "-c", "read _ && exec \"$0\" \"$@\"",
-                    python.executable().toString()));
-            gated.addAll(command.subList(1, command.size()));
-            ProcessBuilder builder = new ProcessBuilder(gated).directory(directory.toFile())
-                    .redirectInput(ProcessBuilder.Redirect.PIPE)
-                    .redirectOutput(workload.redirectOutput()).redirectError(workload.redirectError());
-            builder.environment().clear();
-            builder.environment().putAll(workload.environment());
-            process = builder.start();
-            int pid = (int) process.pid();
             stream = new EventStream(bpf.lib(), bpf.mapFd("events"), options.ringBufferBytes(), "pybudget-events-" + pid);
-            bpf.attach(pid, python.probeBinary().toString(), present);
+            bpf.attach((int) pid, python.probeBinaryFile().toString(), probes.present());
             long origin = System.nanoTime();
-            release(process);
-            return new Trace(python, List.copyOf(present), missing, missingReason, bpf, stream, process, origin, options,
-                    () -> LoadedAhead.prepare(key, load));
-        } catch (RuntimeException | IOException e) {
-            if (process != null) {
-                process.destroyForcibly();
+            java.util.OptionalLong after = java.util.OptionalLong.empty();
+            if (release != null) {
+                release.run();
+            } else {
+                after = process.info().startInstant()
+                        .map(start -> java.util.OptionalLong.of(Math.max(0, java.time.Duration.between(start,
+                                java.time.Instant.now()).toNanos())))
+                        .orElse(java.util.OptionalLong.of(0));
             }
+            return new Trace(python, List.copyOf(probes.present()), probes.missing(), probes.missingReason(), bpf, stream,
+                    process, null, after, origin, options, probes.loadNext());
+        } catch (RuntimeException e) {
             if (stream != null) {
                 stream.close();
             }
@@ -112,7 +177,7 @@ public final class Tracer {
             if (e instanceof TraceException t) {
                 throw t;
             }
-            throw new TraceException("The workload could not be started: " + e.getMessage() + ".", e);
+            throw new TraceException("The workload could not be released: " + e.getMessage() + ".", e);
         }
     }
 

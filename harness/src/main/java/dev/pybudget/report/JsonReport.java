@@ -43,6 +43,8 @@ public final class JsonReport {
         python.put("executable", r.python().executable());
         python.put("version", r.python().version());
         python.put("pid", r.python().pid());
+        // Added in schema 1: only on a recording that attached to a process already running.
+        r.python().attachedAfterNanos().ifPresent(n -> python.put("attachedAfterNanos", n));
         r.probes().forEach(root.putArray("probes")::add);
         r.missingProbes().forEach(root.putArray("missingProbes")::add);
         if (r.missingProbesReason().isPresent()) {
@@ -127,7 +129,9 @@ public final class JsonReport {
                 l.path("windowUnbalanced").asLong(), l.path("gcUnpaired").asLong(), l.path("callPatternSteps").asLong(),
                 l.path("unencodableNames").asLong());
         JsonNode exit = root.path("exitStatus");
-        return new Recording(new PythonInfo(p.path("executable").asText(), p.path("version").asText(), p.path("pid").asLong()),
+        return new Recording(new PythonInfo(p.path("executable").asText(), p.path("version").asText(), p.path("pid").asLong(),
+                        p.has("attachedAfterNanos") ? java.util.OptionalLong.of(p.path("attachedAfterNanos").asLong())
+                                : java.util.OptionalLong.empty()),
                 strings(root.path("probes")), strings(root.path("missingProbes")), root.path("wallNanos").asLong(),
                 sections(root), root.path("lostEvents").asLong(), losses, windows,
                 exit.isIntegralNumber() ? Optional.of(exit.asInt()) : Optional.empty(),

@@ -22,6 +22,8 @@ public final class TextReport {
         out.append(String.format(Locale.ROOT, "pybudget: %s (CPython %s), pid %d, %s%s%n", r.python().executable(),
                 r.python().version(), r.python().pid(), millis(r.wallNanos()),
                 ", " + r.exitDescription()));
+        r.python().attachedAfterNanos().ifPresent(n -> out.append(String.format(Locale.ROOT,
+                "attached to a running process %s after its start: what it did before is not recorded%n", millis(n))));
         out.append("probes: ").append(String.join(" ", r.probes()));
         if (!r.missingProbes().isEmpty()) {
             out.append("; missing in this CPython: ").append(String.join(" ", r.missingProbes()));

@@ -1,0 +1,114 @@
+package dev.pybudget.container;
+
+import dev.pybudget.agent.AgentProtocol;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
+import org.testcontainers.containers.ContainerLaunchException;
+import org.testcontainers.containers.wait.strategy.AbstractWaitStrategy;
+import org.testcontainers.containers.wait.strategy.WaitStrategy;
+
+/**
+ * The workload's start: first the agent says the probes are attached (or why it cannot), then the user's wait
+ * strategy, if any. All along, a workload that exits, or an agent that stops, ends the wait at once with its exit
+ * status and last output lines, instead of the user's strategy polling a dead port until its timeout.
+ */
+final class SidecarWaitStrategy extends AbstractWaitStrategy {
+
+    /** Marks our sentences in Testcontainers' chain of exceptions, so that the start rethrows them alone. */
+    static final String OURS = "pybudget: ";
+    private static final long POLL_MS = 50;
+
+    private final AgentContainer agent;
+    private final Supplier<Optional<String>> workloadEnded;
+    private final OutputLog workloadOutput;
+    private final WaitStrategy user;
+    private final Duration limit;
+
+    SidecarWaitStrategy(AgentContainer agent, Supplier<Optional<String>> workloadEnded, OutputLog workloadOutput,
+                        WaitStrategy user, Duration limit, boolean limitUserStrategy) {
+        this.agent = agent;
+        this.workloadEnded = workloadEnded;
+        this.workloadOutput = workloadOutput;
+        this.user = user;
+        this.limit = limit;
+        if (user != null && limitUserStrategy) {
+            user.withStartupTimeout(limit);
+        }
+        withStartupTimeout(limit);
+    }
+
+    @Override
+    protected void waitUntilReady() {
+        long deadline = System.nanoTime() + limit.toNanos();
+        OutputLog log = agent.log();
+        while (true) {
+            String said = log.toString();
+            int error = said.indexOf(AgentProtocol.ERROR);
+            if (error >= 0) {
+                throw fail(firstLine(said.substring(error + AgentProtocol.ERROR.length())));
+            }
+            if (said.contains(AgentProtocol.READY)) {
+                break;
+            }
+            checkBothRun("before the pybudget agent attached its probes");
+            if (System.nanoTime() - deadline > 0) {
+                throw fail("The pybudget agent did not attach its probes within " + limit.toSeconds() + " s; the workload's last output:"
+                        + System.lineSeparator() + workloadOutput.tail(20, 2000));
+            }
+            try {
+                log.awaitMore(said.length(), POLL_MS); // wakes as soon as the agent prints
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw fail("Interrupted while waiting for the pybudget agent.");
+            }
+        }
+        if (user == null) {
+            return;
+        }
+        CompletableFuture<Void> ready = CompletableFuture.runAsync(() -> user.waitUntilReady(waitStrategyTarget));
+        try {
+            while (true) {
+                try {
+                    ready.get(POLL_MS, TimeUnit.MILLISECONDS);
+                    return;
+                } catch (TimeoutException e) {
+                    checkBothRun("before it was ready");
+                }
+            }
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            throw fail("The workload was not ready: " + (cause.getMessage() == null ? cause : cause.getMessage())
+                    + "; its last output:" + System.lineSeparator() + workloadOutput.tail(20, 2000));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw fail("Interrupted while waiting for the workload to be ready.");
+        } finally {
+            ready.cancel(true);
+        }
+    }
+
+    private void checkBothRun(String when) {
+        Optional<String> ended = workloadEnded.get();
+        if (ended.isPresent()) {
+            throw fail(ended.get() + " " + when + "; its last output:" + System.lineSeparator() + workloadOutput.tail(20, 2000));
+        }
+        Optional<String> agentGone = agent.gone();
+        if (agentGone.isPresent()) {
+            throw fail(agentGone.get() + "; its output:" + System.lineSeparator() + agent.log().tail(20, 2000));
+        }
+    }
+
+    private static ContainerLaunchException fail(String sentence) {
+        return new ContainerLaunchException(OURS + sentence);
+    }
+
+    private static String firstLine(String text) {
+        int nl = text.indexOf('\n');
+        return (nl < 0 ? text : text.substring(0, nl)).strip();
+    }
+}
