@@ -248,9 +248,10 @@ for i in "${!pids[@]}"; do
 done
 ((failed == 0)) || die "could not seed the base images (see /var/log/pybudget-debootstrap-*.log)"
 
-log "done in ${SECONDS}s. Build the images with:"
+log "done in ${SECONDS}s. The harness builds its images on first use; by hand:"
 log "  docker build -t pybudget/cpython-3.11 containers/cpython-3.11"
 log "  docker build -t pybudget/cpython-3.13 containers/cpython-3.13"
+log "  docker build -t pybudget/agent-runtime containers/agent"
 log "On machines without a reachable registry that also have /.dockerenv, a Testcontainers run needs:"
 echo "export TESTCONTAINERS_RYUK_DISABLED=true"
 echo "export TESTCONTAINERS_HOST_OVERRIDE=localhost"

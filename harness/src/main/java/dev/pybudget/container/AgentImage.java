@@ -7,7 +7,6 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
@@ -117,7 +116,7 @@ final class AgentImage {
         return word.matches("[A-Za-z0-9_./:=+,-]+") ? word : "'" + word.replace("'", "'\\''") + "'";
     }
 
-    /** The runtime image, the flags, and each entry's name, and its files' paths, sizes and modification times. */
+    /** The runtime image, the flags, and each entry's name, and its files' paths and contents. */
     private static String key(String baseId, Map<String, Path> named, List<String> jvmFlags) {
         try {
             MessageDigest digest = MessageDigest.getInstance("SHA-256");
@@ -125,11 +124,13 @@ final class AgentImage {
             jvmFlags.forEach(flag -> update(digest, flag));
             for (Map.Entry<String, Path> e : named.entrySet()) {
                 update(digest, e.getKey());
+                // Contents, not modification times: a rebuild that changes nothing (filtered resources are rewritten
+                // by every Maven run) must find the same image.
                 try (Stream<Path> files = Files.walk(e.getValue())) {
                     for (Path file : files.sorted().toList()) {
-                        BasicFileAttributes a = Files.readAttributes(file, BasicFileAttributes.class);
-                        if (a.isRegularFile()) {
-                            update(digest, e.getValue().relativize(file) + "/" + a.size() + "/" + a.lastModifiedTime().toMillis());
+                        if (Files.isRegularFile(file)) {
+                            update(digest, e.getValue().relativize(file).toString());
+                            digest.update(Files.readAllBytes(file));
                         }
                     }
                 }

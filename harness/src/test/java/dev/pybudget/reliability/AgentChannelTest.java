@@ -59,7 +59,7 @@ class AgentChannelTest {
         final OutputStream out;
 
         Raw() throws IOException {
-            socket.connect(new InetSocketAddress("127.0.0.1", app.getMappedPort(AgentProtocol.PORT)), 5000);
+            socket.connect(new InetSocketAddress("127.0.0.1", app.getAgentContainer().getMappedPort(AgentProtocol.PORT)), 5000);
             socket.setSoTimeout(15_000);
             in = socket.getInputStream();
             out = socket.getOutputStream();
@@ -124,7 +124,7 @@ class AgentChannelTest {
     }
 
     static InspectContainerResponse inspect() {
-        return DockerClientFactory.instance().client().inspectContainerCmd(app.getContainerId()).exec();
+        return DockerClientFactory.instance().client().inspectContainerCmd(app.getAgentContainer().getContainerId()).exec();
     }
 
     @Test

@@ -23,6 +23,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.platform.engine.TestExecutionResult;
 import org.opentest4j.AssertionFailedError;
 import org.testcontainers.DockerClientFactory;
+import org.testcontainers.containers.ContainerLaunchException;
 import org.testcontainers.containers.wait.strategy.Wait;
 
 /**
@@ -63,7 +64,7 @@ class ContainerFaultsTest {
         }
     }
 
-    /** The agent, the container's first process, is killed with SIGKILL from the host while the test records. */
+    /** The agent, its container's first process, is killed with SIGKILL from the host while the test records. */
     @PythonPerfTest
     static class AgentKilledMidRecording {
         @Workload
@@ -71,16 +72,18 @@ class ContainerFaultsTest {
         static long killedAt;
         static long failedAt;
         static String id;
+        static String agentId;
 
         @Test
         void records(Recorder recorder) {
             id = app.getContainerId();
+            agentId = app.getAgentContainer().getContainerId();
             try {
                 recorder.record("doomed", () -> {
-                    long hostPid = DockerClientFactory.instance().client().inspectContainerCmd(app.getContainerId()).exec()
-                            .getState().getPidLong();
+                    long hostPid = DockerClientFactory.instance().client().inspectContainerCmd(app.getAgentContainer()
+                            .getContainerId()).exec().getState().getPidLong();
                     assertThat(ProcessHandle.of(hostPid).orElseThrow().info().command().orElse(""))
-                            .as("the container's first process is the agent's java").endsWith("java");
+                            .as("the agent container's first process is the agent's java").endsWith("java");
                     ProcessHandle.of(hostPid).orElseThrow().destroyForcibly();
                     killedAt = System.nanoTime();
                 });
@@ -100,8 +103,8 @@ class ContainerFaultsTest {
         @Test
         void records(Recorder recorder) throws Exception {
             Recording r = recorder.record("crash", () -> {
-                long pid = app.snapshot().python().pid();
-                assertThat(app.execInContainer("sh", "-c", "kill -USR1 " + pid).getExitCode()).isZero();
+                // From the host: an exec inside a container whose first process dies does not return on Docker 20.10.
+                DockerClientFactory.instance().client().killContainerCmd(app.getContainerId()).withSignal("USR1").exec();
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
                 while (app.snapshot().exitStatus().isEmpty() && System.nanoTime() < deadline) {
                     Thread.sleep(20);
@@ -117,13 +120,16 @@ class ContainerFaultsTest {
     }
 
     @Test
-    void should_fail_in_one_sentence_within_seconds_when_the_container_is_killed_mid_recording() {
+    void should_fail_the_test_in_one_sentence_when_the_workload_container_is_killed_mid_recording() {
         Launch.Result result = Launch.run(ContainerKilledMidRecording.class);
 
         Launch.Outcome test = result.only();
-        assertOneSentenceAboutTheContainer(test, "has stopped \\(exit code 137: killed by signal 9\\)");
+        assertThat(test.status()).isEqualTo(TestExecutionResult.Status.FAILED);
+        assertThat(test.thrown().getMessage()).as("the agent outlives the workload: it recorded up to the kill, and the test"
+                + " fails because the workload died").matches("(?s)The workload in field 'app' died during this test \\(killed by signal 9"
+                + " \\(SIGKILL\\): exit status 137\\); what it recorded up to then is in .*\\.json\\.");
         long millis = TimeUnit.NANOSECONDS.toMillis(ContainerKilledMidRecording.failedAt - ContainerKilledMidRecording.killedAt);
-        System.out.printf("container killed mid-recording: the test failed %d ms after the kill (whole class %d ms)%n",
+        System.out.printf("workload container killed mid-recording: the test failed %d ms after the kill (whole class %d ms)%n",
                 millis, result.millis());
         assertThat(millis).as("from the kill to the failure").isLessThan(5_000);
         assertRemoved(ContainerKilledMidRecording.id);
@@ -134,12 +140,18 @@ class ContainerFaultsTest {
         Launch.Result result = Launch.run(AgentKilledMidRecording.class);
 
         Launch.Outcome test = result.only();
-        assertOneSentenceAboutTheContainer(test, "has stopped \\(exit code 137: killed by signal 9\\)");
+        assertThat(test.status()).isEqualTo(TestExecutionResult.Status.FAILED);
+        assertThat(test.thrown()).isInstanceOf(AgentGoneException.class);
+        assertThat(test.thrown().getSuppressed()).as("one failure, not a pile: %s", (Object) test.thrown().getSuppressed()).isEmpty();
+        assertThat(firstLine(test.thrown())).matches("The pybudget agent stopped while the workload ran: its container [0-9a-f]{12}"
+                + " has stopped \\(exit code 137: killed by signal 9\\), so the recording ends there and cannot be trusted \\(.*\\)\\.");
+        assertThat(test.thrown().getMessage()).contains("The workload's last output:", "ready");
         long millis = TimeUnit.NANOSECONDS.toMillis(AgentKilledMidRecording.failedAt - AgentKilledMidRecording.killedAt);
         System.out.printf("agent killed mid-recording: the test failed %d ms after the kill (whole class %d ms)%n",
                 millis, result.millis());
         assertThat(millis).as("from the kill to the failure").isLessThan(5_000);
         assertRemoved(AgentKilledMidRecording.id);
+        assertRemoved(AgentKilledMidRecording.agentId);
     }
 
     @Test
@@ -166,8 +178,8 @@ class ContainerFaultsTest {
         try (PythonWorkloadContainer app = crashLater("segv")) {
             app.start();
             assertThat(app.snapshot().exitStatus()).isEmpty();
-            ProcessHandle agent = ProcessHandle.of(DockerClientFactory.instance().client().inspectContainerCmd(app.getContainerId())
-                    .exec().getState().getPidLong()).orElseThrow();
+            ProcessHandle agent = ProcessHandle.of(DockerClientFactory.instance().client().inspectContainerCmd(
+                    app.getAgentContainer().getContainerId()).exec().getState().getPidLong()).orElseThrow();
             signal("STOP", agent.pid());
             String before = System.getProperty("pybudget.agentAnswerSeconds");
             System.setProperty("pybudget.agentAnswerSeconds", "3");
@@ -190,6 +202,58 @@ class ContainerFaultsTest {
                 signal("CONT", agent.pid());
             }
         }
+    }
+
+    @Test
+    void should_fail_the_start_within_seconds_with_the_exit_status_and_last_lines_when_the_workload_dies_before_it_is_ready() {
+        long start = System.nanoTime();
+        Throwable thrown;
+        try (PythonWorkloadContainer app = new PythonWorkloadContainer(PythonImage.CPYTHON_3_11)
+                .withCommand("python3", "-c", "print('checkout service starting', flush=True); import checkout_settings")
+                .withExposedPorts(8000)
+                .waitingFor(Wait.forHttp("/").forPort(8000))
+                .withStartupTimeout(Duration.ofSeconds(20))) {
+            thrown = catchThrowable(app::start);
+        }
+        long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+        System.out.printf("workload dead at start (ModuleNotFoundError), HTTP wait, startup timeout 20 s: start failed after %d ms%n",
+                millis);
+
+        assertThat(thrown).isInstanceOf(ContainerLaunchException.class);
+        assertThat(firstLine(thrown)).isEqualTo("The workload exited (exit code 1) before it was ready; its last output:");
+        assertThat(thrown.getMessage()).contains("checkout service starting",
+                "ModuleNotFoundError: No module named 'checkout_settings'");
+        assertThat(millis).as("the start fails as soon as the workload exits, not at the startup timeout").isLessThan(10_000);
+        assertNothingExitedLeftBehind();
+    }
+
+    @Test
+    void should_honour_the_users_startup_timeout_for_a_workload_that_never_gets_ready() {
+        long start = System.nanoTime();
+        Throwable thrown;
+        try (PythonWorkloadContainer app = new PythonWorkloadContainer(PythonImage.CPYTHON_3_11)
+                .withCommand("python3", "-c", "import time; time.sleep(600)")
+                .withExposedPorts(8000)
+                .waitingFor(Wait.forHttp("/").forPort(8000))
+                .withStartupTimeout(Duration.ofSeconds(4))) {
+            thrown = catchThrowable(app::start);
+        }
+        long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+        System.out.printf("workload never ready, startup timeout 4 s: start failed after %d ms%n", millis);
+
+        assertThat(thrown).isInstanceOf(ContainerLaunchException.class);
+        assertThat(firstLine(thrown)).startsWith("The workload was not ready: ");
+        assertThat(millis).as("the user's 4 s, plus starting two containers").isBetween(4_000L, 15_000L);
+        assertNothingExitedLeftBehind();
+    }
+
+    /** Neither container of a failed start stays behind, running or exited. */
+    private static void assertNothingExitedLeftBehind() {
+        assertThat(DockerClientFactory.instance().client().listContainersCmd().withShowAll(true)
+                .withLabelFilter(java.util.Map.of(PythonWorkloadContainer.LABEL, "true",
+                        "org.testcontainers.sessionId", DockerClientFactory.SESSION_ID))
+                .exec()).as("containers of this test JVM that are not running")
+                .filteredOn(c -> !"running".equals(c.getState())).isEmpty();
     }
 
     private static void signal(String name, long pid) throws Exception {
@@ -222,11 +286,12 @@ class ContainerFaultsTest {
     }
 
     @Test
-    void should_say_so_at_once_when_the_container_is_paused() {
+    void should_say_so_at_once_when_the_agents_container_is_paused() {
         try (PythonWorkloadContainer app = crashLater("segv")) {
             app.start();
             assertThat(app.snapshot().exitStatus()).isEmpty();
-            DockerClientFactory.instance().client().pauseContainerCmd(app.getContainerId()).exec();
+            String agentId = app.getAgentContainer().getContainerId();
+            DockerClientFactory.instance().client().pauseContainerCmd(agentId).exec();
             try {
                 long start = System.nanoTime();
                 Throwable thrown = catchThrowable(app::snapshot);
@@ -234,7 +299,7 @@ class ContainerFaultsTest {
                 System.out.printf("container paused: snapshot() failed after %d ms%n", millis);
 
                 assertThat(thrown).isInstanceOf(AgentGoneException.class);
-                assertThat(firstLine(thrown)).matches("The workload container [0-9a-f]{12} is paused, so the pybudget agent in it"
+                assertThat(firstLine(thrown)).matches("The pybudget agent's container [0-9a-f]{12} is paused, so it"
                         + " cannot answer \\(no answer to 'snapshot'\\)\\.");
                 assertThat(millis).as("a paused container is noticed within a slice of the read").isLessThan(3_000);
                 long again = System.nanoTime();
@@ -242,18 +307,9 @@ class ContainerFaultsTest {
                         .hasMessage(thrown.getMessage());
                 assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - again)).as("later calls fail at once").isLessThan(100);
             } finally {
-                DockerClientFactory.instance().client().unpauseContainerCmd(app.getContainerId()).exec();
+                DockerClientFactory.instance().client().unpauseContainerCmd(agentId).exec();
             }
         }
-    }
-
-    private static void assertOneSentenceAboutTheContainer(Launch.Outcome test, String state) {
-        assertThat(test.status()).isEqualTo(TestExecutionResult.Status.FAILED);
-        assertThat(test.thrown()).isInstanceOf(AgentGoneException.class);
-        assertThat(test.thrown().getSuppressed()).as("one failure, not a pile: %s", (Object) test.thrown().getSuppressed()).isEmpty();
-        assertThat(firstLine(test.thrown())).matches("The workload container [0-9a-f]{12} " + state
-                + ", so the pybudget agent in it cannot answer \\(.*\\)\\.");
-        assertThat(test.thrown().getMessage()).contains("The container's last output:", "ready");
     }
 
     private static String firstLine(Throwable t) {

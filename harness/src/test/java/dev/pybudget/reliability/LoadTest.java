@@ -99,7 +99,7 @@ class LoadTest {
     }
 
     static Figures figures(PythonWorkloadContainer app, int window) throws Exception {
-        Container.ExecResult agent = app.execInContainer("sh", "-c",
+        Container.ExecResult agent = app.getAgentContainer().execInContainer("sh", "-c",
                 "ls /proc/1/fd | wc -l; grep -E '^(Threads|VmRSS):' /proc/1/status");
         assertThat(agent.getExitCode()).as(agent.getStderr()).isZero();
         List<String> lines = agent.getStdout().lines().toList();
