@@ -73,7 +73,7 @@ final class AgentImage {
             List<Path> temporary = new ArrayList<>();
             try {
                 // Not deleted on exit by Testcontainers: the next run finds it.
-                ImageFromDockerfile image = new ImageFromDockerfile(tag, false);
+                ImageFromDockerfile image = new ImageFromDockerfile(tag, false).withBuildImageCmdModifier(BuiltImages::leaveNothing);
                 for (Map.Entry<String, Path> e : named.entrySet()) {
                     Path file = e.getValue();
                     if (Files.isDirectory(file)) {

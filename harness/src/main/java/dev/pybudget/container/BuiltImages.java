@@ -33,7 +33,8 @@ final class BuiltImages {
         String tag = repository + ":" + hash(resource);
         if (!exists(tag)) {
             try {
-                new ImageFromDockerfile(tag, false).withFileFromClasspath("Dockerfile", resource).get();
+                new ImageFromDockerfile(tag, false).withFileFromClasspath("Dockerfile", resource)
+                        .withBuildImageCmdModifier(BuiltImages::leaveNothing).get();
             } catch (RuntimeException e) {
                 throw new IllegalStateException("The image " + tag + " could not be built from " + resource
                         + " (its base image must be available: ci/setup-engine.sh seeds it): " + e.getMessage(), e);
@@ -75,6 +76,11 @@ final class BuiltImages {
                 // In use, or tagged elsewhere too: it stays.
             }
         }
+    }
+
+    /** A build that fails leaves no exited intermediate container behind (Docker keeps it unless told). */
+    static void leaveNothing(com.github.dockerjava.api.command.BuildImageCmd build) {
+        build.withForcerm(true).withRemove(true);
     }
 
     /** Whether the Docker engine has an image of that name. */

@@ -33,12 +33,14 @@ class NothingLeftBehindTest {
                 .withCommand("python3", "-c", "import time; time.sleep(600)");
         try {
             app.start();
-            assertThat(Leftovers.containers()).as("docker ps -a, our label and session")
-                    .singleElement().asString().startsWith(app.getContainerId().substring(0, 12));
+            String agentId = app.getAgentContainer().getContainerId();
+            assertThat(Leftovers.containers()).as("docker ps -a, our label and session: the workload's and the agent's")
+                    .hasSize(2).anySatisfy(c -> assertThat(c).startsWith(app.getContainerId().substring(0, 12)))
+                    .anySatisfy(c -> assertThat(c).startsWith(agentId.substring(0, 12)));
             Map<Long, String> agents = Leftovers.agentProcesses();
             assertThat(agents).as("agent processes on the host").hasSize(1);
             long agent = agents.keySet().iterator().next();
-            assertThat(Leftovers.containerOf(agent)).contains(app.getContainerId());
+            assertThat(Leftovers.containerOf(agent)).contains(agentId);
             assertThat(Leftovers.containerProcesses()).as("processes in our containers").containsKey(agent)
                     .containsValue("/usr/bin/python3.11 -c import time; time.sleep(600)");
             List<String> fds = Leftovers.bpfFds();

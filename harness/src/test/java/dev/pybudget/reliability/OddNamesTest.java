@@ -123,7 +123,8 @@ class OddNamesTest {
             assertThat(r.whole().auditCount(QUOTED_AUDIT)).isEqualTo(1);
             assertThat(r.losses().unencodableNames()).isGreaterThanOrEqualTo(3);
             assertThat(app.snapshot()).as("the agent still serves").isEqualTo(r);
-            assertThat(app.isRunning()).isTrue();
+            assertThat(app.getAgentContainer().isRunning()).as("the agent outlives the workload").isTrue();
+            assertThat(app.isRunning()).as("the workload's container ends with its CPython").isFalse();
         }
     }
 
