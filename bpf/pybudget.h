@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: Apache-2.0 */
+/* SPDX-License-Identifier: (BSD-2-Clause OR GPL-2.0-only) */
 /*
  * Layouts shared by the BPF programs and the Java reader (dev.pybudget.engine.Layout).
  * Fixed-width fields only: the Java side reads these bytes at these offsets.
@@ -15,6 +15,7 @@
 #define MAX_DEPTH        4   /* Python windows open at once on one thread */
 #define MAX_JAVA_OPEN    4   /* Java windows open at once */
 #define MAX_SCOPES       (1 + MAX_DEPTH + MAX_JAVA_OPEN)
+#define MAX_WINDOW_THREADS 4096 /* threads with a Python window open at once */
 
 #define NAME_LEN         128 /* module names in events */
 #define WINDOW_NAME_LEN  64
@@ -42,6 +43,7 @@ struct scope_stats {
 	__u64 gc_pause_hist[HIST_BUCKETS];
 	__u64 imports;       /* import__find__load__start hits */
 	__u64 audit_events;  /* audit hits */
+	__u64 window_unfollowed_ends; /* ends of this window on a thread where it was not open */
 };
 
 /* Things that could not be recorded, each counted (index into the `losses` array). */
@@ -56,6 +58,7 @@ enum loss {
 	LOSS_GC_UNPAIRED,        /* gc__done without gc__start on the same thread */
 	LOSS_GLOB_TOO_COMPLEX,   /* the call pattern needed more steps than allowed */
 	LOSS_NAME_UNENCODABLE,   /* CPython passed no name: it could not encode it as UTF-8 (see UNENCODABLE_NAME) */
+	LOSS_WINDOW_THREADS_FULL, /* a begin on a thread with no room in thread_windows */
 	LOSS_COUNT
 };
 
@@ -106,12 +109,19 @@ struct thread_windows {
 	__u32 slots[MAX_DEPTH];
 };
 
+/* Where CPython keeps a str's characters and a type's flags: they move between versions, so the
+ * engine passes them in (0 = unknown: no str is read). */
+struct pystr_layout {
+	__u32 unicode_ascii_data;   /* offset of the characters of a compact ASCII str */
+	__u32 unicode_compact_data; /* offset of the characters of a compact non-ASCII str, and of the
+	                             * pointer to them in any other str (a subclass's, e.g. a StrEnum member) */
+	__u32 type_flags;           /* offset of tp_flags in PyTypeObject */
+};
+
 /* Settings, one struct per object, written between open and load (0 = off). */
 struct audit_settings {
 	__u32 stream_events;        /* 1: stream every audit event too */
-	__u32 unicode_ascii_data;   /* offset of the characters of a compact ASCII str */
-	__u32 unicode_compact_data; /* offset of the characters of a compact non-ASCII str */
-	__u32 pad;
+	struct pystr_layout str;    /* to read window names */
 };
 
 struct calls_settings {

@@ -198,13 +198,16 @@ public final class Tracer {
     private static Map<Concern, byte[]> settings(PythonBinary python, TraceOptions options) {
         Map<Concern, byte[]> settings = new EnumMap<>(Concern.class);
         byte[] audit = new byte[Layout.AUDIT_SETTINGS_SIZE];
-        Layout.putU32(audit, 0, options.streamAudit() ? 1 : 0);
+        Layout.putU32(audit, Layout.AUDIT_SETTINGS_STREAM_EVENTS, options.streamAudit() ? 1 : 0);
         // Where a compact str keeps its characters (window names): after PyASCIIObject when it is
-        // ASCII, after PyCompactUnicodeObject otherwise. Both lost their wstr fields in 3.12.
+        // ASCII, after PyCompactUnicodeObject otherwise (where any other str keeps a pointer to
+        // them). Both lost their wstr fields in 3.12. tp_flags has been at 168 in PyTypeObject on
+        // 64-bit builds since 3.8 (it tells a str from bytes or a float).
         boolean before312 = python.versionMajorMinor().map(v -> !v.isAtLeast(3, 12)).orElse(false);
         boolean known = python.versionMajorMinor().isPresent();
-        Layout.putU32(audit, 4, !known ? 0 : before312 ? 48 : 40);
-        Layout.putU32(audit, 8, !known ? 0 : before312 ? 72 : 56);
+        Layout.putU32(audit, Layout.AUDIT_SETTINGS_ASCII_DATA, !known ? 0 : before312 ? 48 : 40);
+        Layout.putU32(audit, Layout.AUDIT_SETTINGS_COMPACT_DATA, !known ? 0 : before312 ? 72 : 56);
+        Layout.putU32(audit, Layout.AUDIT_SETTINGS_TYPE_FLAGS, !known ? 0 : 168);
         settings.put(Concern.AUDIT, audit);
         options.callPattern().ifPresent(text -> {
             CallPattern pattern = CallPattern.parse(text);
