@@ -39,6 +39,7 @@ public final class Trace implements AutoCloseable {
     private int javaSlotsUsed;
     private final String[] javaOpen = new String[Layout.MAX_JAVA_OPEN];
     private Recording last;
+    private long streamed;
     private boolean closed;
 
     Trace(PythonBinary python, List<String> probes, List<String> missingProbes, Optional<String> missingProbesReason,
@@ -79,6 +80,7 @@ public final class Trace implements AutoCloseable {
         }
         KernelCounters counters = KernelCounters.read(bpf, javaSlots.values());
         List<StreamEvent> events = stream.drain();
+        streamed = events.size();
         long now = System.nanoTime();
         ImportTrees trees = new ImportTrees(events, originNanos, now);
         Sections whole = Scopes.sections(Set.of(0), counters, trees, events, originNanos);
@@ -97,6 +99,15 @@ public final class Trace implements AutoCloseable {
                 missingProbes, now - originNanos, whole, counters.losses().events(), counters.losses(), windows, exit,
                 options.callPattern(), missingProbesReason);
         return last;
+    }
+
+    /**
+     * Stream records delivered up to the last reading (snapshot, finish): with the records lost
+     * ({@code losses().events()}), every record the probes wrote. Each import writes two (start,
+     * done), each window mark one, and each audit event one when audit events are streamed.
+     */
+    public synchronized long streamedEvents() {
+        return streamed;
     }
 
     /**
