@@ -79,8 +79,8 @@ static __always_inline int is_str(const void *obj, __u32 type_flags)
 }
 
 /* Reads the str obj as UTF-8 into out (PYSTR_MAX bytes, zeroed by the caller): at most
- * PYSTR_MAX - 1 bytes, cut at a character boundary. 0 when it cannot (not a str, an empty one,
- * a legacy str not made ready). A compact str holds its characters after its header (ASCII:
+ * PYSTR_MAX - 1 bytes, cut at a character boundary. 0 when it cannot (not a str, a legacy str
+ * not made ready). A compact str holds its characters after its header (ASCII:
  * after PyASCIIObject; else after PyCompactUnicodeObject); any other str (a subclass's instance,
  * such as an enum.StrEnum member) points to them from where a compact one's would begin. An ASCII
  * str's characters are NUL-terminated UTF-8 already; others hold 1, 2 or 4 bytes per character
@@ -93,7 +93,7 @@ static __always_inline int read_pystr(const void *obj, char *out, const volatile
 
 	if (!obj || !layout->unicode_ascii_data || !layout->unicode_compact_data || !is_str(obj, layout->type_flags))
 		return 0;
-	if (bpf_probe_read_user(&length, sizeof(length), obj + 16) || length < 1)
+	if (bpf_probe_read_user(&length, sizeof(length), obj + 16) || length < 0)
 		return 0;
 	if (bpf_probe_read_user(&state, sizeof(state), obj + 32))
 		return 0;
@@ -103,8 +103,8 @@ static __always_inline int read_pystr(const void *obj, char *out, const volatile
 		chars = obj + (ascii ? layout->unicode_ascii_data : layout->unicode_compact_data);
 	else if (bpf_probe_read_user(&chars, sizeof(chars), obj + layout->unicode_compact_data) || !chars)
 		return 0;
-	if (ascii)
-		return bpf_probe_read_user_str(out, PYSTR_MAX, chars) > 1;
+	if (ascii) /* "" too: the empty name is a name */
+		return bpf_probe_read_user_str(out, PYSTR_MAX, chars) > 0;
 	if (kind != 1 && kind != 2 && kind != 4)
 		return 0;
 	struct pystr_scratch *b = bpf_map_lookup_elem(&pystr_scratch, &zero);
