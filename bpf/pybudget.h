@@ -1,7 +1,12 @@
 /* SPDX-License-Identifier: (BSD-2-Clause OR GPL-2.0-only) */
 /*
  * Layouts shared by the BPF programs and the Java reader (dev.pybudget.engine.Layout).
- * Fixed-width fields only: the Java side reads these bytes at these offsets.
+ * Fixed-width fields only: the Java side reads these bytes at these offsets (engine/LayoutContractTest
+ * compiles this header and compares every size, offset and enum value with engine/Layout).
+ *
+ * License of bpf/: (BSD-2-Clause OR GPL-2.0-only), "Dual BSD/GPL" to the kernel, as libbpf-tools'
+ * programs: the helpers they call (bpf_probe_read_user, bpf_loop, ...) are GPL-only, so the kernel needs
+ * a GPL-compatible license string, and BSD-2-Clause keeps them usable in the Apache-2.0 project.
  */
 #ifndef PYBUDGET_H
 #define PYBUDGET_H

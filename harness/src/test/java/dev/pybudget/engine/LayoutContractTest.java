@@ -176,7 +176,8 @@ class LayoutContractTest {
         program.append("  return 0;\n}\n");
         Path source = Files.writeString(tmp.resolve("layout-" + System.nanoTime() + ".c"), program);
         Path binary = tmp.resolve("layout-" + System.nanoTime());
-        run(List.of("cc", "-o", binary.toString(), source.toString()), "compiling the layout printer (apt-get install gcc)");
+        run(List.of("clang", "-o", binary.toString(), source.toString()), "compiling the layout printer (apt-get install clang,"
+                + " as for bpf/)");
         Map<String, Long> values = new LinkedHashMap<>();
         for (String line : run(List.of(binary.toString()), "running the layout printer").split("\n")) {
             int eq = line.lastIndexOf('=');
