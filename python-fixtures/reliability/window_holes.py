@@ -11,6 +11,8 @@ compares with the recording (Python's own view: thread ids, clocks).
                         ends "req"; then main imports shlex and collects (gen 2).
   unended_gc            one collection; then one whose finaliser sleeps 300 ms and
                         calls os._exit(0) inside the collection.
+  stuck_gc              a collection whose finaliser sleeps 60 s: the harness stops
+                        the workload at its timeout inside the collection.
   tid_reuse             a thread opens "stale" and exits inside it; a later thread
                         given the same thread id (ns_last_pid) imports colorsys.
   strenum_end           "req" opened with a str, ended with an equal StrEnum
@@ -116,6 +118,13 @@ def unended_gc():
     gc.collect()
 
 
+def stuck_gc():
+    gc.disable()
+    Slow(60)
+    say(collecting=True)
+    gc.collect()
+
+
 def tid_reuse():
     stale = {}
 
@@ -195,6 +204,7 @@ CASES = {
     "threads_full": lambda: threads_full(int(sys.argv[2])),
     "cross_thread_end": cross_thread_end,
     "unended_gc": unended_gc,
+    "stuck_gc": stuck_gc,
     "tid_reuse": tid_reuse,
     "strenum_end": strenum_end,
     "bad_names": bad_names,

@@ -132,6 +132,24 @@ class WindowHolesTest {
         assertThat(r).gc().hasCollectionsAtMost(2, 2);
     }
 
+    /** Case 3: the workload stopped at its timeout inside a collection: the same, pause budgets inconclusive. */
+    @Test
+    void a_collection_cut_short_by_the_timeout_should_make_pause_budgets_inconclusive() throws Exception {
+        Recording r;
+        try (Local.Run run = Local.start(tmp, Local.options().withTimeout(Duration.ofSeconds(2)),
+                "reliability/window_holes.py", "stuck_gc")) {
+            r = run.trace().finish();
+            Assertions.assertThat(run.out()).as("the collection started").contains("collecting");
+        }
+        Assertions.assertThat(r.exitStatus()).as("stopped by SIGTERM").contains(143);
+        Assertions.assertThat(r.gc().pauseNanos().count()).isEqualTo(r.gc().totalCollections() - 1);
+        assertThatThrownBy(() -> assertThat(r).gc().hasMaxPauseBelow(Duration.ofSeconds(1)))
+                .isExactlyInstanceOf(InconclusiveBudgetError.class)
+                .hasMessageContaining("started and never ended (the process exited or was stopped inside it");
+        assertThatThrownBy(() -> assertThat(r).gc().hasP99PauseBelow(Duration.ofSeconds(1)))
+                .isExactlyInstanceOf(InconclusiveBudgetError.class);
+    }
+
     /** Case 4: a thread given a dead thread's id starts with no window: its import is not in the dead one's window. */
     @Test
     void a_reused_thread_id_should_not_inherit_a_dead_threads_window() throws Exception {
