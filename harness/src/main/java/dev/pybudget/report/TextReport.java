@@ -32,7 +32,12 @@ public final class TextReport {
         out.append(children(r));
         section(out, r.whole(), "");
         for (Window w : r.windows()) {
-            out.append(System.lineSeparator()).append("== window '").append(w.name()).append("'").append(System.lineSeparator());
+            out.append(System.lineSeparator()).append("== window '").append(w.name()).append("'");
+            if (w.unfollowedEnds() > 0) {
+                out.append(" (").append(w.unfollowedEnds()).append(w.unfollowedEnds() == 1 ? " end mark" : " end marks")
+                        .append(" on a thread where it was not open: it stayed open where it was opened)");
+            }
+            out.append(System.lineSeparator());
             section(out, w.sections(), "   ");
         }
         return out.toString();

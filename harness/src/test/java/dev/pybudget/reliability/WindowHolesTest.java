@@ -14,6 +14,8 @@ import dev.pybudget.recording.Losses;
 import dev.pybudget.recording.Recording;
 import dev.pybudget.recording.Sections;
 import dev.pybudget.recording.Window;
+import dev.pybudget.report.JsonReport;
+import dev.pybudget.report.TextReport;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -111,6 +113,13 @@ class WindowHolesTest {
                 .hasMessage("Expected no gen-2 collections" + why);
         // The whole run is exact.
         assertThat(r).gc().hasCollectionsAtMost(2, r.gc().collections(2));
+        // The reports say it, and the JSON keeps it through a round trip (the container path reads it so).
+        Assertions.assertThat(TextReport.render(r)).contains("== window 'req' (1 end mark on a thread where it was not"
+                + " open: it stayed open where it was opened)");
+        Assertions.assertThat(JsonReport.toJson(r).path("losses").path("windowUnbalanced").asLong()).isEqualTo(1);
+        Recording parsed = JsonReport.parse(JsonReport.toString(r));
+        Assertions.assertThat(parsed.window("req").orElseThrow().unfollowedEnds()).isEqualTo(1);
+        Assertions.assertThat(parsed.losses()).isEqualTo(r.losses());
     }
 
     /** Case 3: a collection that starts and never ends (os._exit in a finaliser): pause budgets are inconclusive. */
