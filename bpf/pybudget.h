@@ -114,13 +114,18 @@ struct thread_windows {
 	__u32 slots[MAX_DEPTH];
 };
 
-/* Where CPython keeps a str's characters and a type's flags: they move between versions, so the
- * engine passes them in (0 = unknown: no str is read). */
+/* Where CPython keeps a str's characters, a type's flags and a tuple's items: they move between
+ * versions and builds, so the engine passes them in (0 = unknown: no str is read). */
 struct pystr_layout {
 	__u32 unicode_ascii_data;   /* offset of the characters of a compact ASCII str */
 	__u32 unicode_compact_data; /* offset of the characters of a compact non-ASCII str, and of the
 	                             * pointer to them in any other str (a subclass's, e.g. a StrEnum member) */
 	__u32 type_flags;           /* offset of tp_flags in PyTypeObject */
+	__u32 ob_type;              /* offset of ob_type in PyObject */
+	__u32 unicode_length;       /* offset of length in PyASCIIObject */
+	__u32 unicode_state;        /* offset of state in PyASCIIObject */
+	__u32 tuple_size;           /* offset of ob_size in PyTupleObject */
+	__u32 tuple_items;          /* offset of ob_item in PyTupleObject */
 };
 
 /* Settings, one struct per object, written between open and load (0 = off). */

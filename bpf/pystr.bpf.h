@@ -67,13 +67,13 @@ static long utf8_step(__u32 i, struct utf8_state *s)
 
 /* True when obj's type is str or a subclass of it (tp_flags has Py_TPFLAGS_UNICODE_SUBCLASS):
  * bytes, floats and the like are not read as names. */
-static __always_inline int is_str(const void *obj, __u32 type_flags)
+static __always_inline int is_str(const void *obj, const volatile struct pystr_layout *layout)
 {
 	const void *type = 0;
 	unsigned long flags = 0;
-	if (!type_flags || bpf_probe_read_user(&type, sizeof(type), obj + 8) || !type)
+	if (!layout->type_flags || bpf_probe_read_user(&type, sizeof(type), obj + layout->ob_type) || !type)
 		return 0;
-	if (bpf_probe_read_user(&flags, sizeof(flags), type + type_flags))
+	if (bpf_probe_read_user(&flags, sizeof(flags), type + layout->type_flags))
 		return 0;
 	return (flags & PY_TPFLAGS_UNICODE_SUBCLASS) != 0;
 }
@@ -91,11 +91,11 @@ static __always_inline int read_pystr(const void *obj, char *out, const volatile
 	__u32 state = 0, zero = 0;
 	const void *chars = 0;
 
-	if (!obj || !layout->unicode_ascii_data || !layout->unicode_compact_data || !is_str(obj, layout->type_flags))
+	if (!obj || !layout->unicode_ascii_data || !layout->unicode_compact_data || !is_str(obj, layout))
 		return 0;
-	if (bpf_probe_read_user(&length, sizeof(length), obj + 16) || length < 0)
+	if (bpf_probe_read_user(&length, sizeof(length), obj + layout->unicode_length) || length < 0)
 		return 0;
-	if (bpf_probe_read_user(&state, sizeof(state), obj + 32))
+	if (bpf_probe_read_user(&state, sizeof(state), obj + layout->unicode_state))
 		return 0;
 	int compact = (state >> 5) & 1, ascii = (state >> 6) & 1;
 	__u32 kind = (state >> 2) & 7;

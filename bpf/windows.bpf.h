@@ -49,9 +49,9 @@ static __always_inline int read_window_name(const void *args, struct window_key 
 {
 	long size = 0;
 	const void *item = 0;
-	if (!args || bpf_probe_read_user(&size, sizeof(size), args + 16) || size < 1)
+	if (!args || !layout->tuple_items || bpf_probe_read_user(&size, sizeof(size), args + layout->tuple_size) || size < 1)
 		return 0;
-	if (bpf_probe_read_user(&item, sizeof(item), args + 24) || !item)
+	if (bpf_probe_read_user(&item, sizeof(item), args + layout->tuple_items) || !item)
 		return 0;
 	return read_pystr(item, key->name, layout);
 }

@@ -57,12 +57,17 @@ final class Layout {
     /** enum loss: one entry per {@link dev.pybudget.recording.Loss}, in its order */
     static final int LOSS_COUNT = 11;
 
-    /** struct audit_settings: stream_events, then struct pystr_layout (unicode_ascii_data, unicode_compact_data, type_flags) */
-    static final int AUDIT_SETTINGS_SIZE = 16;
+    /** struct audit_settings: stream_events, then struct pystr_layout (CPython's offsets, see Tracer) */
+    static final int AUDIT_SETTINGS_SIZE = 36;
     static final int AUDIT_SETTINGS_STREAM_EVENTS = 0;
     static final int AUDIT_SETTINGS_ASCII_DATA = 4;
     static final int AUDIT_SETTINGS_COMPACT_DATA = 8;
     static final int AUDIT_SETTINGS_TYPE_FLAGS = 12;
+    static final int AUDIT_SETTINGS_OB_TYPE = 16;
+    static final int AUDIT_SETTINGS_UNICODE_LENGTH = 20;
+    static final int AUDIT_SETTINGS_UNICODE_STATE = 24;
+    static final int AUDIT_SETTINGS_TUPLE_SIZE = 28;
+    static final int AUDIT_SETTINGS_TUPLE_ITEMS = 32;
     /** struct calls_settings: file_glob, func_glob */
     static final int CALLS_SETTINGS_SIZE = 2 * PATTERN_LEN;
 

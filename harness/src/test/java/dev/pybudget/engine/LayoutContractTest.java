@@ -79,6 +79,11 @@ class LayoutContractTest {
         java.put("AUDIT_SETTINGS_ASCII_DATA", (long) Layout.AUDIT_SETTINGS_ASCII_DATA);
         java.put("AUDIT_SETTINGS_COMPACT_DATA", (long) Layout.AUDIT_SETTINGS_COMPACT_DATA);
         java.put("AUDIT_SETTINGS_TYPE_FLAGS", (long) Layout.AUDIT_SETTINGS_TYPE_FLAGS);
+        java.put("AUDIT_SETTINGS_OB_TYPE", (long) Layout.AUDIT_SETTINGS_OB_TYPE);
+        java.put("AUDIT_SETTINGS_UNICODE_LENGTH", (long) Layout.AUDIT_SETTINGS_UNICODE_LENGTH);
+        java.put("AUDIT_SETTINGS_UNICODE_STATE", (long) Layout.AUDIT_SETTINGS_UNICODE_STATE);
+        java.put("AUDIT_SETTINGS_TUPLE_SIZE", (long) Layout.AUDIT_SETTINGS_TUPLE_SIZE);
+        java.put("AUDIT_SETTINGS_TUPLE_ITEMS", (long) Layout.AUDIT_SETTINGS_TUPLE_ITEMS);
         java.put("CALLS_SETTINGS_SIZE", (long) Layout.CALLS_SETTINGS_SIZE);
         java.put("CALLS_SETTINGS_FUNC_GLOB", (long) Layout.PATTERN_LEN); // Tracer writes the function glob there
         return java;
@@ -128,6 +133,11 @@ class LayoutContractTest {
         c.put("AUDIT_SETTINGS_ASCII_DATA", "offsetof(struct audit_settings, str.unicode_ascii_data)");
         c.put("AUDIT_SETTINGS_COMPACT_DATA", "offsetof(struct audit_settings, str.unicode_compact_data)");
         c.put("AUDIT_SETTINGS_TYPE_FLAGS", "offsetof(struct audit_settings, str.type_flags)");
+        c.put("AUDIT_SETTINGS_OB_TYPE", "offsetof(struct audit_settings, str.ob_type)");
+        c.put("AUDIT_SETTINGS_UNICODE_LENGTH", "offsetof(struct audit_settings, str.unicode_length)");
+        c.put("AUDIT_SETTINGS_UNICODE_STATE", "offsetof(struct audit_settings, str.unicode_state)");
+        c.put("AUDIT_SETTINGS_TUPLE_SIZE", "offsetof(struct audit_settings, str.tuple_size)");
+        c.put("AUDIT_SETTINGS_TUPLE_ITEMS", "offsetof(struct audit_settings, str.tuple_items)");
         c.put("CALLS_SETTINGS_SIZE", "sizeof(struct calls_settings)");
         c.put("CALLS_SETTINGS_FUNC_GLOB", "offsetof(struct calls_settings, func_glob)");
         return c;
