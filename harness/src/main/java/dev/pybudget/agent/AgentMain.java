@@ -290,8 +290,10 @@ public final class AgentMain {
                     response.put("protocol", AgentProtocol.VERSION).put("pid", trace.pid()).put("python", trace.pythonVersion());
                 }
                 case "snapshot" -> {
-                    boolean running = trace.isRunning(); // read first: the recording then holds all it did if false
-                    response.set("recording", JsonReport.toJson(trace.snapshot()));
+                    // Once the workload is gone the trace ends here, not when the JDK's poll of a process that is not
+                    // our child notices: every later snapshot is then this final one.
+                    boolean running = trace.isRunning();
+                    response.set("recording", JsonReport.toJson(running ? trace.snapshot() : trace.detach()));
                     response.put("running", running);
                 }
                 case "open" -> {
