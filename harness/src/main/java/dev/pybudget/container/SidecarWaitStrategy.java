@@ -22,6 +22,8 @@ final class SidecarWaitStrategy extends AbstractWaitStrategy {
     /** Marks our sentences in Testcontainers' chain of exceptions, so that the start rethrows them alone. */
     static final String OURS = "pybudget: ";
     private static final long POLL_MS = 50;
+    /** How long the agent's log may lag behind a container's exit. */
+    private static final long SETTLE_MS = 1000;
 
     private final AgentContainer agent;
     private final Supplier<Optional<String>> workloadEnded;
@@ -95,12 +97,31 @@ final class SidecarWaitStrategy extends AbstractWaitStrategy {
     private void checkBothRun(String when) {
         Optional<String> ended = workloadEnded.get();
         if (ended.isPresent()) {
+            if (!agentSaidReady()) {
+                when = "before the pybudget agent attached its probes";
+            } else if (when.startsWith("before the pybudget agent")) {
+                when = "before it was ready"; // released, then exited before its ready line reached us
+            }
             throw fail(ended.get() + " " + when + "; its last output:" + System.lineSeparator() + workloadOutput.tail(20, 2000));
         }
         Optional<String> agentGone = agent.gone();
         if (agentGone.isPresent()) {
             throw fail(agentGone.get() + "; its output:" + System.lineSeparator() + agent.log().tail(20, 2000));
         }
+    }
+
+    /** Whether the agent's ready line is in its log, allowing for the log's delivery to lag the container's exit. */
+    private boolean agentSaidReady() {
+        long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(SETTLE_MS);
+        while (!agent.log().toString().contains(AgentProtocol.READY) && System.nanoTime() - until < 0) {
+            try {
+                agent.log().awaitMore(agent.log().toString().length(), POLL_MS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        return agent.log().toString().contains(AgentProtocol.READY);
     }
 
     private static ContainerLaunchException fail(String sentence) {
