@@ -18,7 +18,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import org.testcontainers.DockerClientFactory;
-import org.testcontainers.containers.ContainerLaunchException;
 import org.testcontainers.containers.GenericContainer;
 import org.testcontainers.containers.output.OutputFrame;
 import org.testcontainers.containers.wait.strategy.WaitStrategy;
@@ -203,25 +202,14 @@ public class PythonWorkloadContainer extends GenericContainer<PythonWorkloadCont
         try {
             super.start();
         } catch (RuntimeException e) {
-            String sentence = launchSentence(e);
             stop();
-            throw new ContainerLaunchException(sentence, e);
-        }
-    }
-
-    private static String launchSentence(Throwable e) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof ContainerLaunchException && t.getMessage() != null && t.getMessage().startsWith(SidecarWaitStrategy.OURS)) {
-                return t.getMessage().substring(SidecarWaitStrategy.OURS.length());
+            for (Throwable t = e; t != null; t = t.getCause()) {
+                if (t instanceof SidecarWaitStrategy.Failed ours) {
+                    throw ours; // the one sentence, without Testcontainers' wrapping around it
+                }
             }
+            throw e;
         }
-        String message = e.getMessage();
-        for (Throwable t = e.getCause(); t != null && t != t.getCause(); t = t.getCause()) {
-            if (t.getMessage() != null) {
-                message = t.getMessage();
-            }
-        }
-        return message;
     }
 
     @Override

@@ -19,8 +19,12 @@ import org.testcontainers.containers.wait.strategy.WaitStrategy;
  */
 final class SidecarWaitStrategy extends AbstractWaitStrategy {
 
-    /** Marks our sentences in Testcontainers' chain of exceptions, so that the start rethrows them alone. */
-    static final String OURS = "pybudget: ";
+    /** Our sentence, found in Testcontainers' chain of exceptions and rethrown alone by the start. */
+    static final class Failed extends ContainerLaunchException {
+        Failed(String sentence) {
+            super(sentence);
+        }
+    }
     private static final long POLL_MS = 50;
     /** How long the agent's log may lag behind a container's exit. */
     private static final long SETTLE_MS = 1000;
@@ -56,6 +60,9 @@ final class SidecarWaitStrategy extends AbstractWaitStrategy {
             }
             if (said.contains(AgentProtocol.READY)) {
                 break;
+            }
+            if (user == null && workloadEnded.get().isPresent() && agentSaidReady()) {
+                return; // released, and done already (a short script): its ready line reached us after its exit
             }
             checkBothRun("before the pybudget agent attached its probes");
             if (System.nanoTime() - deadline > 0) {
@@ -125,7 +132,7 @@ final class SidecarWaitStrategy extends AbstractWaitStrategy {
     }
 
     private static ContainerLaunchException fail(String sentence) {
-        return new ContainerLaunchException(OURS + sentence);
+        return new Failed(sentence);
     }
 
     private static String firstLine(String text) {
