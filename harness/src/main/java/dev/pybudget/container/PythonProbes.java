@@ -30,12 +30,13 @@ import org.testcontainers.containers.GenericContainer;
  */
 public final class PythonProbes implements TracedWorkload, AutoCloseable {
 
-    private final GenericContainer<?> target;
+    /** Whether the container attached to still runs. */
+    private final java.util.function.BooleanSupplier targetRunning;
     private final AgentContainer agentContainer;
     private AgentClient agent;
 
-    private PythonProbes(GenericContainer<?> target, AgentContainer agentContainer) {
-        this.target = target;
+    private PythonProbes(java.util.function.BooleanSupplier targetRunning, AgentContainer agentContainer) {
+        this.targetRunning = targetRunning;
         this.agentContainer = agentContainer;
     }
 
@@ -54,15 +55,52 @@ public final class PythonProbes implements TracedWorkload, AutoCloseable {
         if (id == null || !running.isRunning()) {
             throw new IllegalStateException("The container to attach to is not running: start it first.");
         }
+        return attach(id, running::isRunning, running::getLogs, callPattern);
+    }
+
+    /**
+     * Attaches to the first CPython process of a running container given by id or name, e.g. one that
+     * {@code docker run} or Compose started ({@code trace --attach CONTAINER}).
+     *
+     * @param callPattern {@code FILE_GLOB:FUNCTION_GLOB} of the functions whose calls to count, or empty
+     */
+    public static PythonProbes attachToContainer(String idOrName, Optional<String> callPattern) {
+        String id;
+        try {
+            InspectContainerResponse info = DockerClientFactory.instance().client().inspectContainerCmd(idOrName).exec();
+            if (!Boolean.TRUE.equals(info.getState().getRunning())) {
+                throw new IllegalStateException("The container " + idOrName + " to attach to is not running.");
+            }
+            id = info.getId();
+        } catch (NotFoundException e) {
+            throw new IllegalStateException("No container " + idOrName + " to attach to.", e);
+        }
+        String fixedId = id;
+        return attach(id, () -> isRunning(fixedId), () -> "(see docker logs " + idOrName + ")",
+                callPattern.map(p -> CallPattern.parse(p).text()));
+    }
+
+    private static boolean isRunning(String id) {
+        try {
+            return Boolean.TRUE.equals(DockerClientFactory.instance().client().inspectContainerCmd(id).exec().getState().getRunning());
+        } catch (NotFoundException e) {
+            return false;
+        }
+    }
+
+    private static PythonProbes attach(String id, java.util.function.BooleanSupplier running,
+                                       java.util.function.Supplier<String> logs, Optional<String> callPattern) {
         List<String> args = new ArrayList<>();
         callPattern.ifPresent(p -> args.addAll(List.of("--calls", p)));
-        AgentContainer agent = AgentContainer.attachingTo(id, "auto", args, !runsAsRoot(id));
-        agent.setWaitStrategy(new SidecarWaitStrategy(agent, () -> stopped(running), new OutputLog(), null,
-                PythonWorkloadContainer.DEFAULT_STARTUP, false));
+        // CAP_SYS_PTRACE always: a container started as usual holds Docker's default capabilities, which the agent
+        // lacks, and reading /proc/PID/exe or /proc/PID/root of a process with more capabilities needs it.
+        AgentContainer agent = AgentContainer.attachingTo(id, "auto", args, true);
+        agent.setWaitStrategy(new SidecarWaitStrategy(agent, () -> running.getAsBoolean() ? Optional.empty()
+                : Optional.of("The container to attach to stopped"), new OutputLog(), null, PythonWorkloadContainer.DEFAULT_STARTUP, false));
         PythonProbes probes = new PythonProbes(running, agent);
         try {
             agent.start();
-            probes.agent = agent.connect(() -> running.getLogs());
+            probes.agent = agent.connect(logs);
         } catch (RuntimeException | IOException e) {
             String said = agent.log().toString();
             agent.stop();
@@ -73,21 +111,6 @@ public final class PythonProbes implements TracedWorkload, AutoCloseable {
                     + ": " + sentence, e);
         }
         return probes;
-    }
-
-    private static boolean runsAsRoot(String id) {
-        try {
-            InspectContainerResponse info = DockerClientFactory.instance().client().inspectContainerCmd(id).exec();
-            String user = info.getConfig().getUser() == null ? "" : info.getConfig().getUser();
-            String name = user.contains(":") ? user.substring(0, user.indexOf(':')) : user;
-            return name.isEmpty() || name.equals("root") || name.equals("0");
-        } catch (NotFoundException e) {
-            return true;
-        }
-    }
-
-    private static Optional<String> stopped(GenericContainer<?> running) {
-        return running.isRunning() ? Optional.empty() : Optional.of("The container to attach to stopped");
     }
 
     /** Already running: nothing to start. */
@@ -130,7 +153,7 @@ public final class PythonProbes implements TracedWorkload, AutoCloseable {
         AgentClient client = agent();
         long deadline = System.nanoTime() + timeout.toNanos();
         Recording last = client.snapshot().recording();
-        while (target.isRunning() && System.nanoTime() - deadline < 0) {
+        while (targetRunning.getAsBoolean() && System.nanoTime() - deadline < 0) {
             try {
                 Thread.sleep(50);
             } catch (InterruptedException e) {

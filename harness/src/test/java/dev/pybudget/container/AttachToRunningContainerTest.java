@@ -41,7 +41,7 @@ class AttachToRunningContainerTest {
                 System.out.printf("attach to a running container: %d ms%n", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - before));
                 agentId = probes.getAgentContainer().getContainerId();
                 assertThat(DockerClientFactory.instance().client().inspectContainerCmd(agentId).exec().getHostConfig().getCapAdd())
-                        .as("a service of another user: the agent needs CAP_SYS_PTRACE too")
+                        .as("attaching, the agent holds CAP_SYS_PTRACE too")
                         .containsExactlyInAnyOrder(Capability.SYS_ADMIN, Capability.SYS_PTRACE);
 
                 Recording first = probes.record("first", () -> get(service, "/work"));
@@ -72,6 +72,27 @@ class AttachToRunningContainerTest {
             }
             assertThat(catchRemoved(agentId)).as("the agent's container is removed on close").isTrue();
             assertThat(get(service, "/work")).as("the service runs on, untraced").isEqualTo("done\n");
+        }
+    }
+
+    @Test
+    void should_attach_by_container_name_as_the_command_line_does() {
+        try (GenericContainer<?> service = new GenericContainer<>(PythonImage.CPYTHON_3_11.future())
+                .withCopyFileToContainer(MountableFile.forHostPath(fixture()), "/srv/service.py")
+                .withCommand("python3", "/srv/service.py", "8000")
+                .withExposedPorts(8000)
+                .waitingFor(Wait.forHttp("/health").forPort(8000))) {
+            service.start();
+            String name = service.getContainerInfo().getName().replaceFirst("^/", "");
+            try (PythonProbes probes = PythonProbes.attachToContainer(name, java.util.Optional.of("/srv/service.py:work"))) {
+                Recording r = probes.record("two", () -> {
+                    get(service, "/work");
+                    get(service, "/work");
+                });
+                assertThat(r.window("two").orElseThrow().sections().auditCount("service.work")).isEqualTo(2);
+                assertThat(r.window("two").orElseThrow().sections().calls("/srv/service.py", "work")).isEqualTo(2);
+                assertThat(r.python().attachedAfterNanos()).isPresent();
+            }
         }
     }
 
