@@ -1,0 +1,66 @@
+package dev.pybudget.junit;
+
+import dev.pybudget.assertions.AssertedChecks;
+import dev.pybudget.assertions.BaselineMode;
+import dev.pybudget.assertions.BudgetCheck;
+import dev.pybudget.report.BudgetSummary;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.extension.ExtensionContext;
+
+/**
+ * The run's budget summary as the JUnit layer keeps it: annotation budgets are recorded by
+ * {@link BudgetExtension}; pybudget assertions made while a test runs are recorded here, under that
+ * test; each test class's part is saved when the class ends, and this JVM's table goes to GitHub's
+ * step summary when the run ends.
+ */
+final class RunSummary {
+    private RunSummary() {}
+
+    private static final ExtensionContext.Namespace NAMESPACE = ExtensionContext.Namespace.create(RunSummary.class);
+
+    /** The test running on this thread (and on threads it starts): its class and its name. */
+    private record Current(String testClass, String test) {}
+
+    private static final InheritableThreadLocal<Current> CURRENT = new InheritableThreadLocal<>();
+
+    private static final Consumer<BudgetCheck> ASSERTIONS = check -> {
+        Current test = CURRENT.get();
+        if (test != null) {
+            BudgetSummary.ofThisRun().record(test.testClass(), test.test(), check);
+        }
+    };
+
+    /** When a test class starts: assertions are listened to, baselines read the run's settings, the summary is saved at the end. */
+    static void classStarted(ExtensionContext context, Path reportDir) {
+        AssertedChecks.addListener(ASSERTIONS);
+        BaselineMode.useConfiguration(context.getRoot()::getConfigurationParameter);
+        context.getRoot().getStore(NAMESPACE).getOrComputeIfAbsent(Publisher.class, k -> new Publisher(reportDir), Publisher.class);
+        context.getStore(NAMESPACE).getOrComputeIfAbsent(Saver.class, k -> new Saver(reportDir), Saver.class);
+    }
+
+    static void testStarted(ExtensionContext context) {
+        CURRENT.set(new Current(TestNames.testClass(context), TestNames.test(context, context.getRequiredTestMethod().getName())));
+    }
+
+    static void testFinished() {
+        CURRENT.remove();
+    }
+
+    /** Saves the parts of this JVM's test classes and remakes summary.md, when a test class ends. */
+    private record Saver(Path reportDir) implements AutoCloseable {
+        @Override
+        public void close() throws IOException {
+            BudgetSummary.ofThisRun().save(reportDir);
+        }
+    }
+
+    /** Saves once more and appends this JVM's table to $GITHUB_STEP_SUMMARY, when the run ends. */
+    private record Publisher(Path reportDir) implements AutoCloseable {
+        @Override
+        public void close() throws IOException {
+            BudgetSummary.ofThisRun().publish(reportDir, System.getenv());
+        }
+    }
+}
