@@ -51,6 +51,7 @@ import org.opentest4j.MultipleFailuresError;
 class BudgetExtension implements BeforeEachCallback, AfterTestExecutionCallback, InvocationInterceptor {
 
     private static final ExtensionContext.Namespace NAMESPACE = ExtensionContext.Namespace.create(BudgetExtension.class);
+    private static final String BUDGET_FAILURE = "budgetFailure";
 
     /** A budget from an annotation, ready to check on a scope. */
     private record Budget(String annotation, String window, Function<RecordingScope, BudgetCheck> check) {}
@@ -79,7 +80,7 @@ class BudgetExtension implements BeforeEachCallback, AfterTestExecutionCallback,
         Subject subject = subject(context);
         Map<Field, Recording> recordings = PythonPerfExtension.testRecordings(context);
         Recording start = PythonPerfExtension.starts(context).get(subject.field());
-        check(testClass, test, budgets, start, recordings.get(subject.field()),
+        check(context.getStore(NAMESPACE), testClass, test, budgets, start, recordings.get(subject.field()),
                 PythonPerfExtension.dumps(context).get(subject.field()), context::publishReportEntry);
     }
 
@@ -114,7 +115,7 @@ class BudgetExtension implements BeforeEachCallback, AfterTestExecutionCallback,
             }
             Recording recording = subject.workload().snapshot().since(start);
             Path dump = PythonPerfExtension.write(context, method, Map.of(subject.field(), recording)).get(subject.field());
-            check(testClass, test, budgets, start, recording, dump, context::publishReportEntry);
+            check(context.getStore(NAMESPACE), testClass, test, budgets, start, recording, dump, context::publishReportEntry);
         } finally {
             busy.set(false);
         }
@@ -139,8 +140,8 @@ class BudgetExtension implements BeforeEachCallback, AfterTestExecutionCallback,
         return new Subject(own.get(0).field(), own.get(0).workload());
     }
 
-    private static void check(String testClass, String test, List<Budget> budgets, Recording start, Recording recording,
-                              Path dump, BiConsumer<String, String> report) {
+    private static void check(ExtensionContext.Store store, String testClass, String test, List<Budget> budgets,
+                              Recording start, Recording recording, Path dump, BiConsumer<String, String> report) {
         List<AssertionError> failures = new ArrayList<>();
         for (Budget budget : budgets) {
             RecordingScope scope = budget.window().isEmpty() ? RecordingScope.whole(recording)
@@ -159,11 +160,22 @@ class BudgetExtension implements BeforeEachCallback, AfterTestExecutionCallback,
             }
         }
         if (failures.size() == 1) {
-            throw failures.get(0);
+            throw failed(store, failures.get(0));
         }
         if (!failures.isEmpty()) {
-            throw new MultipleFailuresError(failures.size() + " budgets of " + test + " did not pass", failures);
+            throw failed(store, new MultipleFailuresError(failures.size() + " budgets of " + test + " did not pass", failures));
         }
+    }
+
+    /** Remembers the failure that budgets threw: the summary's rows say it already, so the test's outcome need not repeat it. */
+    private static <T extends Throwable> T failed(ExtensionContext.Store store, T failure) {
+        store.put(BUDGET_FAILURE, failure);
+        return failure;
+    }
+
+    /** Whether {@code cause} is what the budgets of the test in {@code context} threw. */
+    static boolean isBudgetFailure(ExtensionContext context, Throwable cause) {
+        return context.getStore(NAMESPACE).get(BUDGET_FAILURE) == cause;
     }
 
     private static String withRecording(String message, Path dump) {

@@ -154,7 +154,9 @@ class PythonPerfExtension implements BeforeAllCallback, BeforeEachCallback, Befo
 
     @Override
     public void testFailed(ExtensionContext context, Throwable cause) {
-        testEnded(context, "test failed: " + firstLine(cause));
+        if (!BudgetExtension.isBudgetFailure(context, cause)) {
+            testEnded(context, "test failed: " + firstLine(cause));
+        }
     }
 
     @Override
