@@ -13,7 +13,6 @@ import dev.pybudget.recording.Losses;
 import dev.pybudget.recording.Recording;
 import dev.pybudget.recording.Sections;
 import dev.pybudget.report.BudgetSummary;
-import java.lang.annotation.Annotation;
 import java.lang.reflect.AnnotatedElement;
 import java.lang.reflect.Field;
 import java.lang.reflect.Method;
@@ -281,11 +280,11 @@ class BudgetExtension implements BeforeEachCallback, AfterTestExecutionCallback,
                 throw invalid("@GcBudget(generation = " + gc.generation() + ", max = " + gc.max()
                         + "): the generation is 0, 1 or 2 and max is at least 0.");
             }
-            budgets.add(new Budget(label(gc), gc.window(), s -> Budgets.gcCollectionsAtMost(s, gc.generation(), gc.max())));
+            budgets.add(new Budget(label("GcBudget", gc.window(), "generation = " + gc.generation(), "max = " + gc.max()), gc.window(), s -> Budgets.gcCollectionsAtMost(s, gc.generation(), gc.max())));
         }
         for (NoImports imports : AnnotationSupport.findRepeatableAnnotations(element, NoImports.class)) {
             String[] modules = imports.value();
-            budgets.add(new Budget(label(imports), imports.window(), s -> modules.length == 0 ? Budgets.noImports(s)
+            budgets.add(new Budget(label("NoImports", imports.window(), quoted(modules)), imports.window(), s -> modules.length == 0 ? Budgets.noImports(s)
                     : Budgets.noImportOf(s, modules)));
         }
         for (MaxCalls calls : AnnotationSupport.findRepeatableAnnotations(element, MaxCalls.class)) {
@@ -297,21 +296,37 @@ class BudgetExtension implements BeforeEachCallback, AfterTestExecutionCallback,
             if (calls.max() < 0) {
                 throw invalid("@MaxCalls(max = " + calls.max() + "): max is at least 0.");
             }
-            budgets.add(new Budget(label(calls), calls.window(), s -> Budgets.callsAtMost(s, calls.function(), calls.max())));
+            budgets.add(new Budget(label("MaxCalls", calls.window(), "function = \"" + calls.function() + "\"",
+                    "max = " + calls.max()), calls.window(), s -> Budgets.callsAtMost(s, calls.function(), calls.max())));
         }
         for (NoAudit audit : AnnotationSupport.findRepeatableAnnotations(element, NoAudit.class)) {
             if (audit.value().length == 0) {
                 throw invalid("@NoAudit needs at least one event name, e.g. @NoAudit(\"socket.connect\").");
             }
             for (String event : audit.value()) {
-                budgets.add(new Budget(label(audit), audit.window(), s -> Budgets.noAuditEvent(s, event)));
+                budgets.add(new Budget(label("NoAudit", audit.window(), quoted(audit.value())), audit.window(), s -> Budgets.noAuditEvent(s, event)));
             }
         }
     }
 
-    /** "@GcBudget(generation=2, max=0L, window="")": the annotation as written, without its package. */
-    private static String label(Annotation a) {
-        return a.toString().replace("@" + a.annotationType().getName(), "@" + a.annotationType().getSimpleName());
+    /** "@GcBudget(generation = 2, max = 0, window = \"request\")": the annotation as one writes it. */
+    private static String label(String annotation, String window, String... values) {
+        List<String> parts = new ArrayList<>();
+        for (String v : values) {
+            if (!v.isEmpty()) {
+                parts.add(v);
+            }
+        }
+        if (!window.isEmpty()) {
+            parts.add("window = \"" + window + "\"");
+        }
+        return "@" + annotation + (parts.isEmpty() ? "" : "(" + String.join(", ", parts) + ")");
+    }
+
+    /** {"a", "b"} as written in an annotation; "" for none. */
+    private static String quoted(String[] values) {
+        String listed = java.util.Arrays.stream(values).map(v -> "\"" + v + "\"").collect(Collectors.joining(", "));
+        return values.length == 1 ? listed : values.length == 0 ? "" : "{" + listed + "}";
     }
 
     private static ExtensionConfigurationException invalid(String sentence) {
