@@ -51,9 +51,13 @@ public enum BaselineMode {
      * Where settings are read when no system property gives them. The JUnit extension sets its
      * configuration parameters here; until then they come from {@code junit-platform.properties} on
      * the class path, the file JUnit reads them from.
+     *
+     * @return the configuration used until now, to put back when the run ends
      */
-    public static void useConfiguration(Function<String, Optional<String>> parameters) {
+    public static synchronized Function<String, Optional<String>> useConfiguration(Function<String, Optional<String>> parameters) {
+        Function<String, Optional<String>> before = configuration;
         configuration = java.util.Objects.requireNonNull(parameters, "parameters");
+        return before;
     }
 
     /** A setting: the system property, else the configuration parameter of the same name. */

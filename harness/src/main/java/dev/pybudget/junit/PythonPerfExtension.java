@@ -55,6 +55,7 @@ class PythonPerfExtension implements BeforeAllCallback, BeforeEachCallback, Befo
     @Override
     public void beforeAll(ExtensionContext context) {
         RunSummary.classStarted(context, reportDir(context));
+        RetentionCheck.requireVisibleBudgets(context.getRequiredTestClass());
         for (Field field : WorkloadFields.declared(context.getRequiredTestClass(), true)) {
             start(context, field, null);
         }

@@ -6,7 +6,9 @@ import dev.pybudget.assertions.BudgetCheck;
 import dev.pybudget.report.BudgetSummary;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.Optional;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
@@ -35,7 +37,8 @@ final class RunSummary {
     /** When a test class starts: assertions are listened to, baselines read the run's settings, the summary is saved at the end. */
     static void classStarted(ExtensionContext context, Path reportDir) {
         AssertedChecks.addListener(ASSERTIONS);
-        BaselineMode.useConfiguration(context.getRoot()::getConfigurationParameter);
+        context.getRoot().getStore(NAMESPACE).getOrComputeIfAbsent(Configuration.class, k -> new Configuration(
+                BaselineMode.useConfiguration(context.getRoot()::getConfigurationParameter)), Configuration.class);
         context.getRoot().getStore(NAMESPACE).getOrComputeIfAbsent(Publisher.class, k -> new Publisher(reportDir), Publisher.class);
         context.getStore(NAMESPACE).getOrComputeIfAbsent(Saver.class, k -> new Saver(reportDir), Saver.class);
     }
@@ -46,6 +49,14 @@ final class RunSummary {
 
     static void testFinished() {
         CURRENT.remove();
+    }
+
+    /** Baselines read this run's configuration parameters until it ends, then what they read before. */
+    private record Configuration(Function<String, Optional<String>> before) implements AutoCloseable {
+        @Override
+        public void close() {
+            BaselineMode.useConfiguration(before);
+        }
     }
 
     /** Saves the parts of this JVM's test classes and remakes summary.md, when a test class ends. */

@@ -71,7 +71,11 @@ final class JUnitRun {
 
     /** The one outcome of a class with one test (a class-level failure counts as its outcome). */
     static Outcome single(Class<?> testClass) {
-        List<Outcome> outcomes = run(testClass);
+        return single(testClass, Map.of());
+    }
+
+    static Outcome single(Class<?> testClass, Map<String, String> configuration) {
+        List<Outcome> outcomes = run(testClass, configuration);
         if (outcomes.size() != 1) {
             throw new AssertionError("expected one outcome from " + testClass.getSimpleName() + ", got " + outcomes);
         }

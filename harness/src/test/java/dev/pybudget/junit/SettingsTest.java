@@ -1,0 +1,102 @@
+package dev.pybudget.junit;
+
+import static dev.pybudget.assertions.PyBudgetAssertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.pybudget.assertions.Baseline;
+import dev.pybudget.engine.LocalWorkload;
+import java.lang.annotation.ElementType;
+import java.lang.annotation.Retention;
+import java.lang.annotation.RetentionPolicy;
+import java.lang.annotation.Target;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtensionConfigurationException;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.platform.engine.TestExecutionResult.Status;
+
+/**
+ * Settings as JUnit configuration parameters (issue 12 item 7: junit-platform.properties, a system
+ * property overriding), and the team annotation that Java would drop (issue 19 case 11).
+ */
+class SettingsTest {
+
+    @TempDir
+    static Path dir;
+
+    @PythonPerfTest
+    static class OneRequest {
+        static final BudgetService service = new BudgetService(null);
+        @Workload
+        static LocalWorkload app = service.workload;
+
+        @Test
+        @GcBudget(generation = 2, max = 0, window = "request")
+        void checkout() throws Exception {
+            service.get("gc=2&n=1");
+        }
+    }
+
+    @Test
+    void the_report_folder_should_come_from_a_configuration_parameter() {
+        Path reports = dir.resolve("reports");
+        JUnitRun.Outcome outcome = JUnitRun.run(OneRequest.class, Map.of("pybudget.reportDir", reports.toString())).get(0);
+        assertThat(outcome.status()).isEqualTo(Status.FAILED);
+        assertThat(outcome.recordingFile()).isEqualTo(reports.resolve("SettingsTest.OneRequest-checkout.json").toAbsolutePath());
+        assertThat(reports.resolve("summary.md")).content().contains("### SettingsTest.OneRequest");
+    }
+
+    @PythonPerfTest
+    static class BaselineOnCi {
+        static final BudgetService service = new BudgetService(null);
+        @Workload
+        static LocalWorkload app = service.workload;
+
+        @Test
+        void checkout(Recorder recorder) {
+            var run = recorder.record("checkout", () -> service.get("gc=0&n=1"));
+            assertThat(run).window("request").matchesBaseline(Baseline.at(dir.resolve("baselines/checkout.json")));
+        }
+    }
+
+    @Test
+    void CI_should_be_settable_in_the_configuration_so_a_missing_baseline_fails() {
+        JUnitRun.Outcome outcome = JUnitRun.single(BaselineOnCi.class, Map.of("pybudget.ci", "true"));
+        assertThat(outcome.status()).isEqualTo(Status.FAILED);
+        assertThat(outcome.message()).isEqualTo("Expected no regression against baseline " + dir.resolve("baselines/checkout.json")
+                + " in window 'request', but there is no such file, and on CI a missing baseline is not written: record the"
+                + " baseline with -Dpybudget.baselines=update and commit it.");
+        assertThat(dir.resolve("baselines/checkout.json")).doesNotExist();
+    }
+
+    /** A team budget whose author forgot @Retention(RUNTIME): CLASS is Java's default. */
+    @Target({ElementType.METHOD, ElementType.TYPE})
+    @Retention(RetentionPolicy.CLASS)
+    @GcBudget(generation = 2, max = 0, window = "request")
+    @interface ForgottenRetention {}
+
+    @PythonPerfTest
+    static class UsesForgottenRetention {
+        static final BudgetService service = new BudgetService(null);
+        @Workload
+        static LocalWorkload app = service.workload;
+
+        @Test
+        @ForgottenRetention
+        void checkout() throws Exception {
+            service.get("gc=2&n=1");
+        }
+    }
+
+    @Test
+    void should_fail_with_a_sentence_a_team_budget_that_Java_drops() {
+        JUnitRun.Outcome outcome = JUnitRun.single(UsesForgottenRetention.class);
+        assertThat(outcome.status()).isEqualTo(Status.FAILED);
+        assertThat(outcome.failure()).get().isExactlyInstanceOf(ExtensionConfigurationException.class);
+        assertThat(outcome.message()).isEqualTo("@ForgottenRetention on SettingsTest.UsesForgottenRetention carries budgets,"
+                + " but without @Retention(RetentionPolicy.RUNTIME) Java drops it before the tests run, so its budgets would"
+                + " not be checked: add @Retention(RetentionPolicy.RUNTIME) to ForgottenRetention.");
+    }
+}
