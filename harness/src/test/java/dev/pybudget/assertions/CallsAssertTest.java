@@ -30,12 +30,22 @@ class CallsAssertTest {
     }
 
     @Test
+    void hasCallsAtMost_should_pass_0_calls_in_a_window_of_a_function_that_ran_elsewhere_in_the_recording() {
+        // The pattern is known to be right (it matched outside the window), so 0 calls inside is a measurement.
+        Recording r = recording().whole(sections().call("/src/app.py", "render", 3))
+                .window("request", sections().call("/src/app.py", "handle", 1)).build();
+        assertThat(r).window("request").calls().hasCallsAtMost("*/app.py:render", 0);
+        assertThatThrownBy(() -> assertThat(r).window("request").calls().hasCallsAtMost("*/app.py:rendr", 0))
+                .isExactlyInstanceOf(InconclusiveBudgetError.class).hasMessageContaining("no function matching '*/app.py:rendr'");
+    }
+
+    @Test
     void hasCallsAtMost_should_be_inconclusive_when_the_pattern_matched_no_function_that_ran() {
         // After a rename the budget would read "0 calls" for ever: it checked nothing, so it is not a pass.
         assertThatThrownBy(() -> assertThat(recording).window("work").calls().hasCallsAtMost("*/app.py:*", 0))
                 .isExactlyInstanceOf(InconclusiveBudgetError.class)
                 .hasMessage("Expected at most 0 calls of '*/app.py:*' in window 'work', but no function matching '*/app.py:*'"
-                        + " ran in window 'work', so the budget checked nothing: check the pattern against the functions"
+                        + " ran in the recording, so the budget checked nothing: check the pattern against the functions"
                         + " that run (a function renamed or moved?).");
     }
 

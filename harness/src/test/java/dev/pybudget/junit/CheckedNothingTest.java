@@ -168,7 +168,7 @@ class CheckedNothingTest {
         assertThat(outcome.status()).isEqualTo(Status.FAILED);
         assertThat(outcome.failure()).get().isExactlyInstanceOf(InconclusiveBudgetError.class);
         assertThat(outcome.budgetMessage()).isEqualTo("Expected at most 100 calls of '*/server.py:parse_query' in window"
-                + " 'request', but no function matching '*/server.py:parse_query' ran in window 'request', so the budget"
+                + " 'request', but no function matching '*/server.py:parse_query' ran in the recording, so the budget"
                 + " checked nothing: check the pattern against the functions that run (a function renamed or moved?).");
     }
 }
