@@ -1,5 +1,6 @@
 package dev.pybudget.junit;
 
+import dev.pybudget.assertions.InconclusiveBudgetError;
 import dev.pybudget.container.PythonWorkloadContainer;
 import dev.pybudget.engine.TraceException;
 import dev.pybudget.engine.TracedWorkload;
@@ -28,6 +29,7 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.ParameterContext;
 import org.junit.jupiter.api.extension.ParameterResolutionException;
 import org.junit.jupiter.api.extension.ParameterResolver;
+import org.junit.jupiter.api.extension.TestExecutionExceptionHandler;
 import org.junit.jupiter.api.extension.TestWatcher;
 import org.junit.platform.commons.support.AnnotationSupport;
 import org.opentest4j.AssertionFailedError;
@@ -40,7 +42,7 @@ import org.testcontainers.DockerClientFactory;
  * and refuses tests that would use one workload at the same time.
  */
 class PythonPerfExtension implements BeforeAllCallback, BeforeEachCallback, BeforeTestExecutionCallback, AfterEachCallback,
-        TestWatcher, ParameterResolver {
+        TestExecutionExceptionHandler, TestWatcher, ParameterResolver {
 
     private static final String STARTS = "testStarts";
     private static final String RECORDINGS = "testRecordings";
@@ -151,6 +153,28 @@ class PythonPerfExtension implements BeforeAllCallback, BeforeEachCallback, Befo
         } finally {
             RunSummary.testFinished();
         }
+    }
+
+    /**
+     * A pybudget assertion that failed names the file of the test's recording, as a budget
+     * annotation's failure does: the recording is read and written at once (the test has ended).
+     */
+    @Override
+    public void handleTestExecutionException(ExtensionContext context, Throwable thrown) throws Throwable {
+        if (!(thrown instanceof AssertionError) || !RunSummary.isAssertionFailure(thrown)) {
+            throw thrown;
+        }
+        testRecordings(context);
+        Map<Field, Path> dumps = dumps(context);
+        if (dumps.size() != 1) {
+            throw thrown;
+        }
+        String message = thrown.getMessage() + "\n  recording: " + dumps.values().iterator().next().toAbsolutePath();
+        AssertionError named = thrown instanceof InconclusiveBudgetError ? new InconclusiveBudgetError(message)
+                : new AssertionError(message);
+        named.setStackTrace(thrown.getStackTrace());
+        named.initCause(thrown.getCause());
+        throw named;
     }
 
     @Override

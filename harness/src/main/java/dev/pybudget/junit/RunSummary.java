@@ -7,6 +7,8 @@ import dev.pybudget.report.BudgetSummary;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import org.junit.jupiter.api.extension.ExtensionContext;
@@ -22,8 +24,8 @@ final class RunSummary {
 
     private static final ExtensionContext.Namespace NAMESPACE = ExtensionContext.Namespace.create(RunSummary.class);
 
-    /** The test running on this thread (and on threads it starts): its class and its name. */
-    private record Current(String testClass, String test) {}
+    /** The test running on this thread (and on threads it starts): its class, its name, the messages of its failed checks. */
+    private record Current(String testClass, String test, Set<String> failures) {}
 
     private static final InheritableThreadLocal<Current> CURRENT = new InheritableThreadLocal<>();
 
@@ -31,6 +33,9 @@ final class RunSummary {
         Current test = CURRENT.get();
         if (test != null) {
             BudgetSummary.ofThisRun().record(test.testClass(), test.test(), check);
+            if (!check.passed()) {
+                test.failures().add(check.message());
+            }
         }
     };
 
@@ -44,7 +49,15 @@ final class RunSummary {
     }
 
     static void testStarted(ExtensionContext context) {
-        CURRENT.set(new Current(TestNames.testClass(context), TestNames.test(context, context.getRequiredTestMethod().getName())));
+        CURRENT.set(new Current(TestNames.testClass(context), TestNames.test(context, context.getRequiredTestMethod().getName()),
+                ConcurrentHashMap.newKeySet()));
+    }
+
+    /** Whether {@code failure} is a pybudget assertion's failure in the test running on this thread. */
+    static boolean isAssertionFailure(Throwable failure) {
+        Current test = CURRENT.get();
+        String message = failure.getMessage();
+        return test != null && message != null && test.failures().stream().anyMatch(m -> !m.isEmpty() && message.endsWith(m));
     }
 
     static void testFinished() {

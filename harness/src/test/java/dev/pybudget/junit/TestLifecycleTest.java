@@ -146,6 +146,10 @@ class TestLifecycleTest {
                                 "0 imports", "test failed: Expected no gen-2 collections in window 'request', but there was 1:"),
                         tuple("TestLifecycleTest.Outcomes.asserts()", "no gen-2 collections in window 'request'", Verdict.FAILED,
                                 "1 gen-2 collection", "test failed: Expected no gen-2 collections in window 'request', but there was 1:"));
+        JUnitRun.Outcome asserts = outcomes.stream().filter(o -> o.test().equals("asserts(Recorder)")).findFirst().orElseThrow();
+        assertThat(asserts.budgetMessage().lines().findFirst()).hasValue("Expected no gen-2 collections in window 'request',"
+                + " but there was 1:");
+        assertThat(asserts.recordingFile().getFileName().toString()).isEqualTo("TestLifecycleTest.Outcomes-asserts.json");
         String summary = Files.readString(Path.of("target/pybudget/summary.md"));
         assertThat(summary).contains("### TestLifecycleTest.Outcomes\n")
                 .contains("| TestLifecycleTest.Outcomes.asserts() (test failed: Expected no gen-2 collections in window"
