@@ -47,9 +47,6 @@ class PythonPerfExtension implements BeforeAllCallback, BeforeEachCallback, Befo
     private static final String STARTS = "testStarts";
     private static final String RECORDINGS = "testRecordings";
     private static final String DUMPS = "testDumps";
-    /** @deprecated a JUnit configuration parameter now: {@link Settings#REPORT_DIR}. */
-    @Deprecated
-    static final String REPORT_DIR_PROPERTY = Settings.REPORT_DIR;
 
     /** Which test uses each shared workload right now: tests whose recordings would hold each other's work. */
     private static final Map<TracedWorkload, String> IN_USE = Collections.synchronizedMap(new IdentityHashMap<>());

@@ -72,6 +72,8 @@ class BaselineTest {
         assertThat(check.verdict()).isEqualTo(Verdict.PASSED);
         assertThat(check.notes()).containsExactly("Baseline " + b.file() + " did not exist: written from this run; commit it.");
         assertThat(Files.readString(b.file())).isEqualTo(WRITTEN);
+        assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(b.file())))
+                .isEqualTo("rw-r--r--");
     }
 
     @Test

@@ -11,6 +11,7 @@ import dev.pybudget.report.BudgetSummary;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -208,6 +209,47 @@ class TestLifecycleTest {
                 .containsExactly(tuple("TestLifecycleTest.Factory.requests()[1]", Verdict.PASSED),
                         tuple("TestLifecycleTest.Factory.requests()[2]", Verdict.FAILED),
                         tuple("TestLifecycleTest.Factory.requests()[3]", Verdict.PASSED));
+    }
+
+    @PythonPerfTest
+    static class FirstFork {
+        static final BudgetService service = new BudgetService(null);
+        @Workload
+        static LocalWorkload app = service.workload;
+
+        @Test
+        @GcBudget(generation = 2, max = 0, window = "request")
+        void checkout() throws Exception {
+            service.get("gc=2&n=1");
+        }
+    }
+
+    @PythonPerfTest
+    static class SecondFork {
+        static final BudgetService service = new BudgetService(null);
+        @Workload
+        static LocalWorkload app = service.workload;
+
+        @Test
+        @NoImports(window = "request")
+        void checkout() throws Exception {
+            service.get("gc=0&n=1");
+        }
+    }
+
+    @Test
+    void the_summary_should_accumulate_over_the_JVMs_of_a_run() throws Exception {
+        // reuseForks=false: each test class in a JVM of its own, all writing to target/pybudget
+        for (String fork : List.of("FirstFork", "SecondFork")) {
+            Files.deleteIfExists(Path.of("target/pybudget/summary/TestLifecycleTest." + fork + ".json")); // an earlier run's
+        }
+        ChildLauncher.run(List.of(), Duration.ofMinutes(2), FirstFork.class);
+        ChildLauncher.run(List.of(), Duration.ofMinutes(2), SecondFork.class);
+        String summary = Files.readString(Path.of("target/pybudget/summary.md"));
+        assertThat(summary).contains("### TestLifecycleTest.FirstFork\n")
+                .contains("| TestLifecycleTest.FirstFork.checkout() | no gen-2 collections in window 'request' | ❌ failed | 1 gen-2 collection |")
+                .contains("### TestLifecycleTest.SecondFork\n")
+                .contains("| TestLifecycleTest.SecondFork.checkout() | no imports in window 'request' | ✅ passed | 0 imports |");
     }
 
     private static List<BudgetSummary.Entry> rows(String testClass) {
