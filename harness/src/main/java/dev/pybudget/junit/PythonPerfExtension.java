@@ -161,7 +161,12 @@ class PythonPerfExtension implements BeforeAllCallback, BeforeEachCallback, Befo
         if (!(thrown instanceof AssertionError) || !RunSummary.isAssertionFailure(thrown)) {
             throw thrown;
         }
-        testRecordings(context);
+        try {
+            testRecordings(context);
+        } catch (RuntimeException unreadable) {
+            thrown.addSuppressed(unreadable); // the workload is gone, say: the assertion's failure stays the news
+            throw thrown;
+        }
         Map<Field, Path> dumps = dumps(context);
         if (dumps.size() != 1) {
             throw thrown;
