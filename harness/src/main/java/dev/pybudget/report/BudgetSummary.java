@@ -77,12 +77,17 @@ public final class BudgetSummary {
 
     /** Records a check as {@link dev.pybudget.assertions.Budgets} or a {@link dev.pybudget.assertions.Baseline} made it. */
     public void record(String test, BudgetCheck check) {
-        record(test, check.budget(), check.verdict(), check.measured());
+        record(test, check.budget(), check.verdict(), detail(check));
     }
 
     /** Records a check of {@code test} in {@code testClass} (Outer.Inner for a nested class). */
     public void record(String testClass, String test, BudgetCheck check) {
-        record(new Entry(test, check.budget(), check.verdict(), check.measured(), testClass, ""));
+        record(new Entry(test, check.budget(), check.verdict(), detail(check), testClass, ""));
+    }
+
+    /** What was measured, and the check's notes (a baseline written or updated, an improvement): news a run must show. */
+    private static String detail(BudgetCheck check) {
+        return check.notes().isEmpty() ? check.measured() : check.measured() + ": " + String.join(" ", check.notes());
     }
 
     public void record(Entry entry) {

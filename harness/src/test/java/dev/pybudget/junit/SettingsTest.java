@@ -65,10 +65,36 @@ class SettingsTest {
     void CI_should_be_settable_in_the_configuration_so_a_missing_baseline_fails() {
         JUnitRun.Outcome outcome = JUnitRun.single(BaselineOnCi.class, Map.of("pybudget.ci", "true"));
         assertThat(outcome.status()).isEqualTo(Status.FAILED);
-        assertThat(outcome.message()).isEqualTo("Expected no regression against baseline " + dir.resolve("baselines/checkout.json")
+        assertThat(outcome.budgetMessage()).isEqualTo("Expected no regression against baseline " + dir.resolve("baselines/checkout.json")
                 + " in window 'request', but there is no such file, and on CI a missing baseline is not written: record the"
                 + " baseline with -Dpybudget.baselines=update and commit it.");
         assertThat(dir.resolve("baselines/checkout.json")).doesNotExist();
+    }
+
+    /** The same test, in a class of its own: a static workload serves one run of its class. */
+    @PythonPerfTest
+    static class BaselineOffCi {
+        static final BudgetService service = new BudgetService(null);
+        @Workload
+        static LocalWorkload app = service.workload;
+
+        @Test
+        void checkout(Recorder recorder) {
+            var run = recorder.record("checkout", () -> service.get("gc=0&n=1"));
+            assertThat(run).window("request").matchesBaseline(Baseline.at(dir.resolve("baselines/off-ci.json")));
+        }
+    }
+
+    @Test
+    void a_baseline_written_off_CI_should_say_so_in_the_summary() {
+        JUnitRun.Outcome outcome = JUnitRun.single(BaselineOffCi.class, Map.of("pybudget.ci", "false"));
+        assertThat(outcome.status()).as(outcome.message()).isEqualTo(Status.SUCCESSFUL);
+        Path file = dir.resolve("baselines/off-ci.json");
+        assertThat(file).exists();
+        assertThat(dev.pybudget.report.BudgetSummary.ofThisRun().entries()).filteredOn(e -> e.testClass().equals(
+                "SettingsTest.BaselineOffCi") && e.verdict() == dev.pybudget.assertions.Verdict.PASSED)
+                .extracting(dev.pybudget.report.BudgetSummary.Entry::detail)
+                .containsExactly("baseline recorded: Baseline " + file + " did not exist: written from this run; commit it.");
     }
 
     /** A team budget whose author forgot @Retention(RUNTIME): CLASS is Java's default. */
