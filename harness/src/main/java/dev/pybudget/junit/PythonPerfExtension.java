@@ -19,6 +19,7 @@ import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.TestInstance.Lifecycle;
 import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
@@ -47,6 +48,9 @@ class PythonPerfExtension implements BeforeAllCallback, BeforeEachCallback, Befo
     private static final String STARTS = "testStarts";
     private static final String RECORDINGS = "testRecordings";
     private static final String DUMPS = "testDumps";
+
+    /** Workloads this extension has stopped: a workload runs once. */
+    private static final Set<TracedWorkload> STOPPED = Collections.synchronizedSet(Collections.newSetFromMap(new IdentityHashMap<>()));
 
     /** Which test uses each shared workload right now: tests whose recordings would hold each other's work. */
     private static final Map<TracedWorkload, String> IN_USE = Collections.synchronizedMap(new IdentityHashMap<>());
@@ -315,6 +319,12 @@ class PythonPerfExtension implements BeforeAllCallback, BeforeEachCallback, Befo
         if (workload instanceof PythonWorkloadContainer) {
             requireDocker(settings != null && settings.disabledWithoutDocker());
         }
+        if (STOPPED.contains(workload)) {
+            throw new ExtensionConfigurationException("The workload in field '" + field.getName() + "' was stopped when an"
+                    + " earlier test class that shares it ended, and a workload runs once: give "
+                    + TestNames.classPath(context.getRequiredTestClass()) + " a workload of its own (a new one in its own"
+                    + " static field), or run the classes as @Nested classes of one class that holds it.");
+        }
         // Stored first, so that a workload that fails half-way through start is still stopped.
         context.getStore(TestRecordings.NAMESPACE).put(started, started);
         try {
@@ -372,6 +382,7 @@ class PythonPerfExtension implements BeforeAllCallback, BeforeEachCallback, Befo
 
         @Override
         public void close() {
+            STOPPED.add(workload);
             workload.stop();
         }
     }

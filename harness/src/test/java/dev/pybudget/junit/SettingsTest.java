@@ -97,6 +97,36 @@ class SettingsTest {
                 .containsExactly("baseline recorded: Baseline " + file + " did not exist: written from this run; commit it.");
     }
 
+    @Test
+    void a_workload_stopped_with_an_earlier_class_should_be_refused_with_a_sentence() {
+        assertThat(JUnitRun.single(SharesTheWorkload.class).status()).isEqualTo(Status.SUCCESSFUL);
+        JUnitRun.Outcome again = JUnitRun.single(AlsoSharesTheWorkload.class);
+        assertThat(again.status()).isEqualTo(Status.FAILED);
+        assertThat(again.failure()).get().isExactlyInstanceOf(ExtensionConfigurationException.class);
+        assertThat(again.message()).isEqualTo("The workload in field 'app' was stopped when an earlier test class that"
+                + " shares it ended, and a workload runs once: give SettingsTest.AlsoSharesTheWorkload a workload of its own"
+                + " (a new one in its own static field), or run the classes as @Nested classes of one class that holds it.");
+    }
+
+    /** A team's base class holding one workload for every subclass: the second class to run finds it stopped. */
+    abstract static class SharedServiceBase {
+        static final BudgetService service = new BudgetService(null);
+        @Workload
+        static LocalWorkload app = service.workload;
+
+        @Test
+        @GcBudget(generation = 2, max = 1, window = "request")
+        void checkout() throws Exception {
+            service.get("gc=2&n=1");
+        }
+    }
+
+    @PythonPerfTest
+    static class SharesTheWorkload extends SharedServiceBase {}
+
+    @PythonPerfTest
+    static class AlsoSharesTheWorkload extends SharedServiceBase {}
+
     /** A team budget whose author forgot @Retention(RUNTIME): CLASS is Java's default. */
     @Target({ElementType.METHOD, ElementType.TYPE})
     @Retention(RetentionPolicy.CLASS)
