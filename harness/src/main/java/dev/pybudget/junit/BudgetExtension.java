@@ -55,7 +55,7 @@ class BudgetExtension implements BeforeEachCallback, AfterTestExecutionCallback,
     /** A budget from an annotation, ready to check on a scope. */
     private record Budget(String annotation, String window, Function<RecordingScope, BudgetCheck> check) {}
 
-    /** The workload a test's budgets are about, and where its recording starts. */
+    /** The workload a test's budgets are about, and the field that holds it. */
     private record Subject(Field field, TracedWorkload workload) {}
 
     @Override
