@@ -1,5 +1,8 @@
 package dev.pybudget.cli;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.github.dockerjava.api.exception.NotFoundException;
 import dev.pybudget.container.PythonImage;
 import dev.pybudget.container.PythonWorkloadContainer;
@@ -91,7 +94,7 @@ final class ContainerTrace {
             Thread.currentThread().interrupt();
             why = "interrupted";
         } catch (RuntimeException e) {
-            why = rootMessage(e);
+            why = dockerMessage(rootMessage(e));
         }
         throw new TraceException("The image " + name + " is not on this machine and could not be pulled (" + why
                 + "): build it or docker load it first, or use --container cpython-3.11.");
@@ -123,6 +126,23 @@ final class ContainerTrace {
             throw new IllegalStateException("This Testcontainers version keeps its resource reaper elsewhere: set"
                     + " TESTCONTAINERS_RYUK_DISABLED=true to run --container without Ryuk.", e);
         }
+    }
+
+    /** The engine's own words out of docker-java's "Status 500: {"message":"..."}", on one line. */
+    private static String dockerMessage(String message) {
+        String text = message == null ? "no reason given" : message;
+        int json = text.indexOf('{');
+        if (json >= 0) {
+            try {
+                JsonNode said = new ObjectMapper().readTree(text.substring(json)).path("message");
+                if (said.isTextual()) {
+                    text = said.asText();
+                }
+            } catch (JsonProcessingException e) {
+                // not JSON after all: the message as it is
+            }
+        }
+        return text.replaceAll("\\s+", " ").strip();
     }
 
     private static String rootMessage(Throwable e) {

@@ -37,8 +37,9 @@ final class ChildCli implements AutoCloseable {
         List<String> command = new ArrayList<>(List.of("/usr/bin/setsid", java.toString(), "-cp", classPath(),
                 Main.class.getName()));
         command.addAll(List.of(args));
-        Path out = Files.createTempFile(directory, "cli", ".out");
-        Path err = Files.createTempFile(directory, "cli", ".err");
+        // Outside the directory: --container copies it into the container.
+        Path out = Files.createTempFile("pybudget-cli", ".out");
+        Path err = Files.createTempFile("pybudget-cli", ".err");
         ProcessBuilder builder = new ProcessBuilder(command).directory(directory.toFile())
                 .redirectOutput(out.toFile()).redirectError(err.toFile());
         environment.accept(builder.environment());
@@ -99,6 +100,8 @@ final class ChildCli implements AutoCloseable {
         if (process.isAlive()) {
             process.destroyForcibly().waitFor();
         }
+        Files.deleteIfExists(out);
+        Files.deleteIfExists(err);
     }
 
     /** The pids of the processes whose command line contains {@code text}. */
