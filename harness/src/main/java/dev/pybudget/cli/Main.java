@@ -49,7 +49,7 @@ public final class Main {
         if (args.length == 0) {
             return usageError(err, "no command given.");
         }
-        // picocli takes positional arguments before '--' too; the workload must come after it, whole.
+        // The workload comes after '--' and is at least PYTHON SCRIPT (said before picocli, which has no '--' rule).
         List<String> all = Arrays.asList(args);
         int dashes = all.indexOf("--");
         List<String> options = dashes < 0 ? all : all.subList(0, dashes);
@@ -58,6 +58,7 @@ public final class Main {
             return usageError(err, "give the workload after '--': PYTHON SCRIPT [ARGS].");
         }
         CommandLine commandLine = new CommandLine(new Main(), new Factory(out, err, stops))
+                .setExpandAtFiles(false) // an argument such as @requests.txt is the workload's, not a file of ours
                 .setOut(new PrintWriter(out, true))
                 .setErr(new PrintWriter(err, true))
                 .setParameterExceptionHandler((e, ignored) -> usageError(err, sentence(e)))
@@ -114,6 +115,6 @@ public final class Main {
         }
     }
 
-    /** For picocli: the top command runs nothing by itself. */
-    Main() {}
+    /** The top command runs nothing by itself: a subcommand does. */
+    private Main() {}
 }
