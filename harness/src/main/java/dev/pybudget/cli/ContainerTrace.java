@@ -12,6 +12,7 @@ import dev.pybudget.recording.Recording;
 import java.lang.reflect.Constructor;
 import java.lang.reflect.Field;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.testcontainers.DockerClientFactory;
 import org.testcontainers.utility.ResourceReaper;
@@ -49,14 +50,15 @@ final class ContainerTrace {
             } catch (RuntimeException e) {
                 throw new TraceException(rootMessage(e), e);
             }
-            Recording recording;
-            try (StopRequests.Interruption waiting = stops.interruptOnStop(Thread.currentThread())) {
-                recording = running.awaitExit(NO_LIMIT);
+            // On a stop request another thread asks the agent to stop the workload (awaitExit with no time left
+            // does that); the wait below then ends as if the workload had exited. Interrupting the wait instead
+            // would also interrupt its talk with the Docker engine.
+            CompletableFuture<Void> stopping = stops.requested().thenAcceptAsync(stop -> running.awaitExit(Duration.ZERO));
+            try {
+                return running.awaitExit(NO_LIMIT);
+            } finally {
+                stopping.cancel(false);
             }
-            if (stops.stop().isPresent() && recording.exitStatus().isEmpty()) {
-                recording = running.awaitExit(Duration.ZERO); // stops the workload, then the last reading
-            }
-            return recording;
         }
     }
 

@@ -79,43 +79,6 @@ final class StopRequests implements AutoCloseable {
         return Optional.ofNullable(requested.getNow(null));
     }
 
-    /**
-     * Interrupts {@code thread} on the first stop request (now, if one came already), until the returned
-     * handle is closed: for waits that end on an interrupt. Closing it clears an interrupt it made, so
-     * that none reaches later code.
-     */
-    Interruption interruptOnStop(Thread thread) {
-        Interruption interruption = new Interruption(thread);
-        requested.thenRun(interruption::fire);
-        return interruption;
-    }
-
-    static final class Interruption implements AutoCloseable {
-        private final Thread thread;
-        private boolean armed = true;
-        private boolean fired;
-
-        private Interruption(Thread thread) {
-            this.thread = thread;
-        }
-
-        private synchronized void fire() {
-            if (armed) {
-                fired = true;
-                thread.interrupt();
-            }
-        }
-
-        /** Call from the interrupted thread. */
-        @Override
-        public synchronized void close() {
-            armed = false;
-            if (fired) {
-                Thread.interrupted();
-            }
-        }
-    }
-
     @Override
     public void close() {
         if (timer != null) {
