@@ -69,10 +69,11 @@ class StopTest {
 
     /**
      * SIGTERM (kill) to the command line alone; SIGINT to its whole process group, as a terminal's Ctrl-C
-     * (the workload runs in a session of its own, so Python never sees the SIGINT: no KeyboardInterrupt).
+     * (the workload runs in a session of its own, so Python never sees the SIGINT: no KeyboardInterrupt);
+     * SIGHUP to the group, as when the terminal closes (the workload, in its own session, would outlive it).
      */
     @ParameterizedTest(name = "{0} to the {1}")
-    @CsvSource({"TERM, command line, 143", "INT, process group, 130"})
+    @CsvSource({"TERM, command line, 143", "INT, process group, 130", "HUP, process group, 129"})
     void should_stop_the_workload_on_a_signal_report_write_the_json_and_exit_128_plus_the_signal(String signal,
             String target, int status) throws Exception {
         Path script = server();
