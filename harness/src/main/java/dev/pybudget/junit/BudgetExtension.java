@@ -9,7 +9,6 @@ import dev.pybudget.assertions.Verdict;
 import dev.pybudget.engine.CallPattern;
 import dev.pybudget.engine.TracedWorkload;
 import dev.pybudget.recording.AuditCount;
-import dev.pybudget.recording.Losses;
 import dev.pybudget.recording.Recording;
 import dev.pybudget.recording.Sections;
 import dev.pybudget.report.BudgetSummary;
@@ -193,7 +192,7 @@ class BudgetExtension implements BeforeEachCallback, AfterTestExecutionCallback,
         Sections whole = recording.whole();
         boolean nothing = recording.windows().isEmpty() && whole.gc().totalCollections() == 0 && whole.importCount() == 0
                 && whole.calls().isEmpty() && whole.audit().isEmpty() && recording.lostEvents() == 0
-                && recording.losses().equals(Losses.NONE);
+                && recording.losses().nonZero().isEmpty();
         if (nothing) {
             String reason = start.exitStatus().isPresent()
                     ? "the workload had already ended before the test started (" + start.exitDescription() + "), so the test"
