@@ -21,7 +21,7 @@ final class Deltas {
             Window old = before.get(w.name());
             Sections delta = old == null ? w.sections() : sections(old.sections(), w.sections(), since);
             if (old == null || isActive(delta)) {
-                windows.add(new Window(w.name(), delta));
+                windows.add(new Window(w.name(), delta, w.spans().stream().filter(s -> s.endNanos() >= since).toList()));
             }
         }
         Losses a = earlier.losses();

@@ -16,6 +16,7 @@ import dev.pybudget.recording.PythonInfo;
 import dev.pybudget.recording.Recording;
 import dev.pybudget.recording.Sections;
 import dev.pybudget.recording.Window;
+import dev.pybudget.recording.WindowSpan;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,7 +29,8 @@ import java.util.Optional;
  * The JSON report, schema 1 (see docs/json-report.md): users' pipelines read it, so fields are only
  * ever added. Added to the contract's fields: importCount and auditEvents per section,
  * totalNanos of pauses, selfNanos of imports, losses, exitStatus, callPattern and missingProbesReason
- * (one sentence saying why the missingProbes are missing, or null).
+ * (one sentence saying why the missingProbes are missing, or null), spans of windows (the times each was open),
+ * callPatternMatched (the functions the call pattern matched, "file:function", derived from the calls).
  */
 public final class JsonReport {
     private JsonReport() {}
@@ -70,12 +72,18 @@ public final class JsonReport {
             ObjectNode node = windows.addObject();
             node.put("name", w.name());
             putSections(node, w.sections());
+            ArrayNode spans = node.putArray("spans");
+            for (WindowSpan span : w.spans()) {
+                spans.addObject().put("thread", span.thread()).put("startNanos", span.startNanos())
+                        .put("durationNanos", span.durationNanos()).put("open", span.open());
+            }
         }
         if (r.callPattern().isPresent()) {
             root.put("callPattern", r.callPattern().get());
         } else {
             root.putNull("callPattern");
         }
+        r.callPatternMatched().forEach(root.putArray("callPatternMatched")::add);
         if (r.exitStatus().isPresent()) {
             root.put("exitStatus", r.exitStatus().get());
         } else {
@@ -120,7 +128,12 @@ public final class JsonReport {
         }
         JsonNode p = root.path("python");
         List<Window> windows = new ArrayList<>();
-        root.path("windows").forEach(w -> windows.add(new Window(w.path("name").asText(), sections(w))));
+        for (JsonNode w : root.path("windows")) {
+            List<WindowSpan> spans = new ArrayList<>();
+            w.path("spans").forEach(s -> spans.add(new WindowSpan(s.path("thread").asLong(), s.path("startNanos").asLong(),
+                    s.path("durationNanos").asLong(), s.path("open").asBoolean())));
+            windows.add(new Window(w.path("name").asText(), sections(w), spans));
+        }
         JsonNode l = root.path("losses");
         Losses losses = new Losses(root.path("lostEvents").asLong(), l.path("calls").asLong(), l.path("audit").asLong(),
                 l.path("windowSlots").asLong(), l.path("windowDepth").asLong(), l.path("windowNames").asLong(),
