@@ -243,8 +243,12 @@ class PythonPerfExtension implements BeforeAllCallback, BeforeEachCallback, Afte
         }
     }
 
-    /** Stops the workload when its scope (class or test) ends. */
-    private record Started(TracedWorkload workload) implements AutoCloseable {
+    /**
+     * Stops the workload when its scope (class or test) ends. Both interfaces: JUnit 5.13 and later close a stored
+     * AutoCloseable (once, even when it is both); 5.10 to 5.12 close only a CloseableResource.
+     */
+    @SuppressWarnings("deprecation")
+    private record Started(TracedWorkload workload) implements AutoCloseable, ExtensionContext.Store.CloseableResource {
         @Override
         public void close() {
             workload.stop();
