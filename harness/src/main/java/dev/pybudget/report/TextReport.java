@@ -79,8 +79,10 @@ public final class TextReport {
         Map<String, List<String>> byFile = new TreeMap<>();
         r.whole().calls().forEach(c -> byFile.computeIfAbsent(c.file(), f -> new ArrayList<>()).add(c.function()));
         String nl = System.lineSeparator();
-        StringBuilder s = new StringBuilder(String.format(Locale.ROOT, "call pattern '%s' matched %d functions in %d files%s%n",
-                r.callPattern().get(), r.callPatternMatched().size(), byFile.size(), byFile.isEmpty() ? "" : ":"));
+        int functions = r.callPatternMatched().size();
+        StringBuilder s = new StringBuilder(String.format(Locale.ROOT, "call pattern '%s' matched %d function%s in %d file%s%s%n",
+                r.callPattern().get(), functions, functions == 1 ? "" : "s", byFile.size(), byFile.size() == 1 ? "" : "s",
+                byFile.isEmpty() ? "" : ":"));
         byFile.forEach((file, functions) -> {
             List<String> sorted = functions.stream().distinct().sorted().toList();
             s.append("  ").append(file).append(": ")

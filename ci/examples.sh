@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Builds and runs the downstream example as a team would: pybudget installed into the local Maven
+# repository from this checkout, then examples/checkout-service built against that artifact, on the
+# JUnit it pins and again on JUnit 5.10 (the oldest pybudget supports). Checks what a team relies on:
+# the tests pass, the reports are there (HTML, JSON, Chrome trace, summary, index) and no container
+# of the run is left behind. Run from anywhere, after ci/setup-engine.sh, as root (BPF needs it).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export TESTCONTAINERS_RYUK_DISABLED=${TESTCONTAINERS_RYUK_DISABLED:-true}
+export TESTCONTAINERS_HOST_OVERRIDE=${TESTCONTAINERS_HOST_OVERRIDE:-localhost}
+
+log() { printf '[examples] %s\n' "$*"; }
+die() { printf '[examples] ERROR: %s\n' "$*" >&2; exit 1; }
+
+log "mvn install of pybudget (tests skipped: the test command runs them)"
+mvn -B -q install -DskipTests
+
+example=examples/checkout-service
+image=example/checkout-service:test
+
+log "yamllint ci/github-actions-example.yml (the workflow a team copies)"
+yamllint -c ci/yamllint.yml ci/github-actions-example.yml
+
+# The workflow's set-up step, as a runner does it: pybudget's set-up script printed by its command line,
+# from the artifact the example depends on (no file of pybudget's repository), run as root.
+log "$example: the workflow's set-up step (pybudget setup from the installed artifact)"
+classpath=$(mktemp)
+setup_script=$(mktemp)
+trap 'rm -f "$classpath" "$setup_script"' EXIT
+(cd "$example" && mvn -B -q dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile="$classpath")
+java -cp "$(cat "$classpath")" dev.pybudget.cli.Main setup >"$setup_script" ||
+    die "the installed pybudget printed no set-up script (java -cp ... dev.pybudget.cli.Main setup)"
+grep -q 'setup-engine' "$setup_script" || die "what pybudget setup printed is not the set-up script: $(head -n 3 "$setup_script")"
+bash "$setup_script"
+for profile in "" junit-5.10; do
+    label=${profile:-"its own JUnit"}
+    log "$example on $label"
+    rm -rf "$example/target/pybudget"
+    (cd "$example" && mvn -B -q ${profile:+-P"$profile"} test)
+    for f in summary.md index.html FirstRequestTest-firstRequestImportsStayWithinBudget.{html,json,trace.json} \
+             WarmRequestTest-aWarmRequestOfHundredItems.{html,json,trace.json}; do
+        [[ -s $example/target/pybudget/$f ]] || die "$example/target/pybudget/$f is missing after the run on $label"
+    done
+    grep -q "3 budgets, 3 passed" "$example/target/pybudget/summary.md" ||
+        die "the summary of the run on $label does not show the 3 passed budgets: $(head -n 1 "$example/target/pybudget/summary.md")"
+    # Stored resources must be closed on every supported JUnit (5.10 closes only CloseableResource).
+    left=$(docker ps -q --filter "ancestor=$image")
+    [[ -z $left ]] || die "containers of $image still run after the run on $label: $left"
+    log "$example on $label: passed, reports written, nothing left running"
+done
