@@ -83,8 +83,8 @@ public final class TextReport {
         StringBuilder s = new StringBuilder(String.format(Locale.ROOT, "call pattern '%s' matched %d function%s in %d file%s%s%n",
                 r.callPattern().get(), functions, functions == 1 ? "" : "s", byFile.size(), byFile.size() == 1 ? "" : "s",
                 byFile.isEmpty() ? "" : ":"));
-        byFile.forEach((file, functions) -> {
-            List<String> sorted = functions.stream().distinct().sorted().toList();
+        byFile.forEach((file, names) -> {
+            List<String> sorted = names.stream().distinct().sorted().toList();
             s.append("  ").append(file).append(": ")
                     .append(String.join(", ", sorted.subList(0, Math.min(MATCHED_FUNCTIONS_SHOWN, sorted.size()))));
             if (sorted.size() > MATCHED_FUNCTIONS_SHOWN) {
