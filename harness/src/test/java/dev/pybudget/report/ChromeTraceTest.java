@@ -199,6 +199,56 @@ class ChromeTraceTest {
                         .isLessThan(1_000_000L))));
     }
 
+    @Test
+    void java_windows_of_a_real_trace_should_span_the_instants_they_were_open_on_the_process_track() throws Exception {
+        ProcessBuilder sleeper = new ProcessBuilder(FixtureRuns.PYTHON, "-c", "import time; time.sleep(30)")
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.INHERIT);
+        try (dev.pybudget.engine.Trace trace = dev.pybudget.engine.Tracer.start(sleeper, TraceOptions.defaults())) {
+            long before = System.nanoTime();
+            Recording recorded = trace.record("driven", () -> sleep(60));
+            long around = System.nanoTime() - before;
+            dev.pybudget.engine.JavaWindow stillOpen = trace.openWindow("still open");
+            sleep(20);
+            Recording r = trace.snapshot();
+            stillOpen.close();
+
+            List<WindowSpan> driven = r.window("driven").orElseThrow().spans();
+            assertThat(driven).hasSize(1);
+            WindowSpan span = driven.get(0);
+            assertThat(span.wholeProcess()).isTrue();
+            assertThat(span.open()).isFalse();
+            assertThat(span.durationNanos()).isBetween(60_000_000L, around);
+            assertThat(span.endNanos()).isLessThanOrEqualTo(r.wallNanos());
+            // record()'s own recording carries the span of its window too.
+            assertThat(recorded.window("driven").orElseThrow().spans()).containsExactly(span);
+            WindowSpan open = r.window("still open").orElseThrow().spans().get(0);
+            assertThat(open.open()).isTrue();
+            assertThat(open.startNanos()).isGreaterThan(span.endNanos());
+            assertThat(open.endNanos()).isEqualTo(r.wallNanos());
+
+            JsonNode root = ChromeTrace.toJson(r);
+            assertValidTraceEventFormat(root);
+            List<String> async = new ArrayList<>();
+            root.path("traceEvents").forEach(e -> {
+                if (e.path("cat").asText().equals("java window")) {
+                    async.add(e.path("name").asText() + " " + e.path("ph").asText() + " " + e.path("id") + " "
+                            + e.path("ts").decimalValue().movePointRight(3).longValueExact());
+                }
+            });
+            assertThat(async).containsExactly("driven b 1 " + span.startNanos(), "driven e 1 " + span.endNanos(),
+                    "still open b 2 " + open.startNanos(), "still open e 2 " + open.endNanos());
+        }
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** Required fields and types of the Trace Event Format for the phases written. */
     private static void assertValidTraceEventFormat(JsonNode root) {
         assertThat(root.isObject()).isTrue();
