@@ -54,12 +54,21 @@
   function walk(nodes, visit, depth) {
     nodes.forEach(function (n) { visit(n, depth || 0); walk(n.children || [], visit, (depth || 0) + 1); });
   }
-  function end() {
+  /**
+   * The span of time the timeline shows, in the trace's own times. A recording of part of a trace (what a test
+   * did, Recording.since) keeps the times of the whole trace and the length of its part: it ends with its last
+   * event at the latest, and lasts wallNanos.
+   */
+  function extent() {
     var e = rec.wallNanos;
     walk(rec.imports, function (n) { e = Math.max(e, n.startNanos + n.durationNanos); });
     (rec.windows || []).forEach(function (w) { (w.spans || []).forEach(function (s) { e = Math.max(e, s.startNanos + s.durationNanos); }); });
     (rec.auditEvents || []).forEach(function (a) { e = Math.max(e, a.nanos); });
-    return Math.max(e, 1);
+    var s = Math.max(0, e - rec.wallNanos);
+    walk(rec.imports, function (n) { s = Math.min(s, n.startNanos); });
+    (rec.windows || []).forEach(function (w) { (w.spans || []).forEach(function (sp) { s = Math.min(s, sp.startNanos); }); });
+    (rec.auditEvents || []).forEach(function (a) { s = Math.min(s, a.nanos); });
+    return { start: s, length: Math.max(e - s, 1) };
   }
 
   // ---------------------------------------------------------------- header --
@@ -123,8 +132,8 @@
   // -------------------------------------------------------------- timeline --
   function timeline() {
     var s = section("timeline", "Timeline");
-    var total = end(), W = width(), left = 150, right = 10, rowH = 20, plot = W - left - right;
-    var x = function (n) { return left + plot * n / total; };
+    var span = extent(), total = span.length, W = width(), left = 150, right = 10, rowH = 20, plot = W - left - right;
+    var x = function (n) { return left + plot * (n - span.start) / total; };
     var rows = [];
     var threads = {};
     rec.imports.forEach(function (n) { threads[n.thread] = true; });
@@ -158,10 +167,10 @@
     var g = svg("svg", { "class": "timeline", width: W, height: H, viewBox: "0 0 " + W + " " + H });
     var axis = svg("g", { "class": "axis" });
     for (var i = 0; i <= 10; i++) {
-      var t = total * i / 10;
+      var t = span.start + total * i / 10;
       axis.appendChild(svg("line", { x1: x(t), x2: x(t), y1: 18, y2: H }));
       axis.appendChild(svg("text", { x: x(t), y: 12, "text-anchor": i === 0 ? "start" : i === 10 ? "end" : "middle" },
-          (t / 1e6).toFixed(t / 1e6 < 10 ? 2 : 0) + " ms"));
+          (t / 1e6).toFixed(total / 1e6 < 10 ? 2 : 0) + " ms"));
     }
     g.appendChild(axis);
     var top = 24;

@@ -95,6 +95,32 @@ class HtmlReportBrowserTest {
     }
 
     @Test
+    void the_timeline_of_part_of_a_trace_should_show_that_part_only() throws Exception {
+        // What a test recorded (Recording.since): times of the whole trace, 3 s in; 100 ms long; a Java window over
+        // its second half.
+        Recording part = HtmlReportTest.partOfATrace();
+        Path html = OUT.resolve("part.html");
+        HtmlReport.write(part, html);
+
+        Chromium.Page page = Chromium.load(html, OUT);
+
+        assertThat(page.console()).isEmpty();
+        String timeline = between(page.dom(), "<svg class=\"timeline\"", "</svg>");
+        Matcher bar = Pattern.compile("<rect x=\"([-0-9.e]+)\" y=\"[-0-9.e]+\" width=\"([-0-9.e]+)\"[^>]*data-window=\"half\"")
+                .matcher(timeline);
+        assertThat(bar.find()).as("the window's bar in %s", timeline).isTrue();
+        double x = Double.parseDouble(bar.group(1));
+        double width = Double.parseDouble(bar.group(2));
+        Matcher svgWidth = Pattern.compile("^<svg class=\"timeline\" width=\"([0-9]+)\"").matcher(timeline);
+        assertThat(svgWidth.find()).isTrue();
+        int plot = Integer.parseInt(svgWidth.group(1)) - 150 - 10;
+        // The bar starts half-way along the plot and is half of it wide.
+        assertThat(x).isCloseTo(150 + plot / 2.0, org.assertj.core.data.Offset.offset(2.0));
+        assertThat(width).isCloseTo(plot / 2.0, org.assertj.core.data.Offset.offset(2.0));
+        screenshot(html, "part.png", 600, 1);
+    }
+
+    @Test
     void the_index_should_link_every_report_of_the_folder() throws Exception {
         HtmlReport.write(lazyImport(), OUT.resolve("index-a.html"));
         JsonReport.write(lazyImport(), OUT.resolve("index-a.json"));

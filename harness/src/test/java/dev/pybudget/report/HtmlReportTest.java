@@ -42,6 +42,15 @@ class HtmlReportTest {
                 Optional.empty());
     }
 
+    /** A part of a trace, as Recording.since gives it: times of the whole trace (3 s in), 100 ms long. */
+    static Recording partOfATrace() {
+        Sections nothing = new Sections(new GcStats(List.of(0L, 0L, 0L), 0, PauseStats.fromHistogram(0, 0,
+                Collections.nCopies(40, 0L))), 0, List.of(), List.of(), List.of(), List.of());
+        return new Recording(new PythonInfo("/usr/bin/python3.11", "3.11.2", 7), List.of("audit"), List.of(), 100_000_000,
+                nothing, 0, Losses.NONE, List.of(new Window("half", nothing,
+                        List.of(new WindowSpan(WindowSpan.PROCESS, 3_050_000_000L, 50_000_000, false)))), Optional.empty());
+    }
+
     @Test
     void the_embedded_recording_should_hold_no_markup_and_read_back_as_the_json_report() throws Exception {
         Recording r = hostile();
