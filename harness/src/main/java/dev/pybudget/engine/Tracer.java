@@ -198,13 +198,23 @@ public final class Tracer {
     private static Map<Concern, byte[]> settings(PythonBinary python, TraceOptions options) {
         Map<Concern, byte[]> settings = new EnumMap<>(Concern.class);
         byte[] audit = new byte[Layout.AUDIT_SETTINGS_SIZE];
-        Layout.putU32(audit, 0, options.streamAudit() ? 1 : 0);
-        // Where a compact str keeps its characters (window names): after PyASCIIObject when it is
-        // ASCII, after PyCompactUnicodeObject otherwise. Both lost their wstr fields in 3.12.
+        Layout.putU32(audit, Layout.AUDIT_SETTINGS_STREAM_EVENTS, options.streamAudit() ? 1 : 0);
+        // CPython's layout where the kernel reads window names (struct pystr_layout); 0 = unknown, no name is
+        // read. A compact str keeps its characters after PyASCIIObject when it is ASCII, after
+        // PyCompactUnicodeObject otherwise (where any other str keeps a pointer to them); both lost their
+        // wstr fields in 3.12. PyObject's header, PyASCIIObject's length and state, PyTupleObject's size and
+        // items, and tp_flags in PyTypeObject have not moved since 3.8 on 64-bit default builds.
         boolean before312 = python.versionMajorMinor().map(v -> !v.isAtLeast(3, 12)).orElse(false);
-        boolean known = python.versionMajorMinor().isPresent();
-        Layout.putU32(audit, 4, !known ? 0 : before312 ? 48 : 40);
-        Layout.putU32(audit, 8, !known ? 0 : before312 ? 72 : 56);
+        if (python.versionMajorMinor().isPresent()) {
+            Layout.putU32(audit, Layout.AUDIT_SETTINGS_ASCII_DATA, before312 ? 48 : 40);
+            Layout.putU32(audit, Layout.AUDIT_SETTINGS_COMPACT_DATA, before312 ? 72 : 56);
+            Layout.putU32(audit, Layout.AUDIT_SETTINGS_TYPE_FLAGS, 168);
+            Layout.putU32(audit, Layout.AUDIT_SETTINGS_OB_TYPE, 8);
+            Layout.putU32(audit, Layout.AUDIT_SETTINGS_UNICODE_LENGTH, 16);
+            Layout.putU32(audit, Layout.AUDIT_SETTINGS_UNICODE_STATE, 32);
+            Layout.putU32(audit, Layout.AUDIT_SETTINGS_TUPLE_SIZE, 16);
+            Layout.putU32(audit, Layout.AUDIT_SETTINGS_TUPLE_ITEMS, 24);
+        }
         settings.put(Concern.AUDIT, audit);
         options.callPattern().ifPresent(text -> {
             CallPattern pattern = CallPattern.parse(text);

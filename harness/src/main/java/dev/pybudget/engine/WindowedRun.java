@@ -35,7 +35,7 @@ final class WindowedRun {
         Sections nothing = new Sections(new GcStats(List.of(0L, 0L, 0L), 0, PauseStats.fromHistogram(0, 0, noPauses)), 0,
                 List.of(), List.of(), List.of(), List.of());
         List<Window> windows = new ArrayList<>(r.windows());
-        windows.add(new Window(name, nothing, spans));
+        windows.add(new Window(name, nothing, 0, spans));
         return new Recording(r.python(), r.probes(), r.missingProbes(), r.wallNanos(), r.whole(), r.lostEvents(), r.losses(),
                 windows, r.exitStatus(), r.callPattern(), r.missingProbesReason());
     }

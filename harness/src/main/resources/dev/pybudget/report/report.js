@@ -343,6 +343,10 @@
             return (sp.thread === 0 ? "process" : "thread " + sp.thread) + " at " + ms(sp.startNanos) + " for " + ms(sp.durationNanos)
                 + (sp.open ? " (still open)" : "");
           }).slice(0, 6).join("; ") + (spans.length > 6 ? "; ..." : "") : "times not recorded"));
+      if (w.unfollowedEnds > 0) {
+        box.appendChild(el("div", { "class": "note bad" }, w.unfollowedEnds + " end mark(s) of this window ran on a thread where"
+            + " it was not open: they closed nothing, so it may hold more than meant (its budgets are inconclusive)."));
+      }
       importsOf(box, w, "icicle-window-" + i);
       var gcBox = el("div");
       box.appendChild(el("h3", {}, "Garbage collection"));

@@ -129,9 +129,9 @@ class ChromeTraceTest {
     void windows_should_be_slices_on_their_thread_and_java_windows_async_slices_of_the_process() {
         Recording r = handBuilt();
         List<Window> windows = List.of(
-                new Window("request", r.whole(), List.of(new WindowSpan(101, 4_000_000, 6_000_000, false),
+                new Window("request", r.whole(), 0, List.of(new WindowSpan(101, 4_000_000, 6_000_000, false),
                         new WindowSpan(100, 45_000_000, 5_000_000, true))),
-                new Window("first request", r.whole(), List.of(new WindowSpan(WindowSpan.PROCESS, 3_500_000, 7_000_000, false))));
+                new Window("first request", r.whole(), 0, List.of(new WindowSpan(WindowSpan.PROCESS, 3_500_000, 7_000_000, false))));
         Recording withSpans = new Recording(r.python(), r.probes(), r.missingProbes(), r.wallNanos(), r.whole(), 0,
                 Losses.NONE, windows, r.exitStatus());
         JsonNode root = ChromeTrace.toJson(withSpans);

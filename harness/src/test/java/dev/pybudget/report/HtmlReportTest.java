@@ -37,7 +37,7 @@ class HtmlReportTest {
                 new CallCount("/usr/lib/python3.11/http/server.py", "handle", 4)), List.of(new AuditCount("x\u2028y", 1)),
                 List.of());
         return new Recording(new PythonInfo("/usr/bin/python3.11", "3.11.2", 7), List.of("audit"), List.of(), 5_000, whole, 0,
-                Losses.NONE, List.of(new Window("req&\"uest", whole, List.of(new WindowSpan(7, 10, 900, false),
+                Losses.NONE, List.of(new Window("req&\"uest", whole, 0, List.of(new WindowSpan(7, 10, 900, false),
                         new WindowSpan(WindowSpan.PROCESS, 5, 990, true)))), Optional.of(0), Optional.of("*/server.py:*"),
                 Optional.empty());
     }
@@ -47,7 +47,7 @@ class HtmlReportTest {
         Sections nothing = new Sections(new GcStats(List.of(0L, 0L, 0L), 0, PauseStats.fromHistogram(0, 0,
                 Collections.nCopies(40, 0L))), 0, List.of(), List.of(), List.of(), List.of());
         return new Recording(new PythonInfo("/usr/bin/python3.11", "3.11.2", 7), List.of("audit"), List.of(), 100_000_000,
-                nothing, 0, Losses.NONE, List.of(new Window("half", nothing,
+                nothing, 0, Losses.NONE, List.of(new Window("half", nothing, 0,
                         List.of(new WindowSpan(WindowSpan.PROCESS, 3_050_000_000L, 50_000_000, false)))), Optional.empty());
     }
 
