@@ -50,6 +50,7 @@ public final class HtmlReport {
     private static final String STYLE = resource("report.css");
     /** Parallel tests write reports into one folder: one index writer at a time. */
     private static final Object INDEX_LOCK = new Object();
+    private static final java.util.Map<String, String> ROWS = new java.util.concurrent.ConcurrentHashMap<>();
 
     /** The HTML file that goes with a JSON report: {@code X.json} gives {@code X.html}. */
     public static Path besideJson(Path json) {
@@ -102,33 +103,7 @@ public final class HtmlReport {
             }
             StringBuilder rows = new StringBuilder();
             for (Path html : reports) {
-                JsonNode json;
-                try {
-                    json = MAPPER.readTree(jsonOf(html).toFile());
-                } catch (IOException e) {
-                    continue; // being replaced by another test right now: the next index has it
-                }
-                String name = html.getFileName().toString().replaceFirst("\\.html$", "");
-                long collections = 0;
-                for (JsonNode n : json.path("gc").path("collections")) {
-                    collections += n.asLong();
-                }
-                Path trace = html.resolveSibling(name + ".trace.json");
-                rows.append("<tr data-report=\"").append(escape(name)).append("\"><td><a href=\"").append(escape(href(html)))
-                        .append("\">").append(escape(name)).append("</a></td><td class=\"num\">")
-                        .append(json.path("python").path("version").asText()).append("</td><td class=\"num\">")
-                        .append(String.format(Locale.ROOT, "%.1f ms", json.path("wallNanos").asLong() / 1e6))
-                        .append("</td><td class=\"num\">").append(json.path("importCount").asLong())
-                        .append("</td><td class=\"num\">").append(collections)
-                        .append("</td><td class=\"num\">").append(String.format(Locale.ROOT, "%.3f ms",
-                                json.path("gc").path("pauseNanos").path("max").asLong() / 1e6))
-                        .append("</td><td class=\"num\">").append(json.path("windows").size())
-                        .append("</td><td class=\"num\">").append(json.path("lostEvents").asLong())
-                        .append("</td><td><a href=\"").append(escape(href(jsonOf(html)))).append("\">JSON</a>");
-                if (Files.isRegularFile(trace)) {
-                    rows.append(" <a href=\"").append(escape(href(trace))).append("\">trace</a>");
-                }
-                rows.append("</td></tr>\n");
+                rows.append(row(html));
             }
             String page = "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
                     + "<title>pybudget reports</title>\n<style>\n" + STYLE + "</style>\n</head>\n<body>\n"
@@ -140,6 +115,47 @@ public final class HtmlReport {
                     + "<th>data</th></tr></thead>\n<tbody>\n" + rows + "</tbody>\n</table>\n</body>\n</html>\n";
             atomically(dir.resolve(INDEX), page);
         }
+    }
+
+    /** The index's line of one report, read once per version of its JSON: a run's index is rewritten after every test. */
+    private static String row(Path html) {
+        Path jsonFile = jsonOf(html);
+        String version;
+        JsonNode json;
+        try {
+            version = jsonFile.toAbsolutePath() + " " + Files.getLastModifiedTime(jsonFile) + " " + Files.size(jsonFile);
+            String cached = ROWS.get(version);
+            if (cached != null) {
+                return cached;
+            }
+            json = MAPPER.readTree(jsonFile.toFile());
+        } catch (IOException e) {
+            return ""; // being replaced by another test right now: the next index has it
+        }
+        String name = html.getFileName().toString().replaceFirst("\\.html$", "");
+        long collections = 0;
+        for (JsonNode n : json.path("gc").path("collections")) {
+            collections += n.asLong();
+        }
+        Path trace = html.resolveSibling(name + ".trace.json");
+        StringBuilder row = new StringBuilder();
+        row.append("<tr data-report=\"").append(escape(name)).append("\"><td><a href=\"").append(escape(href(html)))
+                .append("\">").append(escape(name)).append("</a></td><td class=\"num\">")
+                .append(escape(json.path("python").path("version").asText())).append("</td><td class=\"num\">")
+                .append(String.format(Locale.ROOT, "%.1f ms", json.path("wallNanos").asLong() / 1e6))
+                .append("</td><td class=\"num\">").append(json.path("importCount").asLong())
+                .append("</td><td class=\"num\">").append(collections)
+                .append("</td><td class=\"num\">").append(String.format(Locale.ROOT, "%.3f ms",
+                        json.path("gc").path("pauseNanos").path("max").asLong() / 1e6))
+                .append("</td><td class=\"num\">").append(json.path("windows").size())
+                .append("</td><td class=\"num\">").append(json.path("lostEvents").asLong())
+                .append("</td><td><a href=\"").append(escape(href(jsonFile))).append("\">JSON</a>");
+        if (Files.isRegularFile(trace)) {
+            row.append(" <a href=\"").append(escape(href(trace))).append("\">trace</a>");
+        }
+        row.append("</td></tr>\n");
+        ROWS.put(version, row.toString());
+        return row.toString();
     }
 
     private static Path jsonOf(Path html) {
