@@ -43,6 +43,17 @@ for profile in "" junit-5.10; do
     done
     grep -q "3 budgets, 3 passed" "$example/target/pybudget/summary.md" ||
         die "the summary of the run on $label does not show the 3 passed budgets: $(head -n 1 "$example/target/pybudget/summary.md")"
+    # The pages a person opens: each draws itself in a real browser, without a script error.
+    for page in "$example"/target/pybudget/*Test-*.html; do
+        profile_dir=$(mktemp -d)
+        dom=$(chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run --disable-background-networking \
+            --disable-component-update --disable-sync --user-data-dir="$profile_dir" --enable-logging=stderr --v=0 \
+            --dump-dom "file://$PWD/$page" 2>"$profile_dir.log")
+        console=$(grep ':CONSOLE' "$profile_dir.log" || true)
+        rm -rf "$profile_dir" "$profile_dir.log"
+        [[ -z $console ]] || die "$page wrote on the browser's console: $console"
+        [[ $dom == *'data-rendered="true"'* ]] || die "$page did not draw itself in chromium"
+    done
     # Stored resources must be closed on every supported JUnit (5.10 closes only CloseableResource).
     left=$(docker ps -q --filter "ancestor=$image")
     [[ -z $left ]] || die "containers of $image still run after the run on $label: $left"
