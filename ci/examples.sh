@@ -21,17 +21,18 @@ image=example/checkout-service:test
 log "yamllint ci/github-actions-example.yml (the workflow a team copies)"
 yamllint -c ci/yamllint.yml ci/github-actions-example.yml
 
-# The workflow's set-up step, as a runner does it: pybudget's set-up script printed by its command line,
-# from the artifact the example depends on (no file of pybudget's repository), run as root.
-log "$example: the workflow's set-up step (pybudget setup from the installed artifact)"
-classpath=$(mktemp)
-setup_script=$(mktemp)
-trap 'rm -f "$classpath" "$setup_script"' EXIT
-(cd "$example" && mvn -B -q dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile="$classpath")
-java -cp "$(cat "$classpath")" dev.pybudget.cli.Main setup >"$setup_script" ||
-    die "the installed pybudget printed no set-up script (java -cp ... dev.pybudget.cli.Main setup)"
-grep -q 'setup-engine' "$setup_script" || die "what pybudget setup printed is not the set-up script: $(head -n 3 "$setup_script")"
-bash "$setup_script"
+# The workflow's set-up step, as a runner does it: the set-up script out of the artifact the example depends on
+# (no file of pybudget's repository), the same that `pybudget setup` prints, run as root.
+log "$example: the workflow's set-up step (the set-up script from the installed artifact)"
+version=$(sed -n 's:.*<pybudget.version>\(.*\)</pybudget.version>.*:\1:p' "$example/pom.xml")
+[[ -n $version ]] || die "$example/pom.xml names no pybudget.version"
+artifact_dir=$(mktemp -d)
+trap 'rm -rf "$artifact_dir"' EXIT
+(cd "$example" && mvn -B -q dependency:copy -Dartifact="dev.pybudget:pybudget:$version" -DoutputDirectory="$artifact_dir")
+(cd "$artifact_dir" && jar xf "pybudget-$version.jar" pybudget/ci/setup-engine.sh)
+cmp -s "$artifact_dir/pybudget/ci/setup-engine.sh" ci/setup-engine.sh ||
+    die "the set-up script in the installed pybudget-$version.jar is not ci/setup-engine.sh"
+bash "$artifact_dir/pybudget/ci/setup-engine.sh"
 for profile in "" junit-5.10; do
     label=${profile:-"its own JUnit"}
     log "$example on $label"
