@@ -112,8 +112,15 @@ class BudgetExtension implements BeforeEachCallback, AfterTestExecutionCallback,
                 throw t;
             }
             Recording recording = subject.workload().snapshot().since(start);
-            Path dump = PythonPerfExtension.write(context, method, Map.of(subject.field(), recording)).get(subject.field());
-            check(context.getStore(NAMESPACE), testClass, test, budgets, start, recording, dump, context::publishReportEntry);
+            Map<Field, Path> dumps = PythonPerfExtension.write(context, method, Map.of(subject.field(), recording));
+            boolean passed = false;
+            try {
+                check(context.getStore(NAMESPACE), testClass, test, budgets, start, recording, dumps.get(subject.field()),
+                        context::publishReportEntry);
+                passed = true;
+            } finally {
+                PythonPerfExtension.writeHtml(context, test, Map.of(subject.field(), recording), dumps, passed);
+            }
         } finally {
             busy.set(false);
         }

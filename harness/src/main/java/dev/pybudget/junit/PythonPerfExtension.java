@@ -1,6 +1,7 @@
 package dev.pybudget.junit;
 
 import dev.pybudget.assertions.InconclusiveBudgetError;
+import dev.pybudget.assertions.Verdict;
 import dev.pybudget.container.PythonWorkloadContainer;
 import dev.pybudget.engine.TraceException;
 import dev.pybudget.engine.TracedWorkload;
@@ -8,6 +9,7 @@ import dev.pybudget.engine.WindowHandle;
 import dev.pybudget.recording.Recording;
 import dev.pybudget.report.BudgetSummary;
 import dev.pybudget.report.ChromeTrace;
+import dev.pybudget.report.HtmlReport;
 import dev.pybudget.report.JsonReport;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -101,8 +103,9 @@ class PythonPerfExtension implements BeforeAllCallback, BeforeEachCallback, Befo
         }
     }
 
-    /** Frees a workload claimed by a test when the test ends. */
-    private record Claim(TracedWorkload workload) implements AutoCloseable {
+    /** Frees a workload claimed by a test when the test ends (both interfaces: see {@link Started}). */
+    @SuppressWarnings("deprecation")
+    private record Claim(TracedWorkload workload) implements AutoCloseable, ExtensionContext.Store.CloseableResource {
         @Override
         public boolean equals(Object o) {
             return o instanceof Claim c && c.workload == workload;
@@ -136,6 +139,8 @@ class PythonPerfExtension implements BeforeAllCallback, BeforeEachCallback, Befo
             Map<Field, TracedWorkload> workloads = workloads(context);
             Map<Field, Recording> starts = starts(context);
             Map<Field, Path> dumps = dumps(context);
+            writeHtml(context, TestNames.test(context, context.getRequiredTestMethod().getName()), recordings, dumps,
+                    context.getExecutionException().isEmpty());
             List<String> died = new ArrayList<>();
             for (Map.Entry<Field, Recording> entry : recordings.entrySet()) {
                 Recording recording = entry.getValue();
@@ -181,6 +186,12 @@ class PythonPerfExtension implements BeforeAllCallback, BeforeEachCallback, Befo
         named.setStackTrace(thrown.getStackTrace());
         named.initCause(thrown.getCause());
         throw named;
+    }
+
+    @Override
+    public void testSuccessful(ExtensionContext context) {
+        context.getTestMethod().ifPresent(m -> BudgetSummary.ofThisRun().testPassed(TestNames.testClass(context),
+                TestNames.test(context, m.getName())));
     }
 
     @Override
@@ -283,6 +294,27 @@ class PythonPerfExtension implements BeforeAllCallback, BeforeEachCallback, Befo
         return dumps;
     }
 
+    /**
+     * Writes each recording's HTML page beside its JSON, with the verdicts of the test's budgets: once they are
+     * checked (annotations after the test, assertions during it), so after the JSON.
+     */
+    static void writeHtml(ExtensionContext context, String test, Map<Field, Recording> recordings, Map<Field, Path> dumps,
+                          boolean testPassed) {
+        // A check that did not pass in a test that did was caught by the test on purpose (assertThatThrownBy): not news.
+        List<HtmlReport.Budget> budgets = HtmlReport.budgetsOf(BudgetSummary.ofThisRun(), test).stream()
+                .filter(b -> !testPassed || b.verdict() == Verdict.PASSED).toList();
+        for (Map.Entry<Field, Path> dump : dumps.entrySet()) {
+            Path html = HtmlReport.besideJson(dump.getValue());
+            try {
+                HtmlReport.write(recordings.get(dump.getKey()), html, budgets);
+            } catch (IOException e) {
+                throw new UncheckedIOException("The HTML report could not be written to " + html, e);
+            }
+            context.publishReportEntry("pybudget.html" + (dumps.size() == 1 ? "" : "-" + dump.getKey().getName()),
+                    html.toAbsolutePath().toString());
+        }
+    }
+
     static Path reportDir(ExtensionContext context) {
         return Path.of(Settings.get(context, Settings.REPORT_DIR).orElse("target/pybudget"));
     }
@@ -369,8 +401,13 @@ class PythonPerfExtension implements BeforeAllCallback, BeforeEachCallback, Befo
         throw new ExtensionConfigurationException(sentence);
     }
 
-    /** Stops the workload when its scope (class or test) ends; one per workload object, whatever its field. */
-    private record Started(TracedWorkload workload) implements AutoCloseable {
+    /**
+     * Stops the workload when its scope (class or test) ends; one per workload object, whatever its field. Both
+     * interfaces: JUnit 5.13 and later close a stored AutoCloseable (once, even when it is both); 5.10 to 5.12 close
+     * only a CloseableResource.
+     */
+    @SuppressWarnings("deprecation")
+    private record Started(TracedWorkload workload) implements AutoCloseable, ExtensionContext.Store.CloseableResource {
         @Override
         public boolean equals(Object o) {
             return o instanceof Started s && s.workload == workload;

@@ -65,7 +65,9 @@ final class RunSummary {
     }
 
     /** Baselines read this run's configuration parameters until it ends, then what they read before. */
-    private record Configuration(Function<String, Optional<String>> before) implements AutoCloseable {
+    @SuppressWarnings("deprecation") // both interfaces: JUnit 5.10 to 5.12 close only a CloseableResource
+    private record Configuration(Function<String, Optional<String>> before) implements AutoCloseable,
+            ExtensionContext.Store.CloseableResource {
         @Override
         public void close() {
             BaselineMode.useConfiguration(before);
@@ -73,7 +75,9 @@ final class RunSummary {
     }
 
     /** Saves the parts of this JVM's test classes and remakes summary.md, when a test class ends. */
-    private record Saver(Path reportDir) implements AutoCloseable {
+    @SuppressWarnings("deprecation") // both interfaces: JUnit 5.10 to 5.12 close only a CloseableResource
+    private record Saver(Path reportDir) implements AutoCloseable,
+            ExtensionContext.Store.CloseableResource {
         @Override
         public void close() throws IOException {
             BudgetSummary.ofThisRun().save(reportDir);
@@ -81,7 +85,9 @@ final class RunSummary {
     }
 
     /** Saves once more and appends this JVM's table to $GITHUB_STEP_SUMMARY, when the run ends. */
-    private record Publisher(Path reportDir) implements AutoCloseable {
+    @SuppressWarnings("deprecation") // both interfaces: JUnit 5.10 to 5.12 close only a CloseableResource
+    private record Publisher(Path reportDir) implements AutoCloseable,
+            ExtensionContext.Store.CloseableResource {
         @Override
         public void close() throws IOException {
             BudgetSummary.ofThisRun().publish(reportDir, System.getenv());

@@ -175,6 +175,18 @@ class BudgetSummaryTest {
     }
 
     @Test
+    void a_failure_the_test_caught_should_be_left_out_when_the_test_passes() {
+        BudgetSummary summary = new BudgetSummary();
+        summary.record("GcTest.churn()", "no gen-2 collections", Verdict.PASSED, "0 gen-2 collections");
+        summary.record("GcTest.churn()", "at most 99 calls", Verdict.FAILED, "100 calls"); // assertThatThrownBy(...)
+        summary.record("GcTest.other()", "at most 99 calls", Verdict.FAILED, "100 calls");
+        summary.testPassed("GcTest", "GcTest.churn()");
+        assertThat(summary.entries()).extracting(BudgetSummary.Entry::test, BudgetSummary.Entry::verdict).containsExactly(
+                org.assertj.core.groups.Tuple.tuple("GcTest.churn()", Verdict.PASSED),
+                org.assertj.core.groups.Tuple.tuple("GcTest.other()", Verdict.FAILED));
+    }
+
+    @Test
     void files_should_be_readable_by_all() throws IOException {
         Path written = sample().save(dir);
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(written))).isEqualTo("rw-r--r--");
