@@ -75,8 +75,17 @@ class CheckedNothingTest {
         void sendsAndLeaves() throws Exception {
             service.get("gc=0&n=0"); // the service answers
             HttpClient.newHttpClient().sendAsync(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + service.port
-                    + "/?sleep=3&imp=colorsys")).build(), HttpResponse.BodyHandlers.discarding());
-            Thread.sleep(500); // the request is inside its window, asleep, when the test ends
+                    + "/?sleep=30&imp=colorsys")).build(), HttpResponse.BodyHandlers.discarding());
+            // Returns once the request is inside its window (asleep there), without waiting for its answer.
+            long deadline = System.nanoTime() + 20_000_000_000L;
+            while (begins() < 2 && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+        }
+
+        private static long begins() {
+            return app.snapshot().audit().stream().filter(a -> a.event().equals("pybudget.begin"))
+                    .mapToLong(dev.pybudget.recording.AuditCount::count).sum();
         }
     }
 
