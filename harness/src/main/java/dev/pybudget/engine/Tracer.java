@@ -42,6 +42,14 @@ public final class Tracer {
     public static final String LOAD_AHEAD_PROPERTY = LoadedAhead.PROPERTY;
 
     /**
+     * System property: {@code true} starts the workload in a session of its own ({@code setsid}), so that
+     * a terminal's Ctrl-C (SIGINT to the foreground process group) reaches this JVM alone, which then
+     * stops the workload itself and still reports; default {@code false}: the workload shares this
+     * JVM's process group. The command line sets it.
+     */
+    public static final String OWN_SESSION_PROPERTY = "pybudget.workloadOwnSession";
+
+    /**
      * @param workload the command ({@code python script args...}), its directory, environment and
      *                 output redirects; its stdin is taken for the gate
      * @throws TraceException with one sentence when it cannot trace; nothing is then left running or attached
@@ -60,8 +68,13 @@ public final class Tracer {
         Process process = null;
         EventStream stream = null;
         try {
-            List<String> gated = new ArrayList<>(List.of("/bin/sh", "-c", "read _ && exec \"$0\" \"$@\"",
-                    python.executable().toString()));
+            List<String> gated = new ArrayList<>();
+            if (Boolean.getBoolean(OWN_SESSION_PROPERTY)) {
+                // A child of this JVM leads no process group, so setsid(1) execs without forking: the pid stays
+                // the one the probes attach to.
+                gated.add("/usr/bin/setsid");
+            }
+            gated.addAll(List.of("/bin/sh", "-c", "read _ && exec \"$0\" \"$@\"", python.executable().toString()));
             gated.addAll(command.subList(1, command.size()));
             ProcessBuilder builder = new ProcessBuilder(gated).directory(directory.toFile())
                     .redirectInput(ProcessBuilder.Redirect.PIPE)
