@@ -60,6 +60,12 @@ public interface LibBpf extends Library {
 
     Pointer bpf_program__attach_usdt(Pointer prog, int pid, String binaryPath, String provider, String name, Pointer opts);
 
+    /** Attaches by the program's section, e.g. tp_btf/sched_switch. */
+    Pointer bpf_program__attach(Pointer prog);
+
+    /** Attaches to an open perf event; the link owns pfd from then on and closes it. */
+    Pointer bpf_program__attach_perf_event(Pointer prog, int pfd);
+
     int bpf_link__destroy(Pointer link);
 
     int bpf_map_lookup_elem(int fd, byte[] key, byte[] value);

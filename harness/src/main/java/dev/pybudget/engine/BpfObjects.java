@@ -176,6 +176,20 @@ final class BpfObjects implements AutoCloseable {
         }
     }
 
+    /** A program of a loaded object, by name. */
+    Pointer program(Concern concern, String name) {
+        Pointer prog = lib.bpf_object__find_program_by_name(objects.get(concern), name);
+        if (prog == null) {
+            throw new IllegalStateException("no BPF program " + name + " in " + concern.object);
+        }
+        return prog;
+    }
+
+    /** A link made elsewhere (see KernelProbes), detached with the others by {@link #close()}. */
+    void addLink(Pointer link) {
+        links.add(link);
+    }
+
     LibBpf lib() {
         return lib;
     }

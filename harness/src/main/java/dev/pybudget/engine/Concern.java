@@ -9,7 +9,9 @@ enum Concern {
     AUDIT("audit.bpf.o", "audit", "audit"),
     GC("gc.bpf.o", "gc_start", "gc__start", "gc_done", "gc__done"),
     IMPORTS("imports.bpf.o", "import_start", "import__find__load__start", "import_done", "import__find__load__done"),
-    CALLS("calls.bpf.o", "function_return", "function__return");
+    CALLS("calls.bpf.o", "function_return", "function__return"),
+    /** No USDT probe: BTF tracepoints and perf events, attached by KernelProbes; only with TraceOptions.kernelContext. */
+    KERNEL("kernel.bpf.o");
 
     final String object;
     /** program name -> probe name, in attach order */

@@ -53,6 +53,13 @@ final class Layout {
     static final int AUDIT_KEY_SIZE = 8 + AUDIT_NAME_LEN;
     static final int WINDOW_KEY_SIZE = WINDOW_NAME_LEN;
 
+    /** struct kernel_scope_stats: nine u64 */
+    static final int KERNEL_STATS_SIZE = 8 * 9;
+    /** struct syscall_key: slot, nr */
+    static final int SYSCALL_KEY_SIZE = 8;
+    /** struct kernel_settings: pidns_dev, pidns_ino, count_switches, count_syscalls */
+    static final int KERNEL_SETTINGS_SIZE = 24;
+
     /** enum loss */
     static final int LOSS_COUNT = 10;
 

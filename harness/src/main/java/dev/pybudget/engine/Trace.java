@@ -75,7 +75,12 @@ public final class Trace implements AutoCloseable {
         long now = System.nanoTime();
         KernelCounters counters = KernelCounters.read(bpf, javaSlots.values());
         ImportTrees trees = new ImportTrees(events, originNanos, now);
-        Sections whole = Scopes.sections(Set.of(0), counters, trees, events, originNanos);
+        List<Integer> allSlots = new ArrayList<>(counters.pythonWindows().keySet());
+        allSlots.add(0);
+        allSlots.addAll(javaSlots.values());
+        Optional<KernelContextCounters> kernel = KernelContextCounters.read(bpf, allSlots);
+        Sections whole = Scopes.sections(Set.of(0), counters, trees, events, originNanos)
+                .withKernel(kernel.map(k -> k.of(Set.of(0))));
 
         Map<String, Set<Integer>> slotsByName = new LinkedHashMap<>();
         counters.pythonWindows().entrySet().stream().sorted(Map.Entry.comparingByKey())
@@ -83,7 +88,8 @@ public final class Trace implements AutoCloseable {
         javaSlots.forEach((name, slot) -> slotsByName.computeIfAbsent(name, n -> new LinkedHashSet<>()).add(slot));
         List<Window> windows = new ArrayList<>();
         slotsByName.forEach((name, slots) -> windows.add(
-                new Window(name, Scopes.sections(slots, counters, trees, events, originNanos))));
+                new Window(name, Scopes.sections(slots, counters, trees, events, originNanos)
+                        .withKernel(kernel.map(k -> k.of(slots))))));
 
         Optional<Integer> exit = process.isAlive() ? Optional.empty() : Optional.of(process.exitValue());
         last = new Recording(new PythonInfo(python.executable().toString(), python.version(), process.pid()), probes,

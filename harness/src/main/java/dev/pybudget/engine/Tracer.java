@@ -74,7 +74,7 @@ public final class Tracer {
 
         List<Concern> concerns = new ArrayList<>();
         for (Concern concern : Concern.values()) {
-            if (concern.programs.values().stream().allMatch(present::contains)) {
+            if (concern == Concern.KERNEL ? options.kernelContext() : concern.programs.values().stream().allMatch(present::contains)) {
                 concerns.add(concern);
             }
         }
@@ -97,6 +97,9 @@ public final class Tracer {
             int pid = (int) process.pid();
             stream = new EventStream(bpf.lib(), bpf.mapFd("events"), options.ringBufferBytes(), "pybudget-events-" + pid);
             bpf.attach(pid, python.probeBinary().toString(), present);
+            if (bpf.has(Concern.KERNEL)) {
+                KernelProbes.attach(bpf, pid);
+            }
             long origin = System.nanoTime();
             release(process);
             return new Trace(python, List.copyOf(present), missing, missingReason, bpf, stream, process, origin, options,
@@ -206,6 +209,9 @@ public final class Tracer {
         Layout.putU32(audit, 4, !known ? 0 : before312 ? 48 : 40);
         Layout.putU32(audit, 8, !known ? 0 : before312 ? 72 : 56);
         settings.put(Concern.AUDIT, audit);
+        if (options.kernelContext()) {
+            settings.put(Concern.KERNEL, KernelProbes.settings(options));
+        }
         options.callPattern().ifPresent(text -> {
             CallPattern pattern = CallPattern.parse(text);
             byte[] calls = new byte[Layout.CALLS_SETTINGS_SIZE];

@@ -1,0 +1,96 @@
+package dev.pybudget.engine;
+
+import dev.pybudget.bindings.LibBpf;
+import dev.pybudget.recording.KernelStats;
+import dev.pybudget.recording.SyscallCount;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/** One reading of kernel.bpf.o's maps: the kernel context of each scope slot, syscalls named. */
+final class KernelContextCounters {
+    private final Map<Integer, KernelStats> bySlot;
+
+    private KernelContextCounters(Map<Integer, KernelStats> bySlot) {
+        this.bySlot = bySlot;
+    }
+
+    /** Empty when the trace does not record the kernel context. */
+    static Optional<KernelContextCounters> read(BpfObjects objects, Collection<Integer> slots) {
+        if (!objects.has(Concern.KERNEL)) {
+            return Optional.empty();
+        }
+        LibBpf lib = objects.lib();
+        Map<Integer, List<SyscallCount>> named = new HashMap<>();
+        int countsFd = objects.mapFd("syscall_counts");
+        byte[] key = null;
+        byte[] next = new byte[Layout.SYSCALL_KEY_SIZE];
+        byte[] value = new byte[8];
+        while (lib.bpf_map_get_next_key(countsFd, key, next) == 0) {
+            if (lib.bpf_map_lookup_elem(countsFd, next, value) == 0) {
+                named.computeIfAbsent(Layout.u32(next, 0), s -> new ArrayList<>())
+                        .add(new SyscallCount(syscallName(Layout.u32(next, 4)), Layout.u64(value, 0)));
+            }
+            key = next.clone();
+        }
+        int statsFd = objects.mapFd("kernel_stats");
+        Map<Integer, KernelStats> bySlot = new HashMap<>();
+        byte[] slotKey = new byte[4];
+        byte[] v = new byte[Layout.KERNEL_STATS_SIZE];
+        for (int slot : slots) {
+            Layout.putU32(slotKey, 0, slot);
+            if (lib.bpf_map_lookup_elem(statsFd, slotKey, v) < 0) {
+                throw new TraceException("Reading the BPF map kernel_stats failed for slot " + slot + ".");
+            }
+            bySlot.put(slot, new KernelStats(Layout.u64(v, 0), Layout.u64(v, 8), Layout.u64(v, 16), Layout.u64(v, 24),
+                    Layout.u64(v, 32), Layout.u64(v, 40), Layout.u64(v, 48), Layout.u64(v, 56), Layout.u64(v, 64),
+                    named.getOrDefault(slot, List.of())));
+        }
+        return Optional.of(new KernelContextCounters(bySlot));
+    }
+
+    /** The slots' kernel context added up (one window name may have a Python and a Java slot). */
+    KernelStats of(Set<Integer> slots) {
+        KernelStats sum = KernelStats.NOTHING;
+        for (int slot : slots) {
+            sum = sum.plus(bySlot.getOrDefault(slot, KernelStats.NOTHING));
+        }
+        return sum;
+    }
+
+    private static final Map<Integer, String> SYSCALLS = loadSyscalls();
+
+    /** The name in this architecture's table (bpf/Makefile generates it from the kernel headers), or "syscall_N". */
+    static String syscallName(int nr) {
+        return SYSCALLS.getOrDefault(nr, "syscall_" + nr);
+    }
+
+    private static Map<Integer, String> loadSyscalls() {
+        Map<Integer, String> names = new HashMap<>();
+        try (InputStream in = KernelContextCounters.class.getResourceAsStream("/bpf/syscalls.txt")) {
+            if (in == null) {
+                return names;
+            }
+            BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.US_ASCII));
+            for (String line = reader.readLine(); line != null; line = reader.readLine()) {
+                String[] f = line.trim().split(" ");
+                if (f.length == 2) {
+                    names.putIfAbsent(Integer.parseInt(f[0]), f[1]);
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return names;
+    }
+}
