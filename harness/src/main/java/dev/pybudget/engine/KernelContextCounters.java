@@ -3,12 +3,6 @@ package dev.pybudget.engine;
 import dev.pybudget.bindings.LibBpf;
 import dev.pybudget.recording.KernelStats;
 import dev.pybudget.recording.SyscallCount;
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.InputStreamReader;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -39,7 +33,7 @@ final class KernelContextCounters {
         while (lib.bpf_map_get_next_key(countsFd, key, next) == 0) {
             if (lib.bpf_map_lookup_elem(countsFd, next, value) == 0) {
                 named.computeIfAbsent(Layout.u32(next, 0), s -> new ArrayList<>())
-                        .add(new SyscallCount(syscallName(Layout.u32(next, 4)), Layout.u64(value, 0)));
+                        .add(new SyscallCount(Syscalls.name(Layout.u32(next, 4)), Layout.u64(value, 0)));
             }
             key = next.clone();
         }
@@ -66,31 +60,5 @@ final class KernelContextCounters {
             sum = sum.plus(bySlot.getOrDefault(slot, KernelStats.NOTHING));
         }
         return sum;
-    }
-
-    private static final Map<Integer, String> SYSCALLS = loadSyscalls();
-
-    /** The name in this architecture's table (bpf/Makefile generates it from the kernel headers), or "syscall_N". */
-    static String syscallName(int nr) {
-        return SYSCALLS.getOrDefault(nr, "syscall_" + nr);
-    }
-
-    private static Map<Integer, String> loadSyscalls() {
-        Map<Integer, String> names = new HashMap<>();
-        try (InputStream in = KernelContextCounters.class.getResourceAsStream("/bpf/syscalls.txt")) {
-            if (in == null) {
-                return names;
-            }
-            BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.US_ASCII));
-            for (String line = reader.readLine(); line != null; line = reader.readLine()) {
-                String[] f = line.trim().split(" ");
-                if (f.length == 2) {
-                    names.putIfAbsent(Integer.parseInt(f[0]), f[1]);
-                }
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return names;
     }
 }

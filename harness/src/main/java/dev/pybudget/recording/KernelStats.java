@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -69,6 +70,35 @@ public record KernelStats(long offCpuRunnableNanos, long offCpuBlockedNanos, lon
                 offCpuIntervals + sign * o.offCpuIntervals, voluntarySwitches + sign * o.voluntarySwitches,
                 involuntarySwitches + sign * o.involuntarySwitches, minorFaults + sign * o.minorFaults,
                 majorFaults + sign * o.majorFaults, syscalls + sign * o.syscalls, unnamedSyscalls + sign * o.unnamedSyscalls, names);
+    }
+
+    /**
+     * Two lines a person reads, in reports and in failure messages: "Kernel: off-CPU 12.300 ms (runnable
+     * 3.800 ms, blocked 8.500 ms, 7 intervals); context switches: 3 voluntary, 2 involuntary; page faults:
+     * 2 minor, 0 major" and "  syscalls: 81 (getppid 50, newfstatat 20, ...)", the {@code top} most entered.
+     */
+    public static String describe(KernelStats k, int top) {
+        StringBuilder s = new StringBuilder(String.format(Locale.ROOT,
+                "Kernel: off-CPU %s (runnable %s, blocked %s, %d intervals); context switches: %d voluntary, %d involuntary;"
+                        + " page faults: %d minor, %d major%n  syscalls: %d", millis(k.offCpuNanos()), millis(k.offCpuRunnableNanos()),
+                millis(k.offCpuBlockedNanos()), k.offCpuIntervals(), k.voluntarySwitches(), k.involuntarySwitches(),
+                k.minorFaults(), k.majorFaults(), k.syscalls()).replace(System.lineSeparator(), "\n"));
+        if (!k.syscallsByName().isEmpty()) {
+            s.append(" (").append(String.join(", ", k.syscallsByName().stream().limit(top)
+                    .map(c -> c.name() + " " + c.count()).toList()));
+            if (k.syscallsByName().size() > top) {
+                s.append(", ... ").append(k.syscallsByName().size() - top).append(" more");
+            }
+            s.append(")");
+        }
+        if (k.unnamedSyscalls() > 0) {
+            s.append("; ").append(k.unnamedSyscalls()).append(" had no room to be counted by name");
+        }
+        return s.toString();
+    }
+
+    private static String millis(long nanos) {
+        return String.format(Locale.ROOT, "%.3f ms", nanos / 1e6);
     }
 
     private static List<SyscallCount> sorted(List<SyscallCount> list) {

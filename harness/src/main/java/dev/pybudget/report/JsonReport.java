@@ -28,7 +28,8 @@ import java.util.Optional;
  * The JSON report, schema 1 (see docs/json-report.md): users' pipelines read it, so fields are only
  * ever added. Added to the contract's fields: importCount and auditEvents per section,
  * totalNanos of pauses, selfNanos of imports, losses, exitStatus, callPattern and missingProbesReason
- * (one sentence saying why the missingProbes are missing, or null).
+ * (one sentence saying why the missingProbes are missing, or null), kernel per section (off-CPU time,
+ * context switches, page faults, syscalls; null when not recorded).
  */
 public final class JsonReport {
     private JsonReport() {}
@@ -163,6 +164,7 @@ public final class JsonReport {
         for (AuditEvent e : s.auditEvents()) {
             events.addObject().put("event", e.event()).put("nanos", e.nanos()).put("thread", e.thread());
         }
+        KernelJson.put(node, s.kernel());
     }
 
     private static void putImport(ObjectNode node, ImportNode i) {
@@ -196,7 +198,7 @@ public final class JsonReport {
         List<AuditEvent> events = new ArrayList<>();
         node.path("auditEvents").forEach(e -> events.add(new AuditEvent(e.path("event").asText(), e.path("nanos").asLong(),
                 e.path("thread").asLong())));
-        return new Sections(gcStats, node.path("importCount").asLong(), imports, calls, audit, events);
+        return new Sections(gcStats, node.path("importCount").asLong(), imports, calls, audit, events, KernelJson.read(node));
     }
 
     private static ImportNode importNode(JsonNode i) {
