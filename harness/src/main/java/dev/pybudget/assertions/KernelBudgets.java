@@ -19,7 +19,7 @@ public final class KernelBudgets {
 
     /** At most {@code max} entries of the syscall {@code name} ("openat"), counted in the kernel. */
     public static BudgetCheck syscallsAtMost(RecordingScope scope, String name, long max) {
-        requireSyscall(name);
+        requireSyscallName(name);
         requireNotNegative(max, "syscalls");
         String budget = (max == 0 ? "no " + name + " syscalls" : "at most " + Evidence.count(max, name + " syscall",
                 name + " syscalls")) + scope.where();
@@ -102,13 +102,14 @@ public final class KernelBudgets {
         Optional<KernelStats> kernel = scope.sections().kernel();
         if (kernel.isEmpty()) {
             return BudgetCheck.inconclusive(budget, "kernel context not recorded", InconclusiveBudget.inconclusive(budget,
-                    "the kernel context was not recorded (turn it on with TraceOptions.withKernelContext(true); the kernel"
-                            + " budget annotations do), so there is nothing to compare"));
+                    "the kernel context was not recorded (turn it on with withKernelContext(true) on the workload or its"
+                            + " TraceOptions), so there is nothing to compare"));
         }
         return measure.apply(kernel.get());
     }
 
-    private static void requireSyscall(String name) {
+    /** @throws IllegalArgumentException for a name this architecture's syscall table does not have */
+    public static void requireSyscallName(String name) {
         if (name == null || name.isEmpty()) {
             throw new IllegalArgumentException("A syscall name must not be null or empty.");
         }

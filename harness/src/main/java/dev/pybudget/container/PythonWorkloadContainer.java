@@ -83,6 +83,7 @@ public class PythonWorkloadContainer extends GenericContainer<PythonWorkloadCont
     private final String token = newToken();
     private Optional<String> callPattern = Optional.empty();
     private boolean streamAudit;
+    private boolean kernelContext;
     private WaitStrategy userWaitStrategy;
     private AgentClient agent;
     private volatile boolean exitAwaited;
@@ -115,6 +116,12 @@ public class PythonWorkloadContainer extends GenericContainer<PythonWorkloadCont
     /** Counts calls of functions matching {@code FILE_GLOB:FUNCTION_GLOB}; costs a uprobe hit per Python call. */
     public PythonWorkloadContainer withCallPattern(String pattern) {
         this.callPattern = Optional.of(CallPattern.parse(pattern).text());
+        return self();
+    }
+
+    /** Also records the kernel's side of each scope: off-CPU time, context switches, page faults, syscalls. */
+    public PythonWorkloadContainer withKernelContext(boolean record) {
+        this.kernelContext = record;
         return self();
     }
 
@@ -160,6 +167,9 @@ public class PythonWorkloadContainer extends GenericContainer<PythonWorkloadCont
         callPattern.ifPresent(p -> command.addAll(List.of("--calls", p)));
         if (streamAudit) {
             command.add("--stream-audit");
+        }
+        if (kernelContext) {
+            command.add("--kernel-context");
         }
         command.add("--");
         command.addAll(workload);

@@ -2,10 +2,12 @@ package dev.pybudget.junit;
 
 import dev.pybudget.assertions.BudgetCheck;
 import dev.pybudget.assertions.Budgets;
+import dev.pybudget.assertions.KernelBudgets;
 import dev.pybudget.assertions.RecordingScope;
 import dev.pybudget.assertions.Verdict;
 import dev.pybudget.engine.CallPattern;
 import dev.pybudget.recording.Recording;
+import java.time.Duration;
 import dev.pybudget.report.BudgetSummary;
 import java.io.IOException;
 import java.lang.reflect.AnnotatedElement;
@@ -22,7 +24,8 @@ import org.junit.platform.commons.support.AnnotationSupport;
 import org.opentest4j.MultipleFailuresError;
 
 /**
- * Behind the budget annotations ({@link GcBudget}, {@link NoImports}, {@link MaxCalls}, {@link NoAudit}):
+ * Behind the budget annotations ({@link GcBudget}, {@link NoImports}, {@link MaxCalls}, {@link NoAudit},
+ * {@link SyscallBudget}, {@link KernelBudget}):
  * after the test has run, checks each budget on what the test recorded, reports every verdict to
  * the run's budget summary, then fails the test if any budget failed or could not be decided.
  */
@@ -100,6 +103,7 @@ class BudgetExtension implements BeforeEachCallback, AfterTestExecutionCallback 
                 }
                 budgets.add(new Budget(calls.window(), s -> Budgets.callsAtMost(s, calls.function(), calls.max())));
             }
+            kernelBudgets(element, budgets);
             for (NoAudit audit : AnnotationSupport.findRepeatableAnnotations(element, NoAudit.class)) {
                 if (audit.value().length == 0) {
                     throw invalid("@NoAudit needs at least one event name, e.g. @NoAudit(\"socket.connect\").");
@@ -110,6 +114,44 @@ class BudgetExtension implements BeforeEachCallback, AfterTestExecutionCallback 
             }
         }
         return budgets;
+    }
+
+    /** {@link SyscallBudget} and {@link KernelBudget}. */
+    private static void kernelBudgets(AnnotatedElement element, List<Budget> budgets) {
+        for (SyscallBudget syscalls : AnnotationSupport.findRepeatableAnnotations(element, SyscallBudget.class)) {
+            if (syscalls.max() < 0) {
+                throw invalid("@SyscallBudget(max = " + syscalls.max() + "): max is at least 0.");
+            }
+            try {
+                KernelBudgets.requireSyscallName(syscalls.syscall());
+            } catch (IllegalArgumentException e) {
+                throw invalid("@SyscallBudget: " + e.getMessage());
+            }
+            budgets.add(new Budget(syscalls.window(), s -> KernelBudgets.syscallsAtMost(s, syscalls.syscall(), syscalls.max())));
+        }
+        for (KernelBudget k : AnnotationSupport.findRepeatableAnnotations(element, KernelBudget.class)) {
+            if (k.maxMajorFaults() < -1 || k.maxMinorFaults() < -1 || k.maxContextSwitches() < -1 || k.offCpuBelowMillis() == 0
+                    || k.offCpuBelowMillis() < -1) {
+                throw invalid("@KernelBudget: a budget is at least 0 (offCpuBelowMillis at least 1), or -1 for none.");
+            }
+            int before = budgets.size();
+            if (k.maxMajorFaults() >= 0) {
+                budgets.add(new Budget(k.window(), s -> KernelBudgets.majorFaultsAtMost(s, k.maxMajorFaults())));
+            }
+            if (k.maxMinorFaults() >= 0) {
+                budgets.add(new Budget(k.window(), s -> KernelBudgets.minorFaultsAtMost(s, k.maxMinorFaults())));
+            }
+            if (k.maxContextSwitches() >= 0) {
+                budgets.add(new Budget(k.window(), s -> KernelBudgets.contextSwitchesAtMost(s, k.maxContextSwitches())));
+            }
+            if (k.offCpuBelowMillis() > 0) {
+                budgets.add(new Budget(k.window(), s -> KernelBudgets.offCpuBelow(s, Duration.ofMillis(k.offCpuBelowMillis()))));
+            }
+            if (budgets.size() == before) {
+                throw invalid("@KernelBudget sets no budget: give maxMajorFaults, maxMinorFaults, maxContextSwitches or"
+                        + " offCpuBelowMillis.");
+            }
+        }
     }
 
     private static ExtensionConfigurationException invalid(String sentence) {
