@@ -87,7 +87,7 @@ final class KernelProbes {
         if (link == null) {
             int errno = Native.getLastError();
             closeFd(pfd);
-            throw new TraceException("Attaching " + program + " to its perf event failed (" + Errno.describe(errno) + ").");
+            throw new TraceException("Attaching the page-fault program " + program + " to its perf event failed (" + Errno.describe(errno) + ").");
         }
         bpf.addLink(link);
     }
