@@ -214,18 +214,21 @@ int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 	return 0;
 }
 
-/* Opened by the engine on the workload (inherited by every thread it starts), one event a fault:
- * the kernel emits them where it counts ru_minflt and ru_majflt. */
+/* Opened by the engine on the workload, one event a fault: the kernel emits them where it counts
+ * ru_minflt and ru_majflt. Inherited by every thread it starts, and by the processes it forks too:
+ * those are not the workload, as for the tracepoints. */
 SEC("perf_event")
 int minor_fault(void *ctx)
 {
-	add_to_scopes(current_tid(), F_MINOR_FAULT, 1, 0);
+	if (current_is_workload())
+		add_to_scopes(current_tid(), F_MINOR_FAULT, 1, 0);
 	return 0;
 }
 
 SEC("perf_event")
 int major_fault(void *ctx)
 {
-	add_to_scopes(current_tid(), F_MAJOR_FAULT, 1, 0);
+	if (current_is_workload())
+		add_to_scopes(current_tid(), F_MAJOR_FAULT, 1, 0);
 	return 0;
 }

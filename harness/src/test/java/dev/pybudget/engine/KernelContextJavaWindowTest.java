@@ -6,6 +6,7 @@ import dev.pybudget.recording.KernelStats;
 import dev.pybudget.recording.Recording;
 import dev.pybudget.recording.Window;
 import dev.pybudget.report.JsonReport;
+import dev.pybudget.report.TextReport;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -49,9 +50,12 @@ class KernelContextJavaWindowTest {
         Path script = tmp.resolve("driven.py");
         Files.writeString(script, DRIVEN);
         Recording recording;
+        Recording before;
+        Recording after;
         try (Trace trace = Tracer.start(new ProcessBuilder(Workloads.python().toString(), script.toString(), tmp.toString())
                 .redirectErrorStream(true).redirectOutput(tmp.resolve("out.txt").toFile()),
                 Workloads.options().withKernelContext(true))) {
+            before = trace.snapshot();
             try (WindowHandle window = trace.openWindow("driven")) {
                 Files.createFile(tmp.resolve("GO"));
                 Instant deadline = Instant.now().plus(Duration.ofSeconds(30));
@@ -59,6 +63,7 @@ class KernelContextJavaWindowTest {
                     Thread.sleep(5);
                 }
             }
+            after = trace.snapshot();
             Files.createFile(tmp.resolve("EXIT"));
             recording = trace.finish();
         }
@@ -70,6 +75,12 @@ class KernelContextJavaWindowTest {
         assertThat(whole.syscalls()).isGreaterThan(window.syscalls());
         assertThat(whole.minorFaults()).as("start-up faults the interpreter in").isPositive();
         assertThat(whole.offCpuBlockedNanos()).as("the polling sleeps").isPositive();
+
+        assertThat(after.since(before).whole().kernel().orElseThrow().syscalls("getppid")).as("since: a difference")
+                .isEqualTo(MAIN_CALLS + WORKER_CALLS);
+        assertThat(after.since(before).window("driven")).isPresent();
+        assertThat(TextReport.render(recording)).contains("Kernel: off-CPU ").contains("== window 'driven'")
+                .contains("getppid " + (MAIN_CALLS + WORKER_CALLS));
 
         Recording read = JsonReport.parse(JsonReport.toString(recording));
         assertThat(read.whole().kernel()).isEqualTo(recording.whole().kernel());
