@@ -87,4 +87,37 @@ class KernelContextJavaWindowTest {
         assertThat(read.window("driven").orElseThrow().sections().kernel()).contains(window);
         assertThat(JsonReport.toJson(recording).path("kernel").path("syscallsByName").get(0).path("name").isTextual()).isTrue();
     }
+
+    /** A forked child inherits the page-fault events; neither its faults nor its syscalls are the workload's. */
+    static final String FORKS = """
+            import mmap, os
+            pid = os.fork()
+            if pid == 0:
+                for _ in range(1000):
+                    os.getppid()
+                m = mmap.mmap(-1, 64 << 20)
+                for offset in range(0, len(m), mmap.PAGESIZE):
+                    m[offset] = 1
+                os._exit(0)
+            os.waitpid(pid, 0)
+            for _ in range(7):
+                os.getppid()
+            """;
+
+    @Test
+    void should_count_nothing_of_a_forked_child() throws Exception {
+        Path script = tmp.resolve("forks.py");
+        Files.writeString(script, FORKS);
+        Recording recording;
+        try (Trace trace = Tracer.start(new ProcessBuilder(Workloads.python().toString(), script.toString()),
+                Workloads.options().withKernelContext(true))) {
+            recording = trace.finish();
+        }
+        assertThat(recording.exitStatus()).contains(0);
+        KernelStats whole = recording.whole().kernel().orElseThrow();
+        assertThat(whole.syscalls("getppid")).as("the parent's own").isEqualTo(7);
+        // The child touched 16384 pages (or 32 huge pages); the parent's start-up alone faults fewer than that.
+        assertThat(whole.minorFaults()).as("faults of the parent only").isLessThan(16384);
+        assertThat(whole.syscalls("wait4")).isEqualTo(1);
+    }
 }
