@@ -103,7 +103,8 @@ public final class KernelBudgets {
         if (kernel.isEmpty()) {
             return BudgetCheck.inconclusive(budget, "kernel context not recorded", InconclusiveBudget.inconclusive(budget,
                     "the kernel context was not recorded (turn it on with withKernelContext(true) on the workload or its"
-                            + " TraceOptions), so there is nothing to compare"));
+                            + " TraceOptions; if it was on, the kernel had not yet seen the workload run), so there is nothing"
+                            + " to compare"));
         }
         return measure.apply(kernel.get());
     }

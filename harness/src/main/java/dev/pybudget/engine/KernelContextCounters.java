@@ -19,12 +19,21 @@ final class KernelContextCounters {
         this.bySlot = bySlot;
     }
 
-    /** Empty when the trace does not record the kernel context. */
+    /**
+     * Empty when the trace does not record the kernel context, or when the kernel has not recognised the
+     * workload yet (it learns the workload's host tgid at its first syscall or switch: until then, and for
+     * a workload in another pid namespace than this engine's, every count would be a zero that means
+     * nothing).
+     */
     static Optional<KernelContextCounters> read(BpfObjects objects, Collection<Integer> slots) {
         if (!objects.has(Concern.KERNEL)) {
             return Optional.empty();
         }
         LibBpf lib = objects.lib();
+        byte[] target = new byte[8];
+        if (lib.bpf_map_lookup_elem(objects.mapFd("kernel_target"), new byte[4], target) < 0 || Layout.u32(target, 4) == 0) {
+            return Optional.empty();
+        }
         Map<Integer, List<SyscallCount>> named = new HashMap<>();
         int countsFd = objects.mapFd("syscall_counts");
         byte[] key = null;

@@ -117,8 +117,8 @@ class KernelAssertTest {
         assertThatThrownBy(() -> assertThat(recording).window("untraced").kernel().hasNoMajorFaults())
                 .isExactlyInstanceOf(InconclusiveBudgetError.class)
                 .hasMessage("Expected no major page faults in window 'untraced', but the kernel context was not recorded (turn"
-                        + " it on with TraceOptions.withKernelContext(true); the kernel budget annotations do), so there is"
-                        + " nothing to compare.");
+                        + " it on with withKernelContext(true) on the workload or its TraceOptions; if it was on, the kernel"
+                        + " had not yet seen the workload run), so there is nothing to compare.");
     }
 
     @Test

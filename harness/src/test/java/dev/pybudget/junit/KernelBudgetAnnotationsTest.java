@@ -148,7 +148,8 @@ class KernelBudgetAnnotationsTest {
         assertThat(outcome.status()).isEqualTo(Status.FAILED);
         assertThat(outcome.failure()).get().isInstanceOf(InconclusiveBudgetError.class);
         assertThat(outcome.message()).isEqualTo("Expected no major page faults, but the kernel context was not recorded (turn"
-                + " it on with withKernelContext(true) on the workload or its TraceOptions), so there is nothing to compare.");
+                + " it on with withKernelContext(true) on the workload or its TraceOptions; if it was on, the kernel had"
+                + " not yet seen the workload run), so there is nothing to compare.");
     }
 
     @PythonPerfTest
