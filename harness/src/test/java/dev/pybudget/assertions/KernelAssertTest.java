@@ -127,4 +127,16 @@ class KernelAssertTest {
                 .isExactlyInstanceOf(AssertionError.class).hasMessage("Expected a window named 'checkout', but the recording has"
                         + " none by that name; its windows are 'request', 'untraced'.");
     }
+
+    @Test
+    void should_collect_every_kernel_failure_softly() {
+        PyBudgetSoftAssertions softly = new PyBudgetSoftAssertions();
+        softly.assertThat(recording).window("request").kernel().hasNoMajorFaults().hasContextSwitchesAtMost(4);
+        softly.assertThat(recording).kernel().hasSyscallsAtMost("openat", 0);
+        org.assertj.core.api.Assertions.assertThat(softly.errorsCollected()).extracting(Throwable::getMessage)
+                .extracting(m -> m.substring(0, m.indexOf(':'))).containsExactly(
+                        "Expected no major page faults in window 'request', but there was 1",
+                        "Expected at most 4 context switches in window 'request', but there were 5",
+                        "Expected no openat syscalls, but there were 10");
+    }
 }

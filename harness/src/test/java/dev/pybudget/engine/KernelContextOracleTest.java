@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.pybudget.recording.KernelStats;
 import dev.pybudget.recording.Recording;
+import dev.pybudget.recording.SyscallCount;
 import dev.pybudget.recording.Window;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -107,6 +108,10 @@ class KernelContextOracleTest {
         assertThat(stat.syscalls("getrusage")).isEqualTo(2);
         assertThat(stat.syscalls("clock_gettime")).isEqualTo(2);
         assertThat(stat.unnamedSyscalls()).isZero();
+        // And nothing else but the GIL's hand-offs with the main thread, which makes syscalls all along.
+        assertThat(stat.syscallsByName()).extracting(SyscallCount::name)
+                .isSubsetOf("getppid", "newfstatat", "statx", "getrusage", "clock_gettime", "futex");
+        assertThat(stat.syscalls()).isEqualTo(N + M + 2 + 2 + stat.syscalls("futex"));
         long whole = recording.whole().kernel().orElseThrow().syscalls("getppid");
         assertThat(whole).as("getppid over the whole run").isEqualTo(N + oracle.path("mainGetppid").asLong());
     }
