@@ -18,6 +18,7 @@ struct task_struct {
 } __attribute__((preserve_access_index));
 
 #define TASK_RUNNING 0
+#define TASK_DEAD    0x80
 
 const volatile struct kernel_settings settings = {};
 
@@ -187,6 +188,9 @@ int BPF_PROG(sched_switch, bool preempt, struct task_struct *prev, struct task_s
 			t->off_since_ns = now;
 			t->runnable = prev_state == TASK_RUNNING;
 			add_to_scopes(tid, voluntary ? F_VOLUNTARY : F_INVOLUNTARY, 1, 0);
+			/* Its last switch: a thread that later gets this tid starts afresh. */
+			if (prev_state & TASK_DEAD)
+				bpf_map_delete_elem(&thread_sched, &tid);
 		}
 	}
 

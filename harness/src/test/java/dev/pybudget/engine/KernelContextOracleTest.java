@@ -88,8 +88,8 @@ class KernelContextOracleTest {
         for (String name : List.of("stat", "fault", "major", "sleep")) {
             long inner = oracle.path("windows").path(name).path("inner").path("offcpu").asLong();
             long outer = oracle.path("windows").path(name).path("outer").path("offcpu").asLong();
-            assertThat(kernel(name).offCpuNanos()).as("off-CPU ns in %s", name)
-                    .isBetween(inner - slack - inner / 5, outer + slack);
+            assertThat(kernel(name).offCpuNanos()).as("off-CPU ns in %s (%s), wall minus CPU inside %d, outside %d", name,
+                    kernel(name), inner, outer).isBetween(inner - slack - inner / 5, outer + slack);
         }
         KernelStats sleep = kernel("sleep");
         assertThat(sleep.offCpuBlockedNanos()).as("blocked off-CPU time of %d sleeps of 20 ms", K)
