@@ -35,7 +35,7 @@ docker_ok() { command -v docker >/dev/null && docker info >/dev/null 2>&1; }
 
 # ---------------------------------------------------------------- packages --
 want=()
-for pkg in clang llvm libbpf-dev make binutils debootstrap bpftrace python3.11; do
+for pkg in clang llvm libbpf-dev linux-libc-dev make binutils debootstrap bpftrace python3.11; do
     installed "$pkg" || want+=("$pkg")
 done
 # Debian's /usr/bin/python3.11 is the dtrace-enabled build the local mode needs
