@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+// SPDX-License-Identifier: (BSD-2-Clause OR GPL-2.0-only)
 /* Kernel context of the workload's threads, per scope: off-CPU time (switched out until switched
  * back in, split into runnable-wait and blocked), voluntary and involuntary context switches, minor
  * and major page faults, syscalls by number. BTF tracepoints (tp_btf: no tracefs needed) and two
@@ -7,7 +7,9 @@
  * Tracepoints run for every process of the machine and see host pids; the engine may see another
  * pid namespace (a container). The workload is recognised with bpf_get_ns_current_pid_tgid in the
  * engine's namespace until its host tgid is known, then by that tgid alone. */
-#include "common.bpf.h"
+#include "scopes.bpf.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 /* Only the fields read here; libbpf relocates their offsets against the kernel's BTF (CO-RE). */
 struct task_struct {

@@ -60,7 +60,7 @@ public interface LibBpf extends Library {
 
     Pointer bpf_program__attach_usdt(Pointer prog, int pid, String binaryPath, String provider, String name, Pointer opts);
 
-    /** Attaches by the program's section, e.g. tp_btf/sched_switch. */
+    /** Attaches a program where its SEC() name says (here: a raw tracepoint); a link, or NULL and errno. */
     Pointer bpf_program__attach(Pointer prog);
 
     /** Attaches to an open perf event; the link owns pfd from then on and closes it. */

@@ -30,8 +30,9 @@ final class KernelContextCounters {
             return Optional.empty();
         }
         LibBpf lib = objects.lib();
-        byte[] target = new byte[8];
-        if (lib.bpf_map_lookup_elem(objects.mapFd("kernel_target"), new byte[4], target) < 0 || Layout.u32(target, 4) == 0) {
+        byte[] target = new byte[Layout.KERNEL_TARGET_SIZE];
+        if (lib.bpf_map_lookup_elem(objects.mapFd("kernel_target"), new byte[4], target) < 0
+                || Layout.u32(target, Layout.KERNEL_TARGET_HOST_TGID) == 0) {
             return Optional.empty();
         }
         Map<Integer, List<SyscallCount>> named = new HashMap<>();
@@ -42,7 +43,7 @@ final class KernelContextCounters {
         while (lib.bpf_map_get_next_key(countsFd, key, next) == 0) {
             if (lib.bpf_map_lookup_elem(countsFd, next, value) == 0) {
                 named.computeIfAbsent(Layout.u32(next, 0), s -> new ArrayList<>())
-                        .add(new SyscallCount(Syscalls.name(Layout.u32(next, 4)), Layout.u64(value, 0)));
+                        .add(new SyscallCount(Syscalls.name(Layout.u32(next, Layout.SYSCALL_KEY_NR)), Layout.u64(value, 0)));
             }
             key = next.clone();
         }
@@ -56,7 +57,8 @@ final class KernelContextCounters {
                 throw new TraceException("Reading the BPF map kernel_stats failed for slot " + slot + ".");
             }
             bySlot.put(slot, new KernelStats(Layout.u64(v, 0), Layout.u64(v, 8), Layout.u64(v, 16), Layout.u64(v, 24),
-                    Layout.u64(v, 32), Layout.u64(v, 40), Layout.u64(v, 48), Layout.u64(v, 56), Layout.u64(v, 64),
+                    Layout.u64(v, 32), Layout.u64(v, 40), Layout.u64(v, 48), Layout.u64(v, 56),
+                    Layout.u64(v, Layout.KERNEL_STATS_SYSCALLS_UNNAMED),
                     named.getOrDefault(slot, List.of())));
         }
         return Optional.of(new KernelContextCounters(bySlot));

@@ -9,9 +9,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * The kernel-context programs of kernel.bpf.o: tells them which process is the workload, attaches the
- * scheduler and syscall tracepoints, and opens the page-fault perf events on the workload. Every link
- * joins the trace's others, so {@link BpfObjects#close()} detaches them (and closes the perf events).
+ * The kernel-context programs of kernel.bpf.o: tells them which process is the workload (its scheduler and
+ * syscall tracepoints are attached with the other objects' programs) and opens the page-fault perf events on
+ * the workload. Every link joins the trace's others, so {@link BpfObjects#close()} detaches them (and closes
+ * the perf events).
  */
 final class KernelProbes {
     private KernelProbes() {}
@@ -30,8 +31,8 @@ final class KernelProbes {
         long[] ns = pidNamespace();
         putU64(s, 0, ns[0]);
         putU64(s, 8, ns[1]);
-        Layout.putU32(s, 16, 1); // count_switches
-        Layout.putU32(s, 20, 1); // count_syscalls
+        Layout.putU32(s, Layout.KERNEL_SETTINGS_COUNT_SWITCHES, 1);
+        Layout.putU32(s, Layout.KERNEL_SETTINGS_COUNT_SYSCALLS, 1);
         return s;
     }
 
@@ -46,21 +47,13 @@ final class KernelProbes {
         }
     }
 
-    /** Points the programs at process {@code pid} (as this engine sees it) and attaches them; before it runs Python. */
+    /** Points the programs at process {@code pid} (as this engine sees it) and opens its perf events; before it runs Python. */
     static void attach(BpfObjects bpf, int pid) {
         LibBpf lib = bpf.lib();
-        byte[] target = new byte[8];
+        byte[] target = new byte[Layout.KERNEL_TARGET_SIZE];
         Layout.putU32(target, 0, pid);
         if (lib.bpf_map_update_elem(bpf.mapFd("kernel_target"), new byte[4], target, 0) < 0) {
             throw new TraceException("The kernel context cannot be recorded: its target map could not be written.");
-        }
-        for (String name : new String[] {"sched_switch", "sys_enter"}) {
-            Pointer link = lib.bpf_program__attach(bpf.program(Concern.KERNEL, name));
-            if (link == null) {
-                throw new TraceException("Attaching the BTF tracepoint " + name + " failed (" + Errno.describe(Native.getLastError())
-                        + "): the kernel needs BTF (/sys/kernel/btf/vmlinux) for the kernel context.");
-            }
-            bpf.addLink(link);
         }
         attachFaults(bpf, pid, "minor_fault", PERF_COUNT_SW_PAGE_FAULTS_MIN);
         attachFaults(bpf, pid, "major_fault", PERF_COUNT_SW_PAGE_FAULTS_MAJ);
