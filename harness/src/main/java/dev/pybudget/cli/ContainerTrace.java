@@ -43,6 +43,7 @@ final class ContainerTrace {
                 .withFixture(".")
                 .withCommand(command.workload.toArray(String[]::new));
         options.callPattern().ifPresent(container::withCallPattern);
+        container.withKernelContext(options.kernelContext());
         container.setPortBindings(command.publish.stream().map(PublishedPort::binding).toList());
         try (PythonWorkloadContainer running = container) {
             try {
