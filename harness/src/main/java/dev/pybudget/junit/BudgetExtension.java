@@ -158,8 +158,12 @@ class BudgetExtension implements BeforeEachCallback, AfterTestExecutionCallback 
         return new ExtensionConfigurationException(sentence);
     }
 
-    /** Writes the run's budget summary once, when the whole run ends. */
-    private static final class SummaryPublisher implements AutoCloseable {
+    /**
+     * Writes the run's budget summary once, when the whole run ends. Both interfaces: JUnit 5.13 and later close a
+     * stored AutoCloseable (once, even when it is both); 5.10 to 5.12 close only a CloseableResource.
+     */
+    @SuppressWarnings("deprecation")
+    private static final class SummaryPublisher implements AutoCloseable, ExtensionContext.Store.CloseableResource {
         @Override
         public void close() throws IOException {
             BudgetSummary.ofThisRun().publish();

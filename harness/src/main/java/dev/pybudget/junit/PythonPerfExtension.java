@@ -5,7 +5,9 @@ import dev.pybudget.engine.TraceException;
 import dev.pybudget.engine.TracedWorkload;
 import dev.pybudget.engine.WindowHandle;
 import dev.pybudget.recording.Recording;
+import dev.pybudget.report.BudgetSummary;
 import dev.pybudget.report.ChromeTrace;
+import dev.pybudget.report.HtmlReport;
 import dev.pybudget.report.JsonReport;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -73,6 +75,8 @@ class PythonPerfExtension implements BeforeAllCallback, BeforeEachCallback, Afte
             try {
                 JsonReport.write(entry.getValue(), dump);
                 ChromeTrace.write(entry.getValue(), trace);
+                HtmlReport.write(entry.getValue(), HtmlReport.besideJson(dump), HtmlReport.budgetsOf(BudgetSummary.ofThisRun(),
+                        context.getRequiredTestClass().getSimpleName() + "." + context.getRequiredTestMethod().getName()));
             } catch (IOException e) {
                 throw new UncheckedIOException("The recording could not be written to " + dump, e);
             }
@@ -239,8 +243,12 @@ class PythonPerfExtension implements BeforeAllCallback, BeforeEachCallback, Afte
         }
     }
 
-    /** Stops the workload when its scope (class or test) ends. */
-    private record Started(TracedWorkload workload) implements AutoCloseable {
+    /**
+     * Stops the workload when its scope (class or test) ends. Both interfaces: JUnit 5.13 and later close a stored
+     * AutoCloseable (once, even when it is both); 5.10 to 5.12 close only a CloseableResource.
+     */
+    @SuppressWarnings("deprecation")
+    private record Started(TracedWorkload workload) implements AutoCloseable, ExtensionContext.Store.CloseableResource {
         @Override
         public void close() {
             workload.stop();
