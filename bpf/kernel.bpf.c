@@ -179,12 +179,19 @@ int BPF_PROG(sched_switch, bool preempt, struct task_struct *prev, struct task_s
 			t = bpf_map_lookup_elem(&thread_sched, &tid);
 		}
 		if (t) {
-			/* The kernel has already counted this switch in nvcsw or nivcsw; which one is exact
-			 * from the second switch of a thread on. The first falls back on what the kernel
-			 * decides it on (not preempted and not runnable: voluntary), which misses only a
-			 * wait interrupted by a signal. */
+			/* The kernel has already counted this switch in nvcsw or nivcsw: the one that grew since
+			 * the thread's last switch, or, at a thread's first switch, the one that is 1. A thread
+			 * that switched before we saw it (the gated shell's) falls back once on what the kernel
+			 * decides it on (not preempted and not runnable: voluntary), which misses only a wait
+			 * interrupted by a signal. */
 			__u64 nvcsw = prev->nvcsw;
-			bool voluntary = t->seen ? nvcsw != t->nvcsw : (!preempt && prev_state != TASK_RUNNING);
+			bool voluntary;
+			if (t->seen)
+				voluntary = nvcsw != t->nvcsw;
+			else if (nvcsw + prev->nivcsw == 1)
+				voluntary = nvcsw == 1;
+			else
+				voluntary = !preempt && prev_state != TASK_RUNNING;
 			t->nvcsw = nvcsw;
 			t->seen = 1;
 			t->off_since_ns = now;
