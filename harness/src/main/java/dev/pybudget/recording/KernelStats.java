@@ -73,16 +73,16 @@ public record KernelStats(long offCpuRunnableNanos, long offCpuBlockedNanos, lon
     }
 
     /**
-     * Two lines a person reads, in reports and in failure messages: "Kernel: off-CPU 12.300 ms (runnable
+     * Two lines ("\n" between them) a person reads, in reports and in failure messages: "Kernel: off-CPU 12.300 ms (runnable
      * 3.800 ms, blocked 8.500 ms, 7 intervals); context switches: 3 voluntary, 2 involuntary; page faults:
      * 2 minor, 0 major" and "  syscalls: 81 (getppid 50, newfstatat 20, ...)", the {@code top} most entered.
      */
     public static String describe(KernelStats k, int top) {
         StringBuilder s = new StringBuilder(String.format(Locale.ROOT,
                 "Kernel: off-CPU %s (runnable %s, blocked %s, %d intervals); context switches: %d voluntary, %d involuntary;"
-                        + " page faults: %d minor, %d major%n  syscalls: %d", millis(k.offCpuNanos()), millis(k.offCpuRunnableNanos()),
+                        + " page faults: %d minor, %d major\n  syscalls: %d", millis(k.offCpuNanos()), millis(k.offCpuRunnableNanos()),
                 millis(k.offCpuBlockedNanos()), k.offCpuIntervals(), k.voluntarySwitches(), k.involuntarySwitches(),
-                k.minorFaults(), k.majorFaults(), k.syscalls()).replace(System.lineSeparator(), "\n"));
+                k.minorFaults(), k.majorFaults(), k.syscalls()));
         if (!k.syscallsByName().isEmpty()) {
             s.append(" (").append(String.join(", ", k.syscallsByName().stream().limit(top)
                     .map(c -> c.name() + " " + c.count()).toList()));
