@@ -13,7 +13,6 @@ Each GET is marked as the window "request" (sys.audit("pybudget.begin"/"pybudget
   connect=1       open a TCP connection to this server itself (socket.connect)
   stat=N          N os.stat() calls on this file (N newfstatat syscalls on x86_64 glibc)
   touch=MIB       touch every page of a fresh anonymous mmap of MIB MiB (minor page faults)
-  sleep=MS        time.sleep(MS / 1000) (blocked off-CPU time)
 
 Usage: server.py PORT      prints "listening on PORT" when ready; GET /health answers 200.
 """
@@ -21,7 +20,6 @@ import gc
 import mmap
 import os
 import socket
-import time
 import sys
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -61,8 +59,6 @@ class Handler(BaseHTTPRequestHandler):
                 for offset in range(0, len(m), mmap.PAGESIZE):
                     m[offset] = 1
                 m.close()
-            if "sleep" in query:
-                time.sleep(int(query["sleep"]) / 1000)
         finally:
             sys.audit("pybudget.end", "request")
         self._send(b"done\n")
