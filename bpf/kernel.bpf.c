@@ -106,6 +106,7 @@ enum kernel_field {
 	F_MINOR_FAULT,
 	F_MAJOR_FAULT,
 	F_SYSCALL,
+	F_UNMATCHED,
 };
 
 static long add_one(__u32 i, struct kernel_add *c)
@@ -134,6 +135,9 @@ static long add_one(__u32 i, struct kernel_add *c)
 		break;
 	case F_MAJOR_FAULT:
 		__sync_fetch_and_add(&s->major_faults, 1);
+		break;
+	case F_UNMATCHED:
+		__sync_fetch_and_add(&s->offcpu_unmatched, 1);
 		break;
 	case F_SYSCALL: {
 		__sync_fetch_and_add(&s->syscalls, 1);
@@ -192,6 +196,9 @@ int BPF_PROG(sched_switch, bool preempt, struct task_struct *prev, struct task_s
 				voluntary = nvcsw == 1;
 			else
 				voluntary = !preempt && prev_state != TASK_RUNNING;
+			/* Still off since a switch-out whose switch-in never reached us. */
+			if (t->seen && t->off_since_ns)
+				add_to_scopes(tid, F_UNMATCHED, 1, 0);
 			t->nvcsw = nvcsw;
 			t->seen = 1;
 			t->off_since_ns = now;
@@ -209,8 +216,13 @@ int BPF_PROG(sched_switch, bool preempt, struct task_struct *prev, struct task_s
 	/* next comes back: its off-CPU interval counts in the scopes open on it now. */
 	__u32 next_tid = next->pid;
 	struct thread_sched *back = bpf_map_lookup_elem(&thread_sched, &next_tid);
-	if (!back || !back->off_since_ns)
+	if (!back)
+		return 0; /* not seen switching out since we attached: its first run, or the gated shell's */
+	if (!back->off_since_ns) {
+		/* Back in again with no switch-out in between that reached us. */
+		add_to_scopes(next_tid, F_UNMATCHED, 1, 0);
 		return 0;
+	}
 	__u64 off = now - back->off_since_ns;
 	__u32 field = back->runnable ? F_OFFCPU_RUNNABLE : F_OFFCPU_BLOCKED;
 	back->off_since_ns = 0;

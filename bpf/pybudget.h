@@ -152,6 +152,8 @@ struct kernel_scope_stats {
 	__u64 major_faults;         /* PERF_COUNT_SW_PAGE_FAULTS_MAJ: ru_majflt */
 	__u64 syscalls;             /* every sys_enter */
 	__u64 syscalls_unnamed;     /* syscalls with no room in syscall_counts: in `syscalls`, not by name */
+	__u64 offcpu_unmatched;     /* a switch-in with no switch-out before it, or the reverse: the tracepoint
+	                             * did not deliver one, so off-CPU time is short by an interval */
 };
 
 /* Syscalls are counted per (scope, syscall number). */

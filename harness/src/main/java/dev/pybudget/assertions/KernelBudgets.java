@@ -79,8 +79,16 @@ public final class KernelBudgets {
         String budget = "less than " + Evidence.duration(limitNanos) + " off-CPU" + scope.where();
         return decide(scope, budget, k -> {
             String measured = Evidence.duration(k.offCpuNanos()) + " off-CPU";
-            return k.offCpuNanos() < limitNanos ? BudgetCheck.passed(budget, measured)
-                    : BudgetCheck.failed(budget, measured, ShouldHaveOffCpuBelow.shouldHaveOffCpuBelow(budget, k));
+            if (k.offCpuNanos() >= limitNanos) {
+                return BudgetCheck.failed(budget, measured, ShouldHaveOffCpuBelow.shouldHaveOffCpuBelow(budget, k));
+            }
+            if (k.offCpuUnmatched() > 0) {
+                return BudgetCheck.inconclusive(budget, measured, InconclusiveBudget.inconclusive(budget,
+                        Evidence.count(k.offCpuUnmatched(), "context switch", "context switches") + " reached pybudget without"
+                                + " its other half (the scheduler tracepoint did not deliver it), so the off-CPU time of "
+                                + Evidence.duration(k.offCpuNanos()) + " is short by as many intervals"));
+            }
+            return BudgetCheck.passed(budget, measured);
         });
     }
 

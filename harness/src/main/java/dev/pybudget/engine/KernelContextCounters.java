@@ -59,7 +59,7 @@ final class KernelContextCounters {
             bySlot.put(slot, new KernelStats(Layout.u64(v, 0), Layout.u64(v, 8), Layout.u64(v, 16), Layout.u64(v, 24),
                     Layout.u64(v, 32), Layout.u64(v, 40), Layout.u64(v, 48), Layout.u64(v, 56),
                     Layout.u64(v, Layout.KERNEL_STATS_SYSCALLS_UNNAMED),
-                    named.getOrDefault(slot, List.of())));
+                    named.getOrDefault(slot, List.of()), Layout.u64(v, Layout.KERNEL_STATS_OFFCPU_UNMATCHED)));
         }
         return Optional.of(new KernelContextCounters(bySlot));
     }

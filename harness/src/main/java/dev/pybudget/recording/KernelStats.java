@@ -22,13 +22,23 @@ import java.util.Map;
  * @param syscalls            every syscall entered
  * @param unnamedSyscalls     syscalls counted in {@code syscalls} that had no room to be counted by name
  * @param syscallsByName      per syscall, most first
+ * @param offCpuUnmatched     switches whose other half the scheduler tracepoint did not deliver: off-CPU
+ *                            time is short by as many intervals
  */
 public record KernelStats(long offCpuRunnableNanos, long offCpuBlockedNanos, long offCpuIntervals,
                           long voluntarySwitches, long involuntarySwitches, long minorFaults, long majorFaults,
-                          long syscalls, long unnamedSyscalls, List<SyscallCount> syscallsByName) {
+                          long syscalls, long unnamedSyscalls, List<SyscallCount> syscallsByName, long offCpuUnmatched) {
 
     public KernelStats {
         syscallsByName = sorted(syscallsByName);
+    }
+
+    /** With every switch matched. */
+    public KernelStats(long offCpuRunnableNanos, long offCpuBlockedNanos, long offCpuIntervals, long voluntarySwitches,
+                       long involuntarySwitches, long minorFaults, long majorFaults, long syscalls, long unnamedSyscalls,
+                       List<SyscallCount> syscallsByName) {
+        this(offCpuRunnableNanos, offCpuBlockedNanos, offCpuIntervals, voluntarySwitches, involuntarySwitches, minorFaults,
+                majorFaults, syscalls, unnamedSyscalls, syscallsByName, 0);
     }
 
     public static final KernelStats NOTHING = new KernelStats(0, 0, 0, 0, 0, 0, 0, 0, 0, List.of());
@@ -69,7 +79,8 @@ public record KernelStats(long offCpuRunnableNanos, long offCpuBlockedNanos, lon
         return new KernelStats(offCpuRunnableNanos + sign * o.offCpuRunnableNanos, offCpuBlockedNanos + sign * o.offCpuBlockedNanos,
                 offCpuIntervals + sign * o.offCpuIntervals, voluntarySwitches + sign * o.voluntarySwitches,
                 involuntarySwitches + sign * o.involuntarySwitches, minorFaults + sign * o.minorFaults,
-                majorFaults + sign * o.majorFaults, syscalls + sign * o.syscalls, unnamedSyscalls + sign * o.unnamedSyscalls, names);
+                majorFaults + sign * o.majorFaults, syscalls + sign * o.syscalls, unnamedSyscalls + sign * o.unnamedSyscalls, names,
+                offCpuUnmatched + sign * o.offCpuUnmatched);
     }
 
     /**
@@ -90,6 +101,9 @@ public record KernelStats(long offCpuRunnableNanos, long offCpuBlockedNanos, lon
                 s.append(", ... ").append(k.syscallsByName().size() - top).append(" more");
             }
             s.append(")");
+        }
+        if (k.offCpuUnmatched() > 0) {
+            s.append("; ").append(k.offCpuUnmatched()).append(" switches not delivered by the scheduler tracepoint");
         }
         if (k.unnamedSyscalls() > 0) {
             s.append("; ").append(k.unnamedSyscalls()).append(" had no room to be counted by name");

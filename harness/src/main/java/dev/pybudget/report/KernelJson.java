@@ -30,6 +30,7 @@ final class KernelJson {
         node.put("majorFaults", k.majorFaults());
         node.put("syscalls", k.syscalls());
         node.put("unnamedSyscalls", k.unnamedSyscalls());
+        node.put("offCpuUnmatched", k.offCpuUnmatched());
         ArrayNode byName = node.putArray("syscallsByName");
         k.syscallsByName().forEach(s -> byName.addObject().put("name", s.name()).put("count", s.count()));
     }
@@ -44,6 +45,6 @@ final class KernelJson {
         return Optional.of(new KernelStats(k.path("offCpuRunnableNanos").asLong(), k.path("offCpuBlockedNanos").asLong(),
                 k.path("offCpuIntervals").asLong(), k.path("voluntarySwitches").asLong(), k.path("involuntarySwitches").asLong(),
                 k.path("minorFaults").asLong(), k.path("majorFaults").asLong(), k.path("syscalls").asLong(),
-                k.path("unnamedSyscalls").asLong(), byName));
+                k.path("unnamedSyscalls").asLong(), byName, k.path("offCpuUnmatched").asLong()));
     }
 }

@@ -139,4 +139,18 @@ class KernelAssertTest {
                         "Expected at most 4 context switches in window 'request', but there were 5",
                         "Expected no openat syscalls, but there were 10");
     }
+
+    @Test
+    void hasOffCpuBelow_should_be_inconclusive_when_a_switch_was_not_delivered_and_still_fail_above_the_limit() {
+        Recording unmatched = recording().window("request", sections().kernel(new KernelStats(1_000_000, 2_000_000, 3, 3, 1, 0,
+                0, 0, 0, List.of(), 1))).build();
+        assertThatThrownBy(() -> assertThat(unmatched).window("request").kernel().hasOffCpuBelow(Duration.ofMillis(5)))
+                .isExactlyInstanceOf(InconclusiveBudgetError.class)
+                .hasMessage("Expected less than 5.0 ms off-CPU in window 'request', but 1 context switch reached pybudget"
+                        + " without its other half (the scheduler tracepoint did not deliver it), so the off-CPU time of"
+                        + " 3.0 ms is short by as many intervals.");
+        assertThatThrownBy(() -> assertThat(unmatched).window("request").kernel().hasOffCpuBelow(Duration.ofMillis(2)))
+                .isExactlyInstanceOf(AssertionError.class).hasMessageContaining("; 1 switches not delivered by the scheduler"
+                        + " tracepoint");
+    }
 }
