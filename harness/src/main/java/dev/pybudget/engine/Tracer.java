@@ -62,22 +62,46 @@ public final class Tracer {
         for (String probe : wanted) {
             (python.probe(probe).isPresent() ? present : missing).add(probe);
         }
-        if (!missing.isEmpty() && (options.requireProbes() || present.isEmpty())) {
-            try {
-                python.require(wanted);
-            } catch (MissingProbeException e) {
-                throw new TraceException(e.getMessage(), e);
+        // A family whose markers this build lacks: CPython's internal functions may stand in for them.
+        List<SymbolProbes.Family> lacking = new ArrayList<>();
+        for (SymbolProbes.Family family : SymbolProbes.Family.values()) {
+            if (family.markers.stream().anyMatch(missing::contains)) {
+                lacking.add(family);
             }
         }
+        Map<SymbolProbes.Family, String> notServed = new EnumMap<>(SymbolProbes.Family.class);
+        List<SymbolProbes.Served> served = lacking.isEmpty() ? List.of()
+                : SymbolProbes.plan(python, lacking, Path.of("/"), notServed);
+        for (SymbolProbes.Served s : served) {
+            present.removeAll(s.family().markers);
+            missing.removeAll(s.family().markers);
+        }
+        Optional<String> missingReason = missing.isEmpty() ? Optional.empty()
+                : Optional.of(missingSentence(python, missing, notServed));
+        // Strict (the default) fails on any missing probe of a build with markers; a build served by its
+        // symbols is traced for what they allow, unless calls were asked for and cannot be counted.
+        boolean strict = options.requireProbes() && (served.isEmpty() || missing.contains(CALL_PROBE));
+        if (!missing.isEmpty() && (strict || present.isEmpty() && served.isEmpty())) {
+            if (notServed.isEmpty()) {
+                try {
+                    python.require(missing);
+                } catch (MissingProbeException e) {
+                    throw new TraceException(e.getMessage(), e);
+                }
+            }
+            throw new TraceException(missingReason.get());
+        }
         // Lenient: the same sentence goes into the recording, for whoever reads a count that is not there.
-        Optional<String> missingReason = python.explainMissing(wanted);
+        List<String> recorded = new ArrayList<>(present);
+        served.forEach(s -> recorded.add(s.label()));
 
         List<Concern> concerns = new ArrayList<>();
         for (Concern concern : Concern.values()) {
-            if (concern.programs.values().stream().allMatch(present::contains)) {
+            if (!concern.programs.isEmpty() && concern.programs.values().stream().allMatch(present::contains)) {
                 concerns.add(concern);
             }
         }
+        served.forEach(s -> concerns.add(s.family().concern));
         Map<Concern, byte[]> settings = settings(python, options);
         LoadedAhead.Key key = LoadedAhead.Key.of(concerns, settings, options);
         Supplier<BpfObjects> load = () -> BpfObjects.load(concerns, settings, options);
@@ -97,9 +121,15 @@ public final class Tracer {
             int pid = (int) process.pid();
             stream = new EventStream(bpf.lib(), bpf.mapFd("events"), options.ringBufferBytes(), "pybudget-events-" + pid);
             bpf.attach(pid, python.probeBinary().toString(), present);
+            for (SymbolProbes.Served s : served) {
+                for (SymbolProbes.Site site : s.sites()) {
+                    bpf.attachUprobe(pid, python.probeBinary().toString(), site.concern(), site.program(), site.offset(),
+                            site.atReturn(), site.cookie(), site.symbol());
+                }
+            }
             long origin = System.nanoTime();
             release(process);
-            return new Trace(python, List.copyOf(present), missing, missingReason, bpf, stream, process, origin, options,
+            return new Trace(python, List.copyOf(recorded), missing, missingReason, bpf, stream, process, origin, options,
                     () -> LoadedAhead.prepare(key, load));
         } catch (RuntimeException | IOException e) {
             if (process != null) {
@@ -195,6 +225,23 @@ public final class Tracer {
         }
     }
 
+    /**
+     * The one sentence for probes this build lacks: the preflight's, and for a family that no internal
+     * function could stand in for either, why not and what would fix it.
+     */
+    static String missingSentence(PythonBinary python, List<String> missing, Map<SymbolProbes.Family, String> notServed) {
+        String markers = python.explainMissing(missing).orElseThrow();
+        if (notServed.isEmpty()) {
+            return markers;
+        }
+        List<String> families = notServed.keySet().stream().map(f -> f.label).toList();
+        String minor = python.versionMajorMinor().map(Object::toString).orElse("X.Y");
+        return markers.substring(0, markers.length() - 1) + "; and no internal function stands in for "
+                + String.join(" and ", families) + ": " + String.join("; ", new LinkedHashSet<>(notServed.values()))
+                + " (install python" + minor + "-dbg for a Debian build, keep the symbol table of a source build,"
+                + " or use a CPython with the markers).";
+    }
+
     private static Map<Concern, byte[]> settings(PythonBinary python, TraceOptions options) {
         Map<Concern, byte[]> settings = new EnumMap<>(Concern.class);
         byte[] audit = new byte[Layout.AUDIT_SETTINGS_SIZE];
@@ -206,6 +253,7 @@ public final class Tracer {
         Layout.putU32(audit, 4, !known ? 0 : before312 ? 48 : 40);
         Layout.putU32(audit, 8, !known ? 0 : before312 ? 72 : 56);
         settings.put(Concern.AUDIT, audit);
+        settings.put(Concern.AUDIT_SYMBOL, audit);
         options.callPattern().ifPresent(text -> {
             CallPattern pattern = CallPattern.parse(text);
             byte[] calls = new byte[Layout.CALLS_SETTINGS_SIZE];
