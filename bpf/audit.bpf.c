@@ -112,7 +112,7 @@ static __always_inline int read_window_name(const void *args, struct window_key 
 		return 0;
 	if (bpf_probe_read_user(&size, sizeof(size), args + 16) || size < 1)
 		return 0;
-	if (bpf_probe_read_user(&item, sizeof(item), args + 24) || !item)
+	if (bpf_probe_read_user(&item, sizeof(item), args + (settings.tuple_items ? settings.tuple_items : 24)) || !item)
 		return 0;
 	if (bpf_probe_read_user(&state, sizeof(state), item + 32))
 		return 0;

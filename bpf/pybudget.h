@@ -111,7 +111,7 @@ struct audit_settings {
 	__u32 stream_events;        /* 1: stream every audit event too */
 	__u32 unicode_ascii_data;   /* offset of the characters of a compact ASCII str */
 	__u32 unicode_compact_data; /* offset of the characters of a compact non-ASCII str */
-	__u32 pad;
+	__u32 tuple_items;          /* offset of a tuple's first item: 32 since 3.14 (its cached hash), 0 = 24 */
 };
 
 struct calls_settings {

@@ -252,6 +252,8 @@ public final class Tracer {
         boolean known = python.versionMajorMinor().isPresent();
         Layout.putU32(audit, 4, !known ? 0 : before312 ? 48 : 40);
         Layout.putU32(audit, 8, !known ? 0 : before312 ? 72 : 56);
+        // A tuple's items follow its cached hash since 3.14.
+        Layout.putU32(audit, 12, python.versionMajorMinor().map(v -> v.isAtLeast(3, 14)).orElse(false) ? 32 : 0);
         settings.put(Concern.AUDIT, audit);
         settings.put(Concern.AUDIT_SYMBOL, audit);
         options.callPattern().ifPresent(text -> {
