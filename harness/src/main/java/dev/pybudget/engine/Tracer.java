@@ -71,7 +71,7 @@ public final class Tracer {
         }
         Map<SymbolProbes.Family, String> notServed = new EnumMap<>(SymbolProbes.Family.class);
         List<SymbolProbes.Served> served = lacking.isEmpty() ? List.of()
-                : SymbolProbes.plan(python, lacking, Path.of("/"), notServed);
+                : SymbolProbes.plan(python, lacking, fileSystemRoot(python.probeBinary()), notServed);
         for (SymbolProbes.Served s : served) {
             present.removeAll(s.family().markers);
             missing.removeAll(s.family().markers);
@@ -223,6 +223,12 @@ public final class Tracer {
         if (!Files.exists(script)) {
             throw new TraceException("No such file: " + command.get(1) + " (the script to trace, looked up in " + directory + ").");
         }
+    }
+
+    /** Where /usr/lib/debug is for this binary: "/", or a container's root when the path goes through /proc/PID/root. */
+    static Path fileSystemRoot(Path binary) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("^(/proc/\\d+/root)/").matcher(binary.toString());
+        return Path.of(m.find() ? m.group(1) : "/");
     }
 
     /**

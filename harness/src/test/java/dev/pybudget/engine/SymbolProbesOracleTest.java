@@ -31,9 +31,10 @@ class SymbolProbesOracleTest {
 
     static final Path PYENV = Path.of("/root/.pyenv/versions");
 
-    /** (version, the function the gc label names): 3.8's clone, 3.9's collect, 3.10-3.12, 3.13's callback. */
+    /** (version, the function the gc label names): 3.8's clone, 3.9's collect, 3.10-3.12, 3.13's callback: every pyenv build here. */
     static Stream<String[]> versions() {
         return Stream.of(new String[] {"3.8.18", "collect.constprop."}, new String[] {"3.9.18", "collect"},
+                new String[] {"3.10.13", "gc_collect_main"},
                 new String[] {"3.11.7", "gc_collect_main"}, new String[] {"3.12.1", "gc_collect_main"},
                 new String[] {"3.13.0", "invoke_gc_callback.isra.0"});
     }
@@ -49,6 +50,12 @@ class SymbolProbesOracleTest {
 
     @TempDir
     Path tmp;
+
+    @Test
+    void should_look_for_debug_files_in_the_root_the_binary_is_seen_through() {
+        assertThat(Tracer.fileSystemRoot(Path.of("/proc/4242/root/usr/bin/python3.11"))).isEqualTo(Path.of("/proc/4242/root"));
+        assertThat(Tracer.fileSystemRoot(Path.of("/usr/bin/python3.11"))).isEqualTo(Path.of("/"));
+    }
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("versions")
