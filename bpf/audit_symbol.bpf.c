@@ -32,14 +32,15 @@ struct {
 	__type(value, struct py_audit_call);
 } py_audit_calls SEC(".maps");
 
-/* read_window_name reads a tuple: its size at +16, its first item at +24. Given sys.audit's
- * vector of arguments, this points 16 bytes before it, so that "the size" is args[0] (a pointer,
- * positive) and "the first item" is args[1], the window's name. 0 without a name argument. */
+/* read_window_name reads a tuple: its size and first item at the layout's offsets. Given sys.audit's
+ * vector of arguments, this points where "the first item" is args[1], the window's name, and "the
+ * size" is args[0] (a pointer, positive): so on the tuple layout of 3.8-3.13 (size at 16, items at
+ * 24), the versions the engine's table probes. 0 without a name argument. */
 static __always_inline const void *name_args(const struct py_audit_call *call)
 {
 	if (!call || call->argc < 2)
 		return 0;
-	return (const void *)(call->args - 16);
+	return (const void *)(call->args + 8 - settings.str.tuple_items);
 }
 
 static __always_inline void count_with_marks(__u32 tid, struct audit_key *key, const void *marks_args)
@@ -47,10 +48,10 @@ static __always_inline void count_with_marks(__u32 tid, struct audit_key *key, c
 	int begin = is_mark(key->event, BEGIN, sizeof(BEGIN));
 	int end = !begin && is_mark(key->event, END, sizeof(END));
 	if (begin)
-		open_window(tid, marks_args);
+		open_window(tid, marks_args, &settings.str);
 	count_event(tid, key);
 	if (end)
-		close_window(tid, marks_args);
+		close_window(tid, marks_args, &settings.str);
 }
 
 /* sys_audit_tstate(tstate, event, ...) / PySys_Audit(event, ...): the cookie is the index of event. */
@@ -100,17 +101,10 @@ int audit_symbol_py_return(struct pt_regs *ctx)
 	if (!key)
 		return 0;
 	__builtin_memset(key, 0, sizeof(*key));
-	/* args[0], the event: a str; its characters follow the header when it is compact ASCII. */
+	/* args[0], the event: a str (sys.audit raises TypeError otherwise, when a hook is installed). */
 	const void *str = 0;
-	__u32 state = 0;
-	if (bpf_probe_read_user(&str, sizeof(str), (const void *)call.args) || !str ||
-	    bpf_probe_read_user(&state, sizeof(state), str + 32) || !settings.unicode_ascii_data)
-		return 0;
-	if (((state >> 5) & 1) && ((state >> 6) & 1)) {
-		if (bpf_probe_read_user_str(key->event, sizeof(key->event), str + settings.unicode_ascii_data) < 0)
-			return 0;
-	} else {
-		/* a non-ASCII event name: counted under the name CPython's own probe uses for names it cannot give */
+	if (bpf_probe_read_user(&str, sizeof(str), (const void *)call.args) || !read_pystr(str, key->event, &settings.str)) {
+		/* not a readable str: counted under the name CPython's own probe uses for names it cannot give */
 		__builtin_memcpy(key->event, UNENCODABLE_NAME, sizeof(UNENCODABLE_NAME));
 		count_loss(LOSS_NAME_UNENCODABLE);
 	}
