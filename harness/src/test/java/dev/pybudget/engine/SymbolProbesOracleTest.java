@@ -112,6 +112,38 @@ class SymbolProbesOracleTest {
         assertThat(r.losses()).isEqualTo(Losses.NONE);
     }
 
+    /** A name opened from Java and marked from Python is one window on a symbol-probed build too: counted once. */
+    @Test
+    void should_count_an_event_once_in_a_window_opened_from_java_and_marked_from_python() throws Exception {
+        Path go = tmp.resolve("go");
+        Path script = tmp.resolve("both.py");
+        Files.writeString(script, String.join("\n",
+                "import os, sys, time",
+                "deadline = time.monotonic() + 30",
+                "while not os.path.exists(" + pyString(go) + ") and time.monotonic() < deadline:",
+                "    time.sleep(0.01)",
+                "sys.audit('pybudget.begin', 'both')",
+                "sys.audit('pybudget.test.inside')",
+                "sys.audit('pybudget.end', 'both')",
+                ""), StandardCharsets.UTF_8);
+        ProcessBuilder workload = new ProcessBuilder(pyenv("3.12.1").toString(), script.toString()).directory(tmp.toFile());
+        Recording r;
+        try (Trace trace = Tracer.start(workload, Workloads.options().withRequireProbes(false))) {
+            try (JavaWindow window = trace.openWindow("both")) {
+                Files.writeString(go, "");
+                r = trace.finish();
+            }
+        }
+        assertThat(r.exitStatus()).contains(0);
+        assertThat(r.windows()).extracting(w -> w.name()).containsExactly("both");
+        assertThat(r.window("both").orElseThrow().sections().auditCount("pybudget.test.inside")).isEqualTo(1);
+        assertThat(r.whole().auditCount("pybudget.test.inside")).isEqualTo(1);
+    }
+
+    private static String pyString(Path p) {
+        return "'" + p.toString().replace("\\", "\\\\").replace("'", "\\'") + "'";
+    }
+
     @Test
     void should_say_in_one_sentence_that_imports_and_calls_have_no_marker_and_no_function_and_count_the_rest()
             throws Exception {
