@@ -214,6 +214,81 @@ class SymbolProbesOracleTest {
         }
     }
 
+    /**
+     * The same stripped copy, with the debug file objcopy --only-keep-debug makes of the original put where
+     * Debian's -dbg packages put theirs (/usr/lib/debug/.build-id/xx/yyyy.debug, named by the build id):
+     * gc and audit are counted from it, exactly. The file is removed afterwards.
+     */
+    @Test
+    void should_count_gc_and_audit_of_a_stripped_libpython_from_its_debug_file_found_by_build_id() throws Exception {
+        Path original = pyenv("3.11.7");
+        Path root = Path.of("/tmp/pbd-" + Long.toHexString(System.nanoTime() & 0xffffffffL));
+        Path lib = root.resolve("lib");
+        Path bin = root.resolve("bin");
+        Files.createDirectories(lib);
+        Files.createDirectories(bin);
+        Path debug = null;
+        boolean madeDir = false;
+        try {
+            byte[] exe = Files.readAllBytes(original);
+            replaceOnce(exe, "/root/.pyenv/versions/3.11.7/lib", lib.toString());
+            Path python = bin.resolve("python3.11");
+            Files.write(python, exe);
+            python.toFile().setExecutable(true);
+            Path libpython = lib.resolve("libpython3.11.so.1.0");
+            Path unstripped = PYENV.resolve("3.11.7/lib/libpython3.11.so.1.0");
+            run("strip", "--strip-all", "-o", libpython.toString(), unstripped.toString());
+            String id = dev.pybudget.elf.FunctionSymbols.buildId(dev.pybudget.elf.ElfFile.read(libpython)).orElseThrow();
+            debug = dev.pybudget.elf.FunctionSymbols.debugFile(Path.of("/"), id);
+            assertThat(debug).as("no debug file for this build id beforehand").doesNotExist();
+            madeDir = !Files.isDirectory(debug.getParent());
+            Files.createDirectories(debug.getParent());
+            run("objcopy", "--only-keep-debug", unstripped.toString(), debug.toString());
+
+            Path fixture = tmp.resolve("fixture");
+            Files.createDirectories(fixture);
+            // gc.get_stats(): every collection since the interpreter started, as the kernel saw them.
+            Files.writeString(fixture.resolve("churn.py"), String.join("\n",
+                    "import gc, os, sys",
+                    "class Node:",
+                    "    def __init__(self): self.me = self",
+                    "for i in range(100000): Node()",
+                    "gc.collect(); gc.collect(1)",
+                    "sys.audit('pybudget.test.event')",
+                    "stats = gc.get_stats()",
+                    "print(*[s['collections'] for s in stats], sum(s['collected'] + s['uncollectable'] for s in stats), flush=True)",
+                    "os._exit(0)",
+                    ""), StandardCharsets.UTF_8);
+            Path out = tmp.resolve("out.txt");
+            ProcessBuilder workload = new ProcessBuilder(python.toString(), "churn.py").directory(fixture.toFile())
+                    .redirectOutput(out.toFile());
+            workload.environment().put("PYTHONHOME", PYENV.resolve("3.11.7").toString());
+            Recording r;
+            try (Trace trace = Tracer.start(workload, Workloads.options().withRequireProbes(false))) {
+                r = trace.finish();
+            }
+            assertThat(r.exitStatus()).contains(0);
+            assertThat(r.probes()).containsExactly("gc:symbol gc_collect_main (the debug file " + debug + ")",
+                    "audit:symbol sys_audit_tstate,sys_audit (the debug file " + debug + ")");
+            long[] oracle = java.util.Arrays.stream(Files.readString(out).trim().split(" ")).mapToLong(Long::parseLong).toArray();
+            assertThat(r.gc().collections()).as("collections per generation, kernel vs gc.get_stats()")
+                    .containsExactly(oracle[0], oracle[1], oracle[2]);
+            assertThat(r.gc().collected()).as("objects collected + uncollectable, kernel vs gc.get_stats()").isEqualTo(oracle[3]);
+            assertThat(oracle[2]).isPositive();
+            assertThat(r.whole().auditCount("pybudget.test.event")).isEqualTo(1);
+        } finally {
+            if (debug != null) {
+                Files.deleteIfExists(debug);
+                if (madeDir) {
+                    Files.deleteIfExists(debug.getParent());
+                }
+            }
+            try (Stream<Path> files = Files.walk(root)) {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+
     private static void replaceOnce(byte[] data, String from, String to) {
         byte[] f = from.getBytes(StandardCharsets.US_ASCII);
         byte[] t = to.getBytes(StandardCharsets.US_ASCII);
