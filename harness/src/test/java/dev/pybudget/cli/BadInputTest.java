@@ -126,10 +126,13 @@ class BadInputTest {
     @Test
     void should_trace_gc_and_audit_of_a_cpython_without_usdt_notes_from_its_symbols() throws Exception {
         Path pyenv = pyenvPython();
+        Path traced = tmp.resolve("traced.py"); // the witness would write 'ran' into the working directory
+        Files.writeString(traced, "import gc, sys\ngc.collect()\nsys.audit('pybudget.test.event')\n");
 
-        CliRun run = CliRun.run("trace", "--", pyenv.toString(), script.toString());
+        CliRun run = CliRun.run("trace", "--", pyenv.toString(), traced.toString());
 
         assertThat(run.status()).as("exit status; stderr: %s", run.err()).isZero();
+        assertThat(run.out()).contains("pybudget.test.event");
         assertThat(run.out()).contains("probes: gc:symbol gc_collect_main audit:symbol sys_audit_tstate,sys_audit;"
                 + " missing in this CPython: import__find__load__start import__find__load__done");
         assertThat(run.out()).contains("has no USDT markers (.note.stapsdt)");
