@@ -178,7 +178,8 @@ public final class Trace implements AutoCloseable {
                     + " distinct window names can be opened from Java in one trace.");
         }
         byte[] utf8 = name.getBytes(StandardCharsets.UTF_8);
-        if (!bpf.has(Concern.AUDIT) || utf8.length > Layout.WINDOW_NAME_LEN - 1) {
+        boolean marks = bpf.has(Concern.AUDIT) || bpf.has(Concern.AUDIT_SYMBOL);
+        if (!marks || utf8.length > Layout.WINDOW_NAME_LEN - 1) {
             javaSlotsUsed++;
             return fresh;
         }
