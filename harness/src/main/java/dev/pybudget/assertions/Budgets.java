@@ -427,7 +427,7 @@ public final class Budgets {
         }
         Recording r = scope.recording();
         for (String probe : probes) {
-            if (!r.probes().contains(probe)) {
+            if (!r.measures(probe)) {
                 return BudgetCheck.inconclusive(budget, "no " + probe + " probe",
                         InconclusiveBudget.inconclusive(budget, missingProbe(r, probe, what)));
             }

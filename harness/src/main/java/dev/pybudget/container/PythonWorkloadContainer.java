@@ -58,6 +58,7 @@ public class PythonWorkloadContainer extends GenericContainer<PythonWorkloadCont
     private Optional<String> callPattern = Optional.empty();
     private boolean streamAudit;
     private Optional<String> user = Optional.empty();
+    private boolean kernelContext;
     private WaitStrategy userWaitStrategy;
     private Optional<Duration> startupTimeout = Optional.empty();
     private AgentContainer agentContainer;
@@ -104,6 +105,12 @@ public class PythonWorkloadContainer extends GenericContainer<PythonWorkloadCont
     /** Counts calls of functions matching {@code FILE_GLOB:FUNCTION_GLOB}; costs a uprobe hit per Python call. */
     public PythonWorkloadContainer withCallPattern(String pattern) {
         this.callPattern = Optional.of(CallPattern.parse(pattern).text());
+        return self();
+    }
+
+    /** Also records the kernel's side of each scope: off-CPU time, context switches, page faults, syscalls. */
+    public PythonWorkloadContainer withKernelContext(boolean record) {
+        this.kernelContext = record;
         return self();
     }
 
@@ -159,6 +166,9 @@ public class PythonWorkloadContainer extends GenericContainer<PythonWorkloadCont
         callPattern.ifPresent(p -> traceArgs.addAll(List.of("--calls", p)));
         if (streamAudit) {
             traceArgs.add("--stream-audit");
+        }
+        if (kernelContext) {
+            traceArgs.add("--kernel-context");
         }
         agentContainer = AgentContainer.gated(traceArgs, otherUser);
         agentContainer.start();

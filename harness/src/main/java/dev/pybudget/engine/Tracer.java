@@ -63,8 +63,8 @@ public final class Tracer {
         PythonBinary python = inspect(resolve(command.get(0), workload.environment().get("PATH")));
         checkScript(command, directory);
 
-        Probes probes = probes(python, options);
-        BpfObjects bpf = probes.load();
+        Plan plan = plan(python, options, fileSystemRoot(python.probeBinary()));
+        BpfObjects bpf = LoadedAhead.take(plan.key(), plan.load());
         Process process = null;
         EventStream stream = null;
         try {
@@ -84,11 +84,11 @@ public final class Tracer {
             process = builder.start();
             int pid = (int) process.pid();
             stream = new EventStream(bpf.lib(), bpf.mapFd("events"), options.ringBufferBytes(), "pybudget-events-" + pid);
-            bpf.attach(pid, python.probeBinary().toString(), probes.present());
+            attachProbes(bpf, pid, python, plan);
             long origin = System.nanoTime();
             release(process);
-            return new Trace(python, List.copyOf(probes.present()), probes.missing(), probes.missingReason(), bpf, stream,
-                    process, origin, options, probes.loadNext());
+            return new Trace(python, List.copyOf(plan.recorded()), plan.missing(), plan.missingReason(), bpf, stream, process,
+                    origin, options, () -> LoadedAhead.prepare(plan.key(), plan.load()));
         } catch (RuntimeException | IOException e) {
             if (process != null) {
                 process.destroyForcibly();
@@ -104,15 +104,15 @@ public final class Tracer {
         }
     }
 
-    /** The probes a trace attaches, those it lacks (and why), and how to load their BPF objects. */
-    private record Probes(Set<String> present, List<String> missing, Optional<String> missingReason,
-                          Supplier<BpfObjects> loader, Runnable loadNext) {
-        BpfObjects load() {
-            return loader.get();
-        }
-    }
+    /** What a trace attaches (markers, internal functions standing in for missing ones), lacks and records. */
+    private record Plan(Set<String> present, List<String> missing, Optional<String> missingReason,
+                        List<SymbolProbes.Served> served, List<String> recorded, LoadedAhead.Key key, Supplier<BpfObjects> load) {}
 
-    private static Probes probes(PythonBinary python, TraceOptions options) {
+    /**
+     * @param root the file system the CPython is in, as seen from here ("/", or a container's /proc/PID/root)
+     * @throws TraceException when strict and a probe is missing
+     */
+    private static Plan plan(PythonBinary python, TraceOptions options, Path root) {
         Set<String> wanted = new LinkedHashSet<>(BASE_PROBES);
         options.callPattern().ifPresent(p -> wanted.add(CALL_PROBE));
         Set<String> present = new LinkedHashSet<>();
@@ -120,26 +120,68 @@ public final class Tracer {
         for (String probe : wanted) {
             (python.probe(probe).isPresent() ? present : missing).add(probe);
         }
-        if (!missing.isEmpty() && (options.requireProbes() || present.isEmpty())) {
-            try {
-                python.require(wanted);
-            } catch (MissingProbeException e) {
-                throw new TraceException(e.getMessage(), e);
+        // A family whose markers this build lacks: CPython's internal functions may stand in for them.
+        List<SymbolProbes.Family> lacking = new ArrayList<>();
+        for (SymbolProbes.Family family : SymbolProbes.Family.values()) {
+            if (family.markers.stream().anyMatch(missing::contains)) {
+                lacking.add(family);
             }
         }
+        Map<SymbolProbes.Family, String> notServed = new EnumMap<>(SymbolProbes.Family.class);
+        List<SymbolProbes.Served> served = lacking.isEmpty() ? List.of()
+                : SymbolProbes.plan(python, lacking, root, notServed);
+        for (SymbolProbes.Served s : served) {
+            present.removeAll(s.family().markers);
+            missing.removeAll(s.family().markers);
+        }
+        Optional<String> missingReason = missing.isEmpty() ? Optional.empty()
+                : Optional.of(missingSentence(python, missing, notServed));
+        // Strict (the default) fails on any missing probe of a build with markers; a build served by its
+        // symbols is traced for what they allow, unless calls were asked for and cannot be counted.
+        boolean strict = options.requireProbes() && (served.isEmpty() || missing.contains(CALL_PROBE));
+        if (!missing.isEmpty() && (strict || present.isEmpty() && served.isEmpty())) {
+            if (notServed.isEmpty()) {
+                try {
+                    python.require(missing);
+                } catch (MissingProbeException e) {
+                    throw new TraceException(e.getMessage(), e);
+                }
+            }
+            throw new TraceException(missingReason.get());
+        }
         // Lenient: the same sentence goes into the recording, for whoever reads a count that is not there.
-        Optional<String> missingReason = python.explainMissing(wanted);
+        List<String> recorded = new ArrayList<>(present);
+        served.forEach(s -> recorded.add(s.label()));
 
         List<Concern> concerns = new ArrayList<>();
         for (Concern concern : Concern.values()) {
-            if (concern.programs.values().stream().allMatch(present::contains)) {
+            if (!concern.programs.isEmpty() && concern.programs.values().stream().allMatch(present::contains)) {
                 concerns.add(concern);
             }
+        }
+        served.forEach(s -> concerns.add(s.family().concern));
+        if (options.kernelContext()) {
+            concerns.add(Concern.KERNEL); // no probe of CPython's: tracepoints and perf events
         }
         Map<Concern, byte[]> settings = settings(python, options);
         LoadedAhead.Key key = LoadedAhead.Key.of(concerns, settings, options);
         Supplier<BpfObjects> load = () -> BpfObjects.load(concerns, settings, options);
-        return new Probes(present, missing, missingReason, () -> LoadedAhead.take(key, load), () -> LoadedAhead.prepare(key, load));
+        return new Plan(present, missing, missingReason, served, recorded, key, load);
+    }
+
+    /** Every probe of the plan on {@code pid}, through the file this process reaches the probes' binary at. */
+    private static void attachProbes(BpfObjects bpf, int pid, PythonBinary python, Plan plan) {
+        String binary = python.probeBinaryFile().toString();
+        bpf.attach(pid, binary, plan.present());
+        for (SymbolProbes.Served s : plan.served()) {
+            for (SymbolProbes.Site site : s.sites()) {
+                bpf.attachUprobe(pid, binary, site.concern(), site.program(), site.offset(), site.atReturn(), site.cookie(),
+                        site.symbol());
+            }
+        }
+        if (bpf.has(Concern.KERNEL)) {
+            KernelProbes.attach(bpf, pid);
+        }
     }
 
     /**
@@ -164,12 +206,12 @@ public final class Tracer {
         } catch (IOException e) {
             throw new TraceException(executable + " could not be read in the workload's file system: " + e.getMessage() + ".", e);
         }
-        Probes probes = probes(python, options);
-        BpfObjects bpf = probes.load();
+        Plan plan = plan(python, options, root == null ? Path.of("/") : root);
+        BpfObjects bpf = plan.load().get();
         EventStream stream = null;
         try {
             stream = new EventStream(bpf.lib(), bpf.mapFd("events"), options.ringBufferBytes(), "pybudget-events-" + pid);
-            bpf.attach((int) pid, python.probeBinaryFile().toString(), probes.present());
+            attachProbes(bpf, (int) pid, python, plan);
             long origin = System.nanoTime();
             java.util.OptionalLong after = java.util.OptionalLong.empty();
             if (release != null) {
@@ -180,8 +222,8 @@ public final class Tracer {
                                 java.time.Instant.now()).toNanos())))
                         .orElse(java.util.OptionalLong.of(0));
             }
-            return new Trace(python, List.copyOf(probes.present()), probes.missing(), probes.missingReason(), bpf, stream,
-                    process, null, after, origin, options, probes.loadNext());
+            return new Trace(python, List.copyOf(plan.recorded()), plan.missing(), plan.missingReason(), bpf, stream,
+                    process, null, after, origin, options, () -> { });
         } catch (RuntimeException e) {
             if (stream != null) {
                 stream.close();
@@ -273,6 +315,29 @@ public final class Tracer {
         }
     }
 
+    /** Where /usr/lib/debug is for this binary: "/", or a container's root when the path goes through /proc/PID/root. */
+    static Path fileSystemRoot(Path binary) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("^(/proc/\\d+/root)/").matcher(binary.toString());
+        return Path.of(m.find() ? m.group(1) : "/");
+    }
+
+    /**
+     * The one sentence for probes this build lacks: the preflight's, and for a family that no internal
+     * function could stand in for either, why not and what would fix it.
+     */
+    static String missingSentence(PythonBinary python, List<String> missing, Map<SymbolProbes.Family, String> notServed) {
+        String markers = python.explainMissing(missing).orElseThrow();
+        if (notServed.isEmpty()) {
+            return markers;
+        }
+        List<String> families = notServed.keySet().stream().map(f -> f.label).toList();
+        String minor = python.versionMajorMinor().map(Object::toString).orElse("X.Y");
+        return markers.substring(0, markers.length() - 1) + "; and no internal function stands in for "
+                + String.join(" and ", families) + ": " + String.join("; ", new LinkedHashSet<>(notServed.values()))
+                + " (install python" + minor + "-dbg for a Debian build, keep the symbol table of a source build,"
+                + " or use a CPython with the markers).";
+    }
+
     private static Map<Concern, byte[]> settings(PythonBinary python, TraceOptions options) {
         Map<Concern, byte[]> settings = new EnumMap<>(Concern.class);
         byte[] audit = new byte[Layout.AUDIT_SETTINGS_SIZE];
@@ -281,7 +346,7 @@ public final class Tracer {
         // read. A compact str keeps its characters after PyASCIIObject when it is ASCII, after
         // PyCompactUnicodeObject otherwise (where any other str keeps a pointer to them); both lost their
         // wstr fields in 3.12. PyObject's header, PyASCIIObject's length and state, PyTupleObject's size and
-        // items, and tp_flags in PyTypeObject have not moved since 3.8 on 64-bit default builds.
+        // items (until 3.14), and tp_flags in PyTypeObject have not moved since 3.8 on 64-bit default builds.
         boolean before312 = python.versionMajorMinor().map(v -> !v.isAtLeast(3, 12)).orElse(false);
         if (python.versionMajorMinor().isPresent()) {
             Layout.putU32(audit, Layout.AUDIT_SETTINGS_ASCII_DATA, before312 ? 48 : 40);
@@ -291,9 +356,15 @@ public final class Tracer {
             Layout.putU32(audit, Layout.AUDIT_SETTINGS_UNICODE_LENGTH, 16);
             Layout.putU32(audit, Layout.AUDIT_SETTINGS_UNICODE_STATE, 32);
             Layout.putU32(audit, Layout.AUDIT_SETTINGS_TUPLE_SIZE, 16);
-            Layout.putU32(audit, Layout.AUDIT_SETTINGS_TUPLE_ITEMS, 24);
+            // ...except a tuple's items, which follow its cached hash since 3.14.
+            boolean since314 = python.versionMajorMinor().map(v -> v.isAtLeast(3, 14)).orElse(false);
+            Layout.putU32(audit, Layout.AUDIT_SETTINGS_TUPLE_ITEMS, since314 ? 32 : 24);
         }
         settings.put(Concern.AUDIT, audit);
+        settings.put(Concern.AUDIT_SYMBOL, audit);
+        if (options.kernelContext()) {
+            settings.put(Concern.KERNEL, KernelProbes.settings(options));
+        }
         options.callPattern().ifPresent(text -> {
             CallPattern pattern = CallPattern.parse(text);
             byte[] calls = new byte[Layout.CALLS_SETTINGS_SIZE];

@@ -74,12 +74,18 @@ public final class Workloads {
      */
     public static OracleRun traceWithOracle(Path tmp, TraceOptions options, List<String> pythonOptions, String fixture,
                                             String... args) throws IOException {
+        return traceWithOracle(python(), tmp, options, pythonOptions, fixture, args);
+    }
+
+    /** As {@link #traceWithOracle(Path, TraceOptions, List, String, String...)}, with another CPython. */
+    public static OracleRun traceWithOracle(Path python, Path tmp, TraceOptions options, List<String> pythonOptions,
+                                            String fixture, String... args) throws IOException {
         Path script = fixture(fixture);
         Path oracleFile = tmp.resolve("oracle-" + System.nanoTime() + ".json");
         Path out = tmp.resolve("stdout-" + System.nanoTime() + ".txt");
         Path err = tmp.resolve("stderr-" + System.nanoTime() + ".txt");
         List<String> command = new ArrayList<>();
-        command.add(python().toString());
+        command.add(python.toString());
         command.addAll(pythonOptions);
         command.add(script.getFileName().toString());
         command.addAll(List.of(args));
