@@ -107,7 +107,7 @@ final class BaselineMetrics {
             }
         }
 
-        if (!r.probes().contains(Budgets.CALL_PROBE)) {
+        if (!Budgets.attached(r, Budgets.CALL_PROBE)) {
             m.unmeasured.put("calls[", Budgets.missingProbe(r, Budgets.CALL_PROBE, "calls"));
         } else {
             boolean complete = l.calls() == 0 && l.callPatternSteps() == 0;

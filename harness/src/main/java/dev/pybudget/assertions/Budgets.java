@@ -37,6 +37,8 @@ public final class Budgets {
     private Budgets() {}
 
     static final String CALL_PROBE = "function__return";
+    /** Calls counted inside the workload (sys.monitoring, sys.settrace on 3.11) stand for the call probe. */
+    static final String CALLS_IN_PROCESS = "calls:monitoring";
     static final String GC_PROBE = "gc__start";
     static final String GC_DONE_PROBE = "gc__done";
     static final String IMPORT_PROBE = "import__find__load__start";
@@ -397,7 +399,7 @@ public final class Budgets {
         }
         Recording r = scope.recording();
         for (String probe : probes) {
-            if (!r.probes().contains(probe)) {
+            if (!attached(r, probe)) {
                 return BudgetCheck.inconclusive(budget, "no " + probe + " probe",
                         InconclusiveBudget.inconclusive(budget, missingProbe(r, probe, what)));
             }
@@ -443,9 +445,17 @@ public final class Budgets {
                         consequence))));
     }
 
+    /** Whether the recording counted what {@code probe} counts: calls also count when counted in process. */
+    static boolean attached(Recording r, String probe) {
+        return r.probes().contains(probe) || (CALL_PROBE.equals(probe) && r.probes().contains(CALLS_IN_PROCESS));
+    }
+
     /** Why a probe's counts are not there: this CPython lacks it, or it was not asked for. */
     static String missingProbe(Recording r, String probe, String what) {
         String python = "CPython " + r.python().version();
+        if (CALL_PROBE.equals(probe) && r.missingProbes().contains(CALLS_IN_PROCESS)) {
+            return "the in-process call counter did not run in the workload, so " + what + " cannot be counted";
+        }
         if (r.missingProbes().contains(probe)) {
             String history = CALL_PROBE.equals(probe) && isAtLeast312(r.python().version()) ? " (CPython 3.12 removed it)" : "";
             return python + " has no " + probe + " probe" + history + ", so " + what + " cannot be counted";

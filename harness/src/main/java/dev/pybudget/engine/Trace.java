@@ -34,13 +34,16 @@ public final class Trace implements AutoCloseable {
     private final TraceOptions options;
     /** Loads the BPF objects of a next trace like this one ahead (see LoadedAhead). */
     private final Runnable loadNext;
+    /** Calls counted inside the workload, when they are (CallCounting.MONITORING). */
+    private final Optional<InProcessCalls> inProcessCalls;
     private final Map<String, Integer> javaSlots = new LinkedHashMap<>();
     private final String[] javaOpen = new String[Layout.MAX_JAVA_OPEN];
     private Recording last;
     private boolean closed;
 
     Trace(PythonBinary python, List<String> probes, List<String> missingProbes, Optional<String> missingProbesReason,
-          BpfObjects bpf, EventStream stream, Process process, long originNanos, TraceOptions options, Runnable loadNext) {
+          BpfObjects bpf, EventStream stream, Process process, long originNanos, TraceOptions options, Runnable loadNext,
+          Optional<InProcessCalls> inProcessCalls) {
         this.python = python;
         this.probes = probes;
         this.missingProbes = missingProbes;
@@ -51,6 +54,7 @@ public final class Trace implements AutoCloseable {
         this.originNanos = originNanos;
         this.options = options;
         this.loadNext = loadNext;
+        this.inProcessCalls = inProcessCalls;
     }
 
     public long pid() {
@@ -86,7 +90,20 @@ public final class Trace implements AutoCloseable {
                 new Window(name, Scopes.sections(slots, counters, trees, events, originNanos))));
 
         Optional<Integer> exit = process.isAlive() ? Optional.empty() : Optional.of(process.exitValue());
-        last = new Recording(new PythonInfo(python.executable().toString(), python.version(), process.pid()), probes,
+        List<String> attached = new ArrayList<>(probes);
+        if (probes.contains(Tracer.CALL_PROBE)) {
+            attached.add("calls:usdt");
+        }
+        if (inProcessCalls.isPresent()) {
+            InProcessReading counted = InProcessReading.of(inProcessCalls.get().read(), whole, windows, javaSlots,
+                    counters.losses(), probes.contains("audit"), python, exit.isPresent());
+            last = new Recording(new PythonInfo(python.executable().toString(), python.version(), process.pid()),
+                    counted.probes(attached), counted.missingProbes(missingProbes), now - originNanos, counted.whole(),
+                    counters.losses().events(), counted.losses(), counted.windows(), exit, options.callPattern(),
+                    counted.missingProbesReason(missingProbesReason));
+            return last;
+        }
+        last = new Recording(new PythonInfo(python.executable().toString(), python.version(), process.pid()), attached,
                 missingProbes, now - originNanos, whole, counters.losses().events(), counters.losses(), windows, exit,
                 options.callPattern(), missingProbesReason);
         return last;
@@ -123,12 +140,16 @@ public final class Trace implements AutoCloseable {
         }
         javaOpen[index] = name;
         setJavaWindow(index, slot);
+        int opened = slot;
+        int at = index;
+        inProcessCalls.ifPresent(c -> c.setJavaWindow(at, opened));
         return new JavaWindow(this, name, index);
     }
 
     synchronized void closeWindow(int index) {
         if (!closed && javaOpen[index] != null) {
             setJavaWindow(index, 0);
+            inProcessCalls.ifPresent(c -> c.setJavaWindow(index, 0));
             javaOpen[index] = null;
         }
     }
@@ -243,6 +264,7 @@ public final class Trace implements AutoCloseable {
             } else {
                 bpf.closeInBackground();
             }
+            inProcessCalls.ifPresent(InProcessCalls::close);
             loadNext.run();
         }
         return last;

@@ -55,14 +55,18 @@ public final class Tracer {
         PythonBinary python = inspect(resolve(command.get(0), workload.environment().get("PATH")));
         checkScript(command, directory);
 
+        Optional<CallCounting> counting = options.callPattern().map(p -> counting(python, options.callCounting()));
         Set<String> wanted = new LinkedHashSet<>(BASE_PROBES);
-        options.callPattern().ifPresent(p -> wanted.add(CALL_PROBE));
+        if (counting.equals(Optional.of(CallCounting.USDT))) {
+            wanted.add(CALL_PROBE);
+        }
+        boolean inProcess = counting.equals(Optional.of(CallCounting.MONITORING));
         Set<String> present = new LinkedHashSet<>();
         List<String> missing = new ArrayList<>();
         for (String probe : wanted) {
             (python.probe(probe).isPresent() ? present : missing).add(probe);
         }
-        if (!missing.isEmpty() && (options.requireProbes() || present.isEmpty())) {
+        if (!missing.isEmpty() && (options.requireProbes() || (present.isEmpty() && !inProcess))) {
             try {
                 python.require(wanted);
             } catch (MissingProbeException e) {
@@ -78,13 +82,20 @@ public final class Tracer {
                 concerns.add(concern);
             }
         }
-        Map<Concern, byte[]> settings = settings(python, options);
+        if (concerns.isEmpty()) {
+            concerns.add(Concern.AUDIT); // attached nowhere: its object creates the maps a trace reads
+        }
+        Map<Concern, byte[]> settings = settings(python, options, counting);
         LoadedAhead.Key key = LoadedAhead.Key.of(concerns, settings, options);
         Supplier<BpfObjects> load = () -> BpfObjects.load(concerns, settings, options);
         BpfObjects bpf = LoadedAhead.take(key, load);
         Process process = null;
         EventStream stream = null;
+        InProcessCalls calls = null;
         try {
+            if (inProcess) {
+                calls = InProcessCalls.prepare(CallPattern.parse(options.callPattern().orElseThrow()));
+            }
             List<String> gated = new ArrayList<>(List.of("/bin/sh", "-c", "read _ && exec \"$0\" \"$@\"",
                     python.executable().toString()));
             gated.addAll(command.subList(1, command.size()));
@@ -93,6 +104,9 @@ public final class Tracer {
                     .redirectOutput(workload.redirectOutput()).redirectError(workload.redirectError());
             builder.environment().clear();
             builder.environment().putAll(workload.environment());
+            if (calls != null) {
+                calls.addTo(builder.environment());
+            }
             process = builder.start();
             int pid = (int) process.pid();
             stream = new EventStream(bpf.lib(), bpf.mapFd("events"), options.ringBufferBytes(), "pybudget-events-" + pid);
@@ -100,10 +114,13 @@ public final class Tracer {
             long origin = System.nanoTime();
             release(process);
             return new Trace(python, List.copyOf(present), missing, missingReason, bpf, stream, process, origin, options,
-                    () -> LoadedAhead.prepare(key, load));
+                    () -> LoadedAhead.prepare(key, load), Optional.ofNullable(calls));
         } catch (RuntimeException | IOException e) {
             if (process != null) {
                 process.destroyForcibly();
+            }
+            if (calls != null) {
+                calls.close();
             }
             if (stream != null) {
                 stream.close();
@@ -195,7 +212,34 @@ public final class Tracer {
         }
     }
 
-    private static Map<Concern, byte[]> settings(PythonBinary python, TraceOptions options) {
+    /**
+     * How calls are counted for this CPython: as asked, or (AUTO) the cheaper way (docs/performance.md has
+     * the measurements): in process on 3.12 and later, where sys.monitoring lets every function the
+     * pattern does not name run at full speed; with the USDT probe where there is one before that (on
+     * 3.11 both make every call pay, and sys.settrace, which the in-process counter needs there, is the
+     * debugger's and coverage's); in process on a 3.11 without the probe.
+     */
+    static CallCounting counting(PythonBinary python, CallCounting asked) {
+        Optional<PythonBinary.MajorMinor> version = python.versionMajorMinor();
+        if (asked == CallCounting.MONITORING && version.isPresent() && !version.get().isAtLeast(3, 11)) {
+            throw new TraceException("Counting calls in process needs CPython 3.11 or later, and " + python.executable()
+                    + " is CPython " + python.version() + ": count them with the USDT probe (--calls-by usdt).");
+        }
+        if (asked != CallCounting.AUTO) {
+            return asked;
+        }
+        boolean probe = python.probe(CALL_PROBE).isPresent();
+        if (version.isEmpty()) {
+            return probe ? CallCounting.USDT : CallCounting.MONITORING;
+        }
+        if (version.get().isAtLeast(3, 12)) {
+            return CallCounting.MONITORING;
+        }
+        return !probe && version.get().isAtLeast(3, 11) ? CallCounting.MONITORING : CallCounting.USDT;
+    }
+
+    private static Map<Concern, byte[]> settings(PythonBinary python, TraceOptions options,
+                                                 Optional<CallCounting> counting) {
         Map<Concern, byte[]> settings = new EnumMap<>(Concern.class);
         byte[] audit = new byte[Layout.AUDIT_SETTINGS_SIZE];
         Layout.putU32(audit, 0, options.streamAudit() ? 1 : 0);
@@ -206,7 +250,7 @@ public final class Tracer {
         Layout.putU32(audit, 4, !known ? 0 : before312 ? 48 : 40);
         Layout.putU32(audit, 8, !known ? 0 : before312 ? 72 : 56);
         settings.put(Concern.AUDIT, audit);
-        options.callPattern().ifPresent(text -> {
+        options.callPattern().filter(text -> counting.equals(Optional.of(CallCounting.USDT))).ifPresent(text -> {
             CallPattern pattern = CallPattern.parse(text);
             byte[] calls = new byte[Layout.CALLS_SETTINGS_SIZE];
             byte[] file = pattern.fileGlob().getBytes(StandardCharsets.UTF_8);

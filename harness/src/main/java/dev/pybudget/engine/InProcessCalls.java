@@ -1,0 +1,198 @@
+package dev.pybudget.engine;
+
+import dev.pybudget.recording.CallCount;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.RandomAccessFile;
+import java.io.UncheckedIOException;
+import java.nio.ByteOrder;
+import java.nio.MappedByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Stream;
+
+/**
+ * Calls counted inside the workload ({@link CallCounting#MONITORING}): the module
+ * {@code pybudget_calls.py} (a resource next to this class) goes into a directory of its own as
+ * {@code sitecustomize.py}, first on the workload's PYTHONPATH, and counts into a file both
+ * processes map: the engine reads the counts at any instant (and after the workload is gone), and
+ * writes the slots of the Java windows open now into the same file's header, where the module reads
+ * them at each call it counts. The layout is described at the top of the module; the constants
+ * here must match it.
+ */
+final class InProcessCalls implements AutoCloseable {
+
+    static final String PROBE = "calls:monitoring";
+    static final String RESOURCE = "pybudget_calls.py";
+
+    private static final int MAGIC = 0x31434250; // "PBC1"
+    private static final int MAX_IDS = 4096;
+    private static final int HEADER = 64;
+    private static final int JAVA_WINDOWS = 16;
+    private static final int LOST_CALLS = 32;
+    private static final int LOST_MARKS = 40;
+    private static final long SIZE = HEADER + (long) MAX_IDS * Layout.MAX_SLOTS * 8;
+
+    /** What the module has counted so far. */
+    record Reading(boolean started, Optional<String> failure, Map<Integer, List<CallCount>> calls,
+                   Map<Integer, String> pythonWindows, long lostCalls, long lostMarks) {}
+
+    private final String pattern;
+    private final Path directory;
+    private final Path data;
+    private final Path names;
+    private final MappedByteBuffer shared;
+
+    private InProcessCalls(String pattern, Path directory, Path data, Path names, MappedByteBuffer shared) {
+        this.pattern = pattern;
+        this.directory = directory;
+        this.data = data;
+        this.names = names;
+        this.shared = shared;
+    }
+
+    /** A directory with the module, the (sparse) count file and the names file. */
+    static InProcessCalls prepare(CallPattern pattern) {
+        Path directory = null;
+        try {
+            directory = Files.createTempDirectory("pybudget-calls-");
+            try (InputStream module = InProcessCalls.class.getResourceAsStream(RESOURCE)) {
+                if (module == null) {
+                    throw new TraceException("The jar lacks " + RESOURCE + ": rebuild it (mvn package).");
+                }
+                Files.copy(module, directory.resolve("sitecustomize.py"));
+            }
+            Path data = directory.resolve("calls.bin");
+            Path names = Files.createFile(directory.resolve("calls.names"));
+            MappedByteBuffer shared;
+            try (RandomAccessFile file = new RandomAccessFile(data.toFile(), "rw")) {
+                file.setLength(SIZE);
+                shared = file.getChannel().map(FileChannel.MapMode.READ_WRITE, 0, SIZE);
+            }
+            shared.order(ByteOrder.LITTLE_ENDIAN);
+            return new InProcessCalls(pattern.text(), directory, data, names, shared);
+        } catch (IOException e) {
+            delete(directory);
+            throw new TraceException("The in-process call counter could not be set up in a temporary directory: "
+                    + e.getMessage() + ".", e);
+        }
+    }
+
+    /** What the workload's environment needs for the module to load and find its files. */
+    void addTo(Map<String, String> environment) {
+        String path = environment.get("PYTHONPATH");
+        if (path != null) {
+            environment.put("PYBUDGET_CALLS_PYTHONPATH", path);
+        }
+        environment.put("PYTHONPATH", directory + (path == null || path.isEmpty() ? "" : java.io.File.pathSeparator + path));
+        environment.put("PYBUDGET_CALLS_DIR", directory.toString());
+        environment.put("PYBUDGET_CALLS_FILE", data.toString());
+        environment.put("PYBUDGET_CALLS_NAMES", names.toString());
+        environment.put("PYBUDGET_CALLS_PATTERN", pattern);
+    }
+
+    /** The Java window at {@code index} (0..3) now holds {@code slot} (0: none). */
+    void setJavaWindow(int index, int slot) {
+        shared.putInt(JAVA_WINDOWS + 4 * index, slot);
+    }
+
+    Reading read() {
+        if (shared.getInt(0) != MAGIC) {
+            return new Reading(false, Optional.empty(), Map.of(), Map.of(), 0, 0);
+        }
+        long lostCalls = shared.getLong(LOST_CALLS);
+        long lostMarks = shared.getLong(LOST_MARKS);
+        Map<Integer, String[]> functions = new HashMap<>();
+        Map<Integer, String> windows = new HashMap<>();
+        Optional<String> failure = Optional.empty();
+        for (List<String> line : lines()) {
+            switch (line.get(0)) {
+                case "f" -> functions.put(Integer.parseInt(line.get(1)), new String[] {line.get(2), line.get(3)});
+                case "w" -> windows.put(Integer.parseInt(line.get(1)), line.get(2));
+                case "e" -> failure = Optional.of(line.get(1));
+                default -> throw new TraceException("The in-process call counter wrote a line pybudget does not know: "
+                        + String.join("\t", line) + ".");
+            }
+        }
+        if (shared.getInt(12) != 0) {
+            return new Reading(true, Optional.of(failure.orElse("it failed")), Map.of(), Map.of(), 0, 0);
+        }
+        Map<Integer, List<CallCount>> calls = new HashMap<>();
+        functions.forEach((id, name) -> {
+            for (int slot = 0; slot < Layout.MAX_SLOTS; slot++) {
+                long n = shared.getLong(HEADER + (id * Layout.MAX_SLOTS + slot) * 8);
+                if (n > 0) {
+                    calls.computeIfAbsent(slot, s -> new ArrayList<>()).add(new CallCount(name[0], name[1], n));
+                }
+            }
+        });
+        calls.replaceAll((slot, list) -> list.stream().sorted(Comparator.comparing(CallCount::count).reversed()
+                .thenComparing(CallCount::file).thenComparing(CallCount::function)).toList());
+        return new Reading(true, Optional.empty(), calls, windows, lostCalls, lostMarks);
+    }
+
+    /** The names file's complete lines, split at tabs and unescaped; a line still being written is left out. */
+    private List<List<String>> lines() {
+        String text;
+        try {
+            text = new String(Files.readAllBytes(names), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        List<List<String>> lines = new ArrayList<>();
+        int start = 0;
+        for (int end = text.indexOf('\n'); end >= 0; start = end + 1, end = text.indexOf('\n', start)) {
+            List<String> fields = new ArrayList<>();
+            for (String field : text.substring(start, end).split("\t", -1)) {
+                fields.add(unescape(field));
+            }
+            lines.add(fields);
+        }
+        return lines;
+    }
+
+    private static String unescape(String field) {
+        if (field.indexOf('\\') < 0) {
+            return field;
+        }
+        StringBuilder out = new StringBuilder(field.length());
+        for (int i = 0; i < field.length(); i++) {
+            char c = field.charAt(i);
+            if (c == '\\' && i + 1 < field.length()) {
+                char next = field.charAt(++i);
+                out.append(next == 't' ? '\t' : next == 'n' ? '\n' : next);
+            } else {
+                out.append(c);
+            }
+        }
+        return out.toString();
+    }
+
+    /** Deletes the directory; the workload, if it still runs, keeps counting into its mapping, unread. */
+    @Override
+    public void close() {
+        delete(directory);
+    }
+
+    private static void delete(Path directory) {
+        if (directory == null) {
+            return;
+        }
+        try (Stream<Path> files = Files.list(directory)) {
+            for (Path file : files.toList()) {
+                Files.deleteIfExists(file);
+            }
+            Files.deleteIfExists(directory);
+        } catch (IOException e) {
+            // A temporary directory left behind is not worth failing the trace for.
+        }
+    }
+}

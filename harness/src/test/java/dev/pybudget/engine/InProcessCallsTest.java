@@ -1,0 +1,253 @@
+package dev.pybudget.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.fail;
+
+import dev.pybudget.assertions.BudgetCheck;
+import dev.pybudget.assertions.Budgets;
+import dev.pybudget.assertions.RecordingScope;
+import dev.pybudget.assertions.Verdict;
+import dev.pybudget.engine.Workloads.Oracle;
+import dev.pybudget.engine.Workloads.OracleRun;
+import dev.pybudget.recording.Losses;
+import dev.pybudget.recording.Recording;
+import dev.pybudget.recording.Sections;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Calls counted inside the workload (CallCounting.MONITORING) against the same oracle as the kernel's
+ * counts (sys.setprofile "return" events of the fixture's code, oracle.py), and against the kernel's
+ * counts where both exist (Debian's 3.11). pyenv's 3.12 and 3.13 have no markers: calls are all that
+ * is counted there, and every other family is reported missing.
+ */
+class InProcessCallsTest {
+
+    static final String PYENV = "/root/.pyenv/versions/";
+
+    @TempDir
+    Path tmp;
+
+    private static TraceOptions inProcess(String pattern) {
+        return Workloads.options().withCallPattern(pattern).withCallCounting(CallCounting.MONITORING);
+    }
+
+    private static Path pyenv(String version) {
+        return Path.of(PYENV + version + "/bin/python" + version.substring(0, version.lastIndexOf('.')));
+    }
+
+    @Test
+    void should_count_in_process_on_3_11_exactly_what_the_profiler_and_the_usdt_probe_count() throws Exception {
+        OracleRun monitoring = Workloads.traceWithOracle(tmp, inProcess("*/call_parser.py:*"), "call_parser.py");
+        OracleRun usdt = Workloads.traceWithOracle(tmp, inProcess("*/call_parser.py:*").withCallCounting(CallCounting.USDT),
+                "call_parser.py");
+
+        assertThat(monitoring.recording().probes()).contains("calls:monitoring", "gc__start", "audit")
+                .doesNotContain("function__return", "calls:usdt");
+        assertThat(usdt.recording().probes()).contains("function__return", "calls:usdt").doesNotContain("calls:monitoring");
+        Map<String, Long> oracle = Oracle.counts(monitoring.oracle().whole(), "rawCalls");
+        assertThat(Workloads.calls(monitoring.recording().whole())).as("whole run, in process vs oracle").isEqualTo(oracle)
+                .isEqualTo(Workloads.calls(usdt.recording().whole()));
+        assertThat(Workloads.calls(monitoring.window("work"))).as("window 'work', in process vs oracle")
+                .isEqualTo(Oracle.counts(monitoring.oracle().window("work"), "rawCalls"))
+                .isEqualTo(Workloads.calls(usdt.window("work")));
+        assertThat(oracle).containsKeys(Workloads.FIXTURES + "/call_parser.py:tokenize",
+                Workloads.FIXTURES + "/call_parser.py:parse_factor");
+        assertThat(monitoring.recording().losses()).isEqualTo(Losses.NONE);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"3.12.1", "3.13.0"})
+    void should_count_calls_on_a_cpython_without_markers_and_say_that_the_rest_is_missing(String version) throws Exception {
+        OracleRun run = Workloads.traceWithOracle(tmp, pyenv(version), inProcess("*/call_parser.py:*").withRequireProbes(false),
+                List.of(), "call_parser.py");
+
+        Recording r = run.recording();
+        assertThat(r.python().version()).startsWith(version.substring(0, 4));
+        assertThat(r.probes()).containsExactly("calls:monitoring");
+        assertThat(r.missingProbes()).contains("gc__start", "audit", "import__find__load__start");
+        assertThat(Workloads.calls(r.whole())).as("whole run, in process vs oracle")
+                .isEqualTo(Oracle.counts(run.oracle().whole(), "rawCalls")).isNotEmpty();
+        assertThat(Workloads.calls(run.window("work"))).as("window 'work', in process vs oracle")
+                .isEqualTo(Oracle.counts(run.oracle().window("work"), "rawCalls")).isNotEmpty();
+        assertThat(r.losses()).isEqualTo(Losses.NONE);
+        // Collections were not measured: a gc budget says so instead of passing on a zero.
+        assertThat(Budgets.gcCollectionsAtMost(RecordingScope.whole(r), 2, 1000).verdict()).isEqualTo(Verdict.INCONCLUSIVE);
+        assertThat(Budgets.callsAtMost(RecordingScope.whole(r), "*/call_parser.py:tokenize", 0).verdict())
+                .isEqualTo(Verdict.FAILED);
+    }
+
+    @ParameterizedTest
+    @CsvSource({"3.11, windows.py", "3.13.0, windows.py", "3.11, threads_gc.py", "3.13.0, threads_gc.py"})
+    void should_count_per_thread_windows_as_the_oracle_does(String version, String fixture) throws Exception {
+        Path python = version.equals("3.11") ? Workloads.python() : pyenv(version);
+        String pattern = "*/" + fixture + ":*";
+        OracleRun run = Workloads.traceWithOracle(tmp, python, inProcess(pattern).withRequireProbes(false), List.of(), fixture);
+
+        assertThat(Workloads.calls(run.recording().whole())).isEqualTo(Oracle.counts(run.oracle().whole(), "rawCalls"));
+        assertThat(run.oracle().windowNames()).hasSizeGreaterThanOrEqualTo(4);
+        for (String window : run.oracle().windowNames()) {
+            assertThat(Workloads.calls(run.window(window))).as("window '%s', in process vs oracle", window)
+                    .isEqualTo(Oracle.counts(run.oracle().window(window), "rawCalls"));
+        }
+    }
+
+    @Test
+    void should_count_each_function_under_its_own_name_when_dead_functions_names_are_reused() throws Exception {
+        OracleRun run = Workloads.traceWithOracle(tmp, inProcess("*/generated_*.py:*"), "reused_names.py", "200");
+
+        // The counter keeps no reference to the workload's strings: they are still freed and reused.
+        assertThat(run.stdout()).containsPattern("reused=(1\\d\\d)\\b");
+        Map<String, Long> oracle = Oracle.counts(run.oracle().whole(), "rawCalls");
+        assertThat(oracle).hasSize(400);
+        assertThat(Workloads.calls(run.recording().whole())).isEqualTo(oracle);
+        assertThat(Workloads.calls(run.window("work"))).isEqualTo(Oracle.counts(run.oracle().window("work"), "rawCalls"));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"3.11", "3.13.0"})
+    void should_count_in_a_java_window_the_calls_the_sys_audit_window_around_the_same_work_counts(String version)
+            throws Exception {
+        Path python = version.equals("3.11") ? Workloads.python() : pyenv(version);
+        Path script = Files.writeString(tmp.resolve("driven.py"), JavaWindowTest.DRIVEN);
+        Path out = tmp.resolve("driven.out");
+        Path go = tmp.resolve("go");
+        ProcessBuilder workload = new ProcessBuilder(python.toString(), script.toString(), go.toString(), "2")
+                .directory(tmp.toFile()).redirectOutput(out.toFile()).redirectError(tmp.resolve("driven.err").toFile());
+
+        try (Trace trace = Tracer.start(workload, inProcess("*/driven.py:*").withRequireProbes(false))) {
+            awaitLine(out, "ready");
+            Recording first = trace.record("java", () -> drive(go, 0, out));
+            assertThat(Workloads.calls(section(first, "java"))).as("round 0").isEqualTo(Workloads.calls(section(first, "work")))
+                    .containsEntry(script + ":grow", 200L * 121).containsEntry(script + ":work", 1L);
+            try (JavaWindow ignored = trace.openWindow("java")) {
+                drive(go, 1, out);
+            }
+            Files.writeString(Path.of(go + "-2"), "exit");
+            Recording end = trace.finish();
+            assertThat(end.exitStatus()).contains(0);
+            assertThat(Workloads.calls(section(end, "java"))).as("both rounds").isEqualTo(Workloads.calls(section(end, "work")))
+                    .containsEntry(script + ":grow", (200L + 300L) * 121)
+                    .containsEntry(script + ":work", 2L);
+        }
+    }
+
+    @Test
+    void should_say_that_calls_were_not_counted_when_python_skips_site() throws Exception {
+        Path script = Files.writeString(tmp.resolve("hello.py"), "def f():\n    return 1\nf()\n");
+        ProcessBuilder workload = new ProcessBuilder(Workloads.python().toString(), "-S", script.toString())
+                .directory(tmp.toFile()).redirectOutput(tmp.resolve("out").toFile()).redirectError(tmp.resolve("err").toFile());
+        Recording r;
+        try (Trace trace = Tracer.start(workload, inProcess("*/hello.py:*"))) {
+            r = trace.finish();
+        }
+
+        assertThat(r.exitStatus()).contains(0);
+        assertThat(r.probes()).doesNotContain("calls:monitoring");
+        assertThat(r.missingProbes()).contains("calls:monitoring");
+        assertThat(r.missingProbesReason()).hasValue("The in-process call counter never ran in the workload ("
+                + Workloads.python().toRealPath() + "): python -E, -I and -S skip the PYTHONPATH entry or the site module it is"
+                + " injected with, so calls were not counted.");
+        BudgetCheck check = Budgets.callsAtMost(RecordingScope.whole(r), "*/hello.py:f", 5);
+        assertThat(check.verdict()).isEqualTo(Verdict.INCONCLUSIVE);
+        assertThat(check.measured()).isEqualTo("no function__return probe");
+    }
+
+    /** What a workload can look at to tell that something was injected: the same traced and untraced. */
+    static final String INTROSPECT = """
+            import os, sys
+            print("path", [p for p in sys.path if "pybudget" in p])
+            print("env", sorted(k for k in os.environ if "PYBUDGET" in k or k == "PYTHONPATH"))
+            print("modules", sorted(m for m in ("mmap", "sitecustomize", "threading", "re") if m in sys.modules))
+            if sys.version_info >= (3, 12):
+                print("tools", [sys.monitoring.get_tool(i) for i in range(6)])
+            import subprocess
+            print("child", subprocess.run([sys.executable, "-c", "import os, sys; print(sorted(k for k in os.environ"
+                  " if 'PYBUDGET' in k or k == 'PYTHONPATH'), [p for p in sys.path if 'pybudget' in p])"],
+                  capture_output=True, text=True).stdout.strip())
+            """;
+
+    @ParameterizedTest
+    @ValueSource(strings = {"3.11", "3.13.0"})
+    void should_leave_nothing_the_workload_can_see_but_its_cost(String version) throws Exception {
+        Path python = version.equals("3.11") ? Workloads.python() : pyenv(version);
+        Path script = Files.writeString(tmp.resolve("introspect.py"), INTROSPECT);
+        Path untraced = tmp.resolve("untraced.out");
+        Process plain = new ProcessBuilder(python.toString(), script.toString()).directory(tmp.toFile())
+                .redirectOutput(untraced.toFile()).redirectErrorStream(true).start();
+        assertThat(plain.waitFor()).isZero();
+        Path traced = tmp.resolve("traced.out");
+        ProcessBuilder workload = new ProcessBuilder(python.toString(), script.toString()).directory(tmp.toFile())
+                .redirectOutput(traced.toFile()).redirectError(traced.toFile());
+        Recording r;
+        try (Trace trace = Tracer.start(workload, inProcess("*/introspect.py:*").withRequireProbes(false))) {
+            r = trace.finish();
+        }
+
+        assertThat(r.exitStatus()).contains(0);
+        assertThat(r.probes()).contains("calls:monitoring");
+        String expected = Files.readString(untraced, StandardCharsets.UTF_8);
+        assertThat(expected).contains("child [] []");
+        // What it can see, as docs/performance.md says: on 3.12+ the tool id it holds.
+        expected = expected.replace("tools [None, None, None, None, None, None]", "tools [None, None, None, None, 'pybudget', None]");
+        assertThat(Files.readString(traced, StandardCharsets.UTF_8)).isEqualTo(expected);
+    }
+
+    @Test
+    void should_choose_the_in_process_counter_on_3_12_and_later_and_the_probe_on_3_11() throws Exception {
+        Path script = Files.writeString(tmp.resolve("one.py"), "def f():\n    return 1\nf()\nf()\n");
+        TraceOptions auto = Workloads.options().withCallPattern("*/one.py:f").withRequireProbes(false);
+        Map<String, Recording> runs = new TreeMap<>();
+        for (Path python : List.of(Workloads.python(), pyenv("3.13.0"))) {
+            ProcessBuilder workload = new ProcessBuilder(python.toString(), script.toString()).directory(tmp.toFile())
+                    .redirectOutput(tmp.resolve("out").toFile()).redirectError(tmp.resolve("err").toFile());
+            try (Trace trace = Tracer.start(workload, auto)) {
+                runs.put(python.toString(), trace.finish());
+            }
+        }
+
+        Recording debian = runs.get(Workloads.python().toString());
+        Recording pyenv = runs.get(pyenv("3.13.0").toString());
+        assertThat(debian.probes()).contains("calls:usdt").doesNotContain("calls:monitoring");
+        assertThat(pyenv.probes()).containsExactly("calls:monitoring");
+        assertThat(Workloads.calls(debian.whole())).isEqualTo(Workloads.calls(pyenv.whole()))
+                .isEqualTo(Map.of(script + ":f", 2L));
+    }
+
+    private static Sections section(Recording r, String window) {
+        return r.window(window).orElseGet(() -> fail("no window '" + window + "' in " + r.windows())).sections();
+    }
+
+    private static void drive(Path go, int round, Path out) {
+        try {
+            Files.writeString(Path.of(go + "-" + round), "go");
+            awaitLine(out, "done " + round);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    private static void awaitLine(Path file, String line) throws java.io.IOException {
+        long deadline = System.nanoTime() + Workloads.TIMEOUT.toNanos();
+        while (!Files.readString(file, StandardCharsets.UTF_8).lines().toList().contains(line)) {
+            if (System.nanoTime() > deadline) {
+                fail("the workload never printed '" + line + "'");
+            }
+            try {
+                Thread.sleep(2);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+        }
+    }
+}
