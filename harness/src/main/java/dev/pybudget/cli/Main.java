@@ -1,5 +1,6 @@
 package dev.pybudget.cli;
 
+import dev.pybudget.engine.CallCounting;
 import dev.pybudget.engine.Trace;
 import dev.pybudget.engine.TraceException;
 import dev.pybudget.engine.TraceOptions;
@@ -15,7 +16,7 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * {@code pybudget trace [--json FILE] [--calls PATTERN] [--container IMAGE] -- PYTHON SCRIPT [ARGS]}: runs
+ * {@code pybudget trace [--json FILE] [--calls PATTERN] [--calls-by usdt|monitoring] [--container IMAGE] -- PYTHON SCRIPT [ARGS]}: runs
  * the script with probes attached (on this host, or in a container of IMAGE with the current
  * directory copied in as its working directory), prints the report and writes the JSON. Exits with the workload's status,
  * or 2 with one sentence on stderr when it cannot trace.
@@ -25,7 +26,7 @@ public final class Main {
 
     static final int CANNOT_TRACE = 2;
     /** Appended to the one line on stderr when the command line has the wrong shape. */
-    static final String USAGE = "Usage: pybudget trace [--json FILE] [--calls PATTERN] [--container IMAGE] -- PYTHON SCRIPT [ARGS]";
+    static final String USAGE = "Usage: pybudget trace [--json FILE] [--calls PATTERN] [--calls-by usdt|monitoring] [--container IMAGE] -- PYTHON SCRIPT [ARGS]";
 
     public static void main(String[] args) {
         // One trace per process: loading the programs of a next one ahead would be wasted.
@@ -86,6 +87,7 @@ public final class Main {
                 switch (option) {
                     case "--json" -> json = Optional.of(Path.of(value));
                     case "--calls" -> options = options.withCallPattern(value);
+                    case "--calls-by" -> options = options.withCallCounting(callCounting(value));
                     case "--container" -> container = Optional.of(value);
                     default -> throw new UsageException("unknown option '" + option + "'.");
                 }
@@ -94,6 +96,15 @@ public final class Main {
                 throw new UsageException("give the workload after '--': PYTHON SCRIPT [ARGS].");
             }
             return new TraceCommand(json, options, container, new ArrayList<>(args.subList(i + 1, args.size())));
+        }
+    }
+
+    /** --calls-by usdt|monitoring|auto: how calls are counted (CallCounting). */
+    private static CallCounting callCounting(String value) {
+        try {
+            return CallCounting.parse(value);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("--calls-by takes usdt, monitoring or auto, not '" + value + "'.");
         }
     }
 

@@ -196,7 +196,7 @@ public final class PythonBinary {
                         + " so this build left them out";
             }
             return "CPython 3.12 and later removed the function__entry/function__return/line probes,"
-                    + " so call counting needs CPython 3.11 or earlier";
+                    + " so count calls in process there (CallCounting.MONITORING, --calls-by monitoring)";
         }
         if (GC_PROBES.contains(name)) {
             return "CPython 3.6 and later define the gc__start/gc__done probes, so this build left them out";

@@ -217,7 +217,7 @@ public final class Tracer {
      * the measurements): in process on 3.12 and later, where sys.monitoring lets every function the
      * pattern does not name run at full speed; with the USDT probe where there is one before that (on
      * 3.11 both make every call pay, and sys.settrace, which the in-process counter needs there, is the
-     * debugger's and coverage's); in process on a 3.11 without the probe.
+     * debugger's and coverage's: ask for it, CallCounting.MONITORING).
      */
     static CallCounting counting(PythonBinary python, CallCounting asked) {
         Optional<PythonBinary.MajorMinor> version = python.versionMajorMinor();
@@ -232,10 +232,7 @@ public final class Tracer {
         if (version.isEmpty()) {
             return probe ? CallCounting.USDT : CallCounting.MONITORING;
         }
-        if (version.get().isAtLeast(3, 12)) {
-            return CallCounting.MONITORING;
-        }
-        return !probe && version.get().isAtLeast(3, 11) ? CallCounting.MONITORING : CallCounting.USDT;
+        return version.get().isAtLeast(3, 12) ? CallCounting.MONITORING : CallCounting.USDT;
     }
 
     private static Map<Concern, byte[]> settings(PythonBinary python, TraceOptions options,

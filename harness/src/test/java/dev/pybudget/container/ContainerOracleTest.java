@@ -91,23 +91,21 @@ class ContainerOracleTest {
     }
 
     @Test
-    void should_say_in_one_sentence_that_3_13_has_no_call_probe_and_count_the_rest() {
+    void should_count_calls_on_3_13_in_process_as_the_profiler_sees_them_return_and_the_rest_in_the_kernel() {
         OracleRun run = ContainerRuns.runToExit(ContainerRuns.withOracle(PythonImage.CPYTHON_3_13, "python-fixtures",
                 "python3", "call_parser.py").withCallPattern("*/call_parser.py:*"));
 
-        assertThat(run.recording().missingProbes()).containsExactly("function__return");
-        assertThat(run.recording().missingProbesReason()).hasValueSatisfying(sentence -> assertThat(sentence)
-                .startsWith("/usr/bin/python3.13 (CPython 3.13")
-                .contains("has no USDT probe function__return: CPython 3.12 and later removed the"
-                        + " function__entry/function__return/line probes, so call counting needs CPython 3.11 or earlier")
-                .endsWith(".")
-                .doesNotContain("\n"));
-        assertThat(run.recording().probes()).doesNotContain("function__return").contains("gc__start", "audit",
-                "import__find__load__start");
-        assertThat(run.recording().calls()).isEmpty();
-        assertThat(Oracle.counts(run.oracle().window("work"), "rawCalls")).as("the oracle saw the calls")
-                .containsKey("/workload/call_parser.py:tokenize");
-        // Everything else is still counted.
+        // 3.12 removed the call probes: sys.monitoring counts them inside the workload instead.
+        assertThat(run.recording().missingProbes()).isEmpty();
+        assertThat(run.recording().probes()).contains("calls:monitoring", "gc__start", "audit", "import__find__load__start")
+                .doesNotContain("function__return");
+        Map<String, Long> oracle = Oracle.counts(run.oracle().root(), "rawCalls");
+        assertThat(Workloads.calls(run.recording().whole())).as("calls over the whole run, in process vs oracle")
+                .isEqualTo(oracle);
+        assertThat(Workloads.calls(run.window("work"))).as("calls in window 'work', in process vs oracle")
+                .isEqualTo(Oracle.counts(run.oracle().window("work"), "rawCalls"));
+        assertThat(oracle).containsKey("/workload/call_parser.py:tokenize");
+        // Everything else is still counted in the kernel.
         assertSameGc("whole run", run.recording().gc(), run.oracle().gcStats());
         assertThat(Workloads.audit(run.window("work"))).isEqualTo(Oracle.counts(run.oracle().window("work"), "audit"));
     }

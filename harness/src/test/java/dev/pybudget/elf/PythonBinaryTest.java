@@ -18,7 +18,7 @@ class PythonBinaryTest {
     private static final String NO_MARKERS = " has no USDT markers (.note.stapsdt): use a CPython built with"
             + " --with-dtrace, such as Debian's python3.11 or the pybudget/cpython-3.11 image.";
     private static final String CALLS_REMOVED = "CPython 3.12 and later removed the"
-            + " function__entry/function__return/line probes, so call counting needs CPython 3.11 or earlier";
+            + " function__entry/function__return/line probes, so count calls in process there (CallCounting.MONITORING, --calls-by monitoring)";
 
     @TempDir
     Path tmp;
