@@ -454,7 +454,8 @@ public final class Budgets {
     static String missingProbe(Recording r, String probe, String what) {
         String python = "CPython " + r.python().version();
         if (CALL_PROBE.equals(probe) && r.missingProbes().contains(CALLS_IN_PROCESS)) {
-            return "the in-process call counter did not run in the workload, so " + what + " cannot be counted";
+            return "the in-process call counter did not count in this run (the recording's missingProbesReason says why), so "
+                    + what + " cannot be counted";
         }
         if (r.missingProbes().contains(probe)) {
             String history = CALL_PROBE.equals(probe) && isAtLeast312(r.python().version()) ? " (CPython 3.12 removed it)" : "";

@@ -10,9 +10,9 @@ package dev.pybudget.engine;
  *   <li>{@link #MONITORING}: inside the workload, by a small module pybudget injects at start-up:
  *       {@code sys.monitoring} on 3.12 and later (functions the pattern does not name run at full
  *       speed after their first return), {@code sys.settrace} on 3.11 (every call pays).</li>
- *   <li>{@link #AUTO}: {@link #MONITORING} on 3.12 and later, where it is by far the cheaper;
- *       {@link #USDT} before (on 3.11 both make every call pay, and the in-process counter takes
- *       {@code sys.settrace}, which debuggers and coverage tools want).</li>
+ *   <li>{@link #AUTO}: {@link #MONITORING} on 3.12 and later, by far the cheaper there; {@link #USDT}
+ *       before: on 3.11 both make every call pay, and in process, though cheaper for the functions the
+ *       pattern does not name, cannot see threads started from C or with {@code _thread}.</li>
  * </ul>
  * The recording's probes say which one counted: {@code calls:usdt} or {@code calls:monitoring}.
  */

@@ -213,11 +213,12 @@ public final class Tracer {
     }
 
     /**
-     * How calls are counted for this CPython: as asked, or (AUTO) the cheaper way (docs/performance.md has
-     * the measurements): in process on 3.12 and later, where sys.monitoring lets every function the
-     * pattern does not name run at full speed; with the USDT probe where there is one before that (on
-     * 3.11 both make every call pay, and sys.settrace, which the in-process counter needs there, is the
-     * debugger's and coverage's: ask for it, CallCounting.MONITORING).
+     * How calls are counted for this CPython: as asked, or (AUTO) in process on 3.12 and later, where
+     * sys.monitoring lets every function the pattern does not name run at full speed (3.15 has the
+     * probe too, which makes every call pay). On 3.11 every call pays either way, and although
+     * sys.settrace in process costs less than the probe for a function the pattern does not name
+     * (docs/performance.md), it cannot see threads started from C or with _thread, where the probe
+     * is exact: the probe it is, unless asked.
      */
     static CallCounting counting(PythonBinary python, CallCounting asked) {
         Optional<PythonBinary.MajorMinor> version = python.versionMajorMinor();

@@ -81,6 +81,21 @@ def _pybudget_calls_main():
     u64 = memoryview(shared).cast("Q")
     own_file = __file__ if "__file__" in globals() else None
 
+    def forked():
+        # A child of fork() is not the traced process (the kernel's probes stay with the pid too): its
+        # counts go to private memory nobody reads, and its hooks come off.
+        nonlocal u32, u64
+        private = mmap.mmap(-1, len(shared))
+        u32 = memoryview(private).cast("I")
+        u64 = memoryview(private).cast("Q")
+        stop()
+
+    stop_hooks = []
+
+    def stop():
+        for undo in stop_hooks:
+            undo()
+
     def fail(message):
         note("e", escape(message))
         u32[1] = os.getpid()
@@ -252,6 +267,7 @@ def _pybudget_calls_main():
         mon.register_callback(tool, E.PY_YIELD, on_return)
         mon.register_callback(tool, E.PY_UNWIND, on_unwind)
         mon.set_events(tool, E.PY_RETURN | E.PY_YIELD | E.PY_UNWIND)
+        stop_hooks.append(lambda: mon.set_events(tool, 0))
         u32[2] = 1
     else:
         # repr(frame) names the code without frame.f_code, which would raise an audit event per call.
@@ -307,9 +323,29 @@ def _pybudget_calls_main():
                 frame.f_trace_lines = False
             return local
 
-        sys.addaudithook(audit_hook)
+        def displaced(event, args):
+            # Someone else's sys.settrace (a debugger, coverage) replaces ours for the frames that
+            # start after it: say so instead of counting short.
+            if event == "sys.settrace" and sys.gettrace() is on_call:
+                fail("the workload called sys.settrace (a debugger or a coverage tool?), which replaces the"
+                     " counter's hook on CPython 3.11, so calls after it were not counted; count them with"
+                     " the USDT probe (--calls-by usdt)")
+            else:
+                audit_hook(event, args)
+
         sys.settrace(on_call)
+        sys.addaudithook(displaced)
+
+        def untrace():
+            if sys.gettrace() is on_call:
+                sys.settrace(None)
+            threading = modules.get("threading")
+            if threading_hooked[0] and getattr(threading, "_trace_hook", None) is on_call:
+                threading._trace_hook = None
+
+        stop_hooks.append(untrace)
         u32[2] = 2
+    os.register_at_fork(after_in_child=forked)
     u32[1] = os.getpid()
     u32[0] = 0x31434250
 

@@ -17,7 +17,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -160,6 +159,9 @@ class InProcessCallsTest {
         BudgetCheck check = Budgets.callsAtMost(RecordingScope.whole(r), "*/hello.py:f", 5);
         assertThat(check.verdict()).isEqualTo(Verdict.INCONCLUSIVE);
         assertThat(check.measured()).isEqualTo("no function__return probe");
+        assertThat(check.failure()).hasValueSatisfying(message -> assertThat(message.create()).contains(
+                "the in-process call counter did not count in this run (the recording's missingProbesReason says why),"
+                        + " so calls cannot be counted"));
     }
 
     /** What a workload can look at to tell that something was injected: the same traced and untraced. */
@@ -202,25 +204,77 @@ class InProcessCallsTest {
         assertThat(Files.readString(traced, StandardCharsets.UTF_8)).isEqualTo(expected);
     }
 
-    @Test
-    void should_choose_the_in_process_counter_on_3_12_and_later_and_the_probe_on_3_11() throws Exception {
+    @ParameterizedTest
+    @CsvSource({"/usr/bin/python3.11, *:f, calls:usdt", "/usr/bin/python3.11, *:*, calls:usdt",
+            "/root/.pyenv/versions/3.13.0/bin/python3.13, *:f, calls:monitoring",
+            "/root/.pyenv/versions/3.13.0/bin/python3.13, *:*, calls:monitoring"})
+    void should_count_calls_the_cheaper_way_for_the_pattern(String python, String functions, String counted) throws Exception {
         Path script = Files.writeString(tmp.resolve("one.py"), "def f():\n    return 1\nf()\nf()\n");
-        TraceOptions auto = Workloads.options().withCallPattern("*/one.py:f").withRequireProbes(false);
-        Map<String, Recording> runs = new TreeMap<>();
-        for (Path python : List.of(Workloads.python(), pyenv("3.13.0"))) {
-            ProcessBuilder workload = new ProcessBuilder(python.toString(), script.toString()).directory(tmp.toFile())
-                    .redirectOutput(tmp.resolve("out").toFile()).redirectError(tmp.resolve("err").toFile());
-            try (Trace trace = Tracer.start(workload, auto)) {
-                runs.put(python.toString(), trace.finish());
-            }
+        ProcessBuilder workload = new ProcessBuilder(python, script.toString()).directory(tmp.toFile())
+                .redirectOutput(tmp.resolve("out").toFile()).redirectError(tmp.resolve("err").toFile());
+        Recording r;
+        try (Trace trace = Tracer.start(workload, Workloads.options().withCallPattern("*/one.py:" + functions.substring(2))
+                .withRequireProbes(false))) {
+            r = trace.finish();
         }
 
-        Recording debian = runs.get(Workloads.python().toString());
-        Recording pyenv = runs.get(pyenv("3.13.0").toString());
-        assertThat(debian.probes()).contains("calls:usdt").doesNotContain("calls:monitoring");
-        assertThat(pyenv.probes()).containsExactly("calls:monitoring");
-        assertThat(Workloads.calls(debian.whole())).isEqualTo(Workloads.calls(pyenv.whole()))
-                .isEqualTo(Map.of(script + ":f", 2L));
+        assertThat(r.probes()).contains(counted).doesNotContain(counted.equals("calls:usdt") ? "calls:monitoring" : "calls:usdt");
+        assertThat(Workloads.calls(r.whole())).containsEntry(script + ":f", 2L);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"3.11", "3.13.0"})
+    void should_not_count_the_calls_of_a_forked_child_as_the_probe_does_not(String version) throws Exception {
+        Path python = version.equals("3.11") ? Workloads.python() : pyenv(version);
+        Path script = Files.writeString(tmp.resolve("forky.py"), """
+                import os
+                def f():
+                    return 1
+                pid = os.fork()
+                if pid == 0:
+                    for _ in range(1000):
+                        f()
+                    os._exit(0)
+                os.waitpid(pid, 0)
+                for _ in range(10):
+                    f()
+                """);
+        ProcessBuilder workload = new ProcessBuilder(python.toString(), script.toString()).directory(tmp.toFile())
+                .redirectOutput(tmp.resolve("out").toFile()).redirectError(tmp.resolve("err").toFile());
+        Recording r;
+        try (Trace trace = Tracer.start(workload, inProcess("*/forky.py:f").withRequireProbes(false))) {
+            r = trace.finish();
+        }
+
+        assertThat(r.exitStatus()).contains(0);
+        assertThat(Workloads.calls(r.whole())).isEqualTo(Map.of(script + ":f", 10L));
+    }
+
+    @Test
+    void should_say_that_calls_were_not_counted_when_the_workload_takes_sys_settrace_on_3_11() throws Exception {
+        Path script = Files.writeString(tmp.resolve("debugged.py"), """
+                import sys
+                def f():
+                    return 1
+                f()
+                sys.settrace(lambda frame, event, arg: None)
+                f()
+                """);
+        ProcessBuilder workload = new ProcessBuilder(Workloads.python().toString(), script.toString()).directory(tmp.toFile())
+                .redirectOutput(tmp.resolve("out").toFile()).redirectError(tmp.resolve("err").toFile());
+        Recording r;
+        try (Trace trace = Tracer.start(workload, inProcess("*/debugged.py:f"))) {
+            r = trace.finish();
+        }
+
+        assertThat(r.exitStatus()).contains(0);
+        assertThat(r.missingProbes()).containsExactly("calls:monitoring");
+        assertThat(r.missingProbesReason()).hasValue("The in-process call counter could not count calls in the workload ("
+                + Workloads.python().toRealPath() + "): the workload called sys.settrace (a debugger or a coverage tool?),"
+                + " which replaces the counter's hook on CPython 3.11, so calls after it were not counted; count them with"
+                + " the USDT probe (--calls-by usdt).");
+        BudgetCheck check = Budgets.callsAtMost(RecordingScope.whole(r), "*/debugged.py:f", 5);
+        assertThat(check.verdict()).isEqualTo(Verdict.INCONCLUSIVE);
     }
 
     private static Sections section(Recording r, String window) {
