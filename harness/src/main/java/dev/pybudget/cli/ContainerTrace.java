@@ -29,7 +29,8 @@ final class ContainerTrace {
                 .withFixture(".")
                 .withCommand(command.workload().toArray(String[]::new));
         if (command.options().callPattern().isPresent()) {
-            container = container.withCallPattern(command.options().callPattern().get());
+            container = container.withCallPattern(command.options().callPattern().get())
+                    .withCallCounting(command.options().callCounting());
         }
         try (PythonWorkloadContainer running = container) {
             try {

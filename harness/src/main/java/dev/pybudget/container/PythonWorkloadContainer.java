@@ -13,6 +13,7 @@ import com.github.dockerjava.api.model.Ports;
 import com.sun.jna.Native;
 import dev.pybudget.agent.AgentMain;
 import dev.pybudget.agent.AgentProtocol;
+import dev.pybudget.engine.CallCounting;
 import dev.pybudget.engine.CallPattern;
 import dev.pybudget.engine.TracedWorkload;
 import dev.pybudget.engine.WindowHandle;
@@ -82,6 +83,7 @@ public class PythonWorkloadContainer extends GenericContainer<PythonWorkloadCont
     /** The agent's channel token: only this harness, which made it, can drive the agent. */
     private final String token = newToken();
     private Optional<String> callPattern = Optional.empty();
+    private CallCounting callCounting = CallCounting.AUTO;
     private boolean streamAudit;
     private WaitStrategy userWaitStrategy;
     private AgentClient agent;
@@ -112,9 +114,18 @@ public class PythonWorkloadContainer extends GenericContainer<PythonWorkloadCont
         return self();
     }
 
-    /** Counts calls of functions matching {@code FILE_GLOB:FUNCTION_GLOB}; costs a uprobe hit per Python call. */
+    /**
+     * Counts calls of functions matching {@code FILE_GLOB:FUNCTION_GLOB}: with a uprobe hit per Python call
+     * on 3.11, inside the workload on 3.12 and later (see {@link #withCallCounting}).
+     */
     public PythonWorkloadContainer withCallPattern(String pattern) {
         this.callPattern = Optional.of(CallPattern.parse(pattern).text());
+        return self();
+    }
+
+    /** How calls are counted: in the kernel, inside the workload, or (AUTO, the default) the cheaper way. */
+    public PythonWorkloadContainer withCallCounting(CallCounting how) {
+        this.callCounting = java.util.Objects.requireNonNull(how, "how");
         return self();
     }
 
@@ -158,6 +169,9 @@ public class PythonWorkloadContainer extends GenericContainer<PythonWorkloadCont
         command.addAll(List.of("-cp", String.join(":", classpath), AgentMain.class.getName(), "--port",
                 String.valueOf(AgentProtocol.PORT), "--lenient-probes"));
         callPattern.ifPresent(p -> command.addAll(List.of("--calls", p)));
+        if (callCounting != CallCounting.AUTO) {
+            command.addAll(List.of("--calls-by", callCounting.label()));
+        }
         if (streamAudit) {
             command.add("--stream-audit");
         }
