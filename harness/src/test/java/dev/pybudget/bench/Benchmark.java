@@ -140,7 +140,8 @@ public final class Benchmark {
         if (wanted("callsby")) {
             // Its own table: per CPython, each way of counting calls against cProfile and untraced.
             notes.add("Calls by mechanism (pattern '" + CallCountingBench.PATTERN + "', ns per call added to an untraced"
-                    + " call, thread CPU time):\n\n" + String.join("\n", CallCountingBench.rows(bench, reps, 200_000)));
+                    + " call, thread CPU time):\n\n" + String.join("\n", CallCountingBench.rows(bench, reps, 200_000))
+                    + "\n\n" + String.join("\n", CallCountingBench.wholeProgram(repo.resolve("python-fixtures"), reps, 20_000)));
         }
     }
 

@@ -32,6 +32,8 @@ final class CallCountingBench {
         Path bench = Path.of(args.length > 0 ? args[0] : "python-fixtures/bench").toAbsolutePath();
         int reps = args.length > 1 ? Integer.parseInt(args[1]) : 5;
         rows(bench, reps, 200_000).forEach(System.out::println);
+        System.out.println();
+        wholeProgram(bench.getParent(), reps, 20_000).forEach(System.out::println);
         System.exit(0);
     }
 
@@ -67,6 +69,52 @@ final class CallCountingBench {
             lines.add(String.format(Locale.ROOT, "| %s | untraced | (a call: %.0f ns) | | 1.00x |", version(python), base));
         }
         return lines;
+    }
+
+    /**
+     * A whole program: call_parser.py (a parser, many small functions, generators, exceptions) parsing
+     * {@code expressions} expressions, with a pattern that names one function it never calls; wall time
+     * from start to exit, traced / untraced, medians of paired repetitions.
+     */
+    static List<String> wholeProgram(Path fixtures, int reps, int expressions) throws Exception {
+        List<String> lines = new ArrayList<>();
+        lines.add("| CPython | counted by | call_parser.py " + expressions + ", pattern naming one uncalled function: time vs untraced |");
+        lines.add("|---|---|---|");
+        for (String python : PYTHONS) {
+            if (!Files.isExecutable(Path.of(python))) {
+                continue;
+            }
+            List<CallCounting> ways = python.endsWith("3.11") ? List.of(CallCounting.USDT, CallCounting.MONITORING)
+                    : List.of(CallCounting.MONITORING);
+            Map<CallCounting, List<Double>> ratios = new LinkedHashMap<>();
+            for (int i = 0; i < reps; i++) {
+                ProcessBuilder untraced = program(fixtures, python, expressions);
+                long t0 = System.nanoTime();
+                if (untraced.start().waitFor() != 0) {
+                    throw new IllegalStateException("call_parser.py failed under " + python);
+                }
+                long plain = System.nanoTime() - t0;
+                for (CallCounting how : ways) {
+                    TraceOptions options = TraceOptions.defaults().withCallPattern("*/call_parser.py:never_called")
+                            .withCallCounting(how).withRequireProbes(false);
+                    long t1 = System.nanoTime();
+                    try (Trace trace = Tracer.start(program(fixtures, python, expressions), options)) {
+                        if (!trace.finish().exitStatus().equals(java.util.Optional.of(0))) {
+                            throw new IllegalStateException("call_parser.py failed traced under " + python);
+                        }
+                    }
+                    ratios.computeIfAbsent(how, h -> new ArrayList<>()).add((System.nanoTime() - t1) / (double) plain);
+                }
+            }
+            ratios.forEach((how, r) -> lines.add(String.format(Locale.ROOT, "| %s | %s | %.2fx |", version(python),
+                    how.label(), Stats.of(r).median())));
+        }
+        return lines;
+    }
+
+    private static ProcessBuilder program(Path fixtures, String python, int expressions) {
+        return new ProcessBuilder(python, "call_parser.py", Integer.toString(expressions)).directory(fixtures.toFile())
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD);
     }
 
     private static String version(String python) {

@@ -141,6 +141,26 @@ class InProcessCallsTest {
     }
 
     @Test
+    void should_leave_no_directory_of_its_own_behind() throws Exception {
+        Path temp = Path.of(System.getProperty("java.io.tmpdir"));
+        List<Path> before = ownDirectories(temp);
+        Path script = Files.writeString(tmp.resolve("two.py"), "def f():\n    return 1\nf()\nf()\n");
+        ProcessBuilder workload = new ProcessBuilder(Workloads.python().toString(), script.toString()).directory(tmp.toFile())
+                .redirectOutput(tmp.resolve("out").toFile()).redirectError(tmp.resolve("err").toFile());
+        try (Trace trace = Tracer.start(workload, inProcess("*/two.py:f"))) {
+            assertThat(ownDirectories(temp)).as("while it traces").hasSize(before.size() + 1);
+            assertThat(Workloads.calls(trace.finish().whole())).isEqualTo(Map.of(script + ":f", 2L));
+        }
+        assertThat(ownDirectories(temp)).as("after the trace").isEqualTo(before);
+    }
+
+    private static List<Path> ownDirectories(Path temp) throws java.io.IOException {
+        try (java.util.stream.Stream<Path> files = Files.list(temp)) {
+            return files.filter(p -> p.getFileName().toString().matches("pybudget-calls-\\d+")).sorted().toList();
+        }
+    }
+
+    @Test
     void should_say_that_calls_were_not_counted_when_python_skips_site() throws Exception {
         Path script = Files.writeString(tmp.resolve("hello.py"), "def f():\n    return 1\nf()\n");
         ProcessBuilder workload = new ProcessBuilder(Workloads.python().toString(), "-S", script.toString())
