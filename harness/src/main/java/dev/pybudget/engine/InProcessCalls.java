@@ -39,6 +39,7 @@ final class InProcessCalls implements AutoCloseable {
     private static final int JAVA_WINDOWS = 16;
     private static final int LOST_CALLS = 32;
     private static final int LOST_MARKS = 40;
+    private static final int JAVA_OPEN = 48;
     private static final long SIZE = HEADER + (long) MAX_IDS * Layout.MAX_SLOTS * 8;
 
     /** What the module has counted so far. */
@@ -99,9 +100,17 @@ final class InProcessCalls implements AutoCloseable {
         environment.put("PYBUDGET_CALLS_PATTERN", pattern);
     }
 
-    /** The Java window at {@code index} (0..3) now holds {@code slot} (0: none). */
+    /**
+     * The Java window at {@code index} (0..3) now holds {@code slot} (0: none). The module reads how many
+     * are open first (one read per call it counts), then the slots: the count goes last.
+     */
     void setJavaWindow(int index, int slot) {
         shared.putInt(JAVA_WINDOWS + 4 * index, slot);
+        long open = 0;
+        for (int i = 0; i < Layout.MAX_JAVA_OPEN; i++) {
+            open += shared.getInt(JAVA_WINDOWS + 4 * i) != 0 ? 1 : 0;
+        }
+        shared.putLong(JAVA_OPEN, open);
     }
 
     Reading read() {

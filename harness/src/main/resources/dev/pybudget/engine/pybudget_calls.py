@@ -21,6 +21,7 @@
 #   12 u32 status (0 counting, 1 failed: the names file says why)
 #   16 u32[4] Java window slots open now (written by the engine; 0 = free)
 #   32 u64 calls not counted (no id left)   40 u64 window marks not followed (no slot, unbalanced)
+#   48 u64 how many Java windows are open (written by the engine after the slots): one read per call
 #   64 u64[MAX_IDS][128] counts by (function id, slot); slot 0 is the whole run
 # Names file (append-only UTF-8 lines, tab-separated, \\ \t \n escaped), each line written before
 # anything uses what it names:  f ID FILE FUNC  |  w SLOT NAME  |  e MESSAGE
@@ -65,8 +66,11 @@ def _pybudget_calls_main():
     def escape(text):
         return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n")
 
+    parent = [True]  # False in a forked child: it must not name anything in the parent's file
+
     def note(*fields):
-        os.write(names_fd, ("\t".join(fields) + "\n").encode("utf-8", "surrogateescape"))
+        if parent[0]:
+            os.write(names_fd, ("\t".join(fields) + "\n").encode("utf-8", "surrogateescape"))
 
     had_mmap = "mmap" in sys.modules
     import mmap
@@ -85,6 +89,7 @@ def _pybudget_calls_main():
         # A child of fork() is not the traced process (the kernel's probes stay with the pid too): its
         # counts go to private memory nobody reads, and its hooks come off.
         nonlocal u32, u64
+        parent[0] = False
         private = mmap.mmap(-1, len(shared))
         u32 = memoryview(private).cast("I")
         u64 = memoryview(private).cast("Q")
@@ -137,7 +142,7 @@ def _pybudget_calls_main():
         b = b[:room - 1]
         return b.decode("utf-8", "ignore"), b
 
-    ids = {}          # (co_filename, co_name), copied -> id, or -1 when the pattern rejects it
+    ids = {}          # (co_filename, co_name), copied -> where its counts start in u64; -1 rejected, -2 no room
     next_id = [0]
 
     def id_of(filename, funcname):
@@ -154,6 +159,7 @@ def _pybudget_calls_main():
                 else:
                     next_id[0] = i + 1
                     note("f", str(i), escape(f), escape(n))
+                    i = COUNTS + i * SLOTS
         # New string objects: holding the code's own would keep them (and their addresses) alive.
         ids[(filename.encode("utf-8", "surrogatepass").decode("utf-8", "surrogatepass"),
              funcname.encode("utf-8", "surrogatepass").decode("utf-8", "surrogatepass"))] = i
@@ -206,19 +212,21 @@ def _pybudget_calls_main():
                 del stacks[tid]
                 del active[tid]
 
-    def count(i):
-        b = COUNTS + i * SLOTS
+    def java(b):
+        seen = ()
+        for k in (4, 5, 6, 7):
+            s = u32[k]
+            if s and s not in seen:
+                seen += (s,)
+                u64[b + s] += 1
+
+    def count(b):
         u64[b] += 1
         if active:
             for s in active.get(get_ident(), ()):
                 u64[b + s] += 1
-        if u64[2] or u64[3]:
-            seen = ()
-            for k in (4, 5, 6, 7):
-                s = u32[k]
-                if s and s not in seen:
-                    seen += (s,)
-                    u64[b + s] += 1
+        if u64[6]:
+            java(b)
 
     def lost():
         n = 1 + len(active.get(get_ident(), ())) if active else 1
@@ -241,23 +249,28 @@ def _pybudget_calls_main():
         ids_get = ids.get
 
         def on_return(code, offset, value):
-            i = ids_get((code.co_filename, code.co_name))
-            if i is None:
-                i = id_of(code.co_filename, code.co_name)
-            if i >= 0:
-                count(i)
-            elif i == -2:
+            b = ids_get((code.co_filename, code.co_name))
+            if b is None:
+                b = id_of(code.co_filename, code.co_name)
+            if b > 0:  # count(b), written out: this is the one hot path
+                u64[b] += 1
+                if active:
+                    for s in active.get(get_ident(), ()):
+                        u64[b + s] += 1
+                if u64[6]:
+                    java(b)
+            elif b == -2:
                 lost()
             else:
                 return DISABLE
 
         def on_unwind(code, offset, exception):
-            i = ids_get((code.co_filename, code.co_name))
-            if i is None:
-                i = id_of(code.co_filename, code.co_name)
-            if i >= 0:
-                count(i)
-            elif i == -2:
+            b = ids_get((code.co_filename, code.co_name))
+            if b is None:
+                b = id_of(code.co_filename, code.co_name)
+            if b > 0:
+                count(b)
+            elif b == -2:
                 lost()
 
         sys.addaudithook(audit_hook)

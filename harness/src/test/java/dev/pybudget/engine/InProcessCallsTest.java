@@ -250,24 +250,28 @@ class InProcessCallsTest {
                 import os
                 def f():
                     return 1
+                def g():
+                    return 2
                 pid = os.fork()
                 if pid == 0:
                     for _ in range(1000):
-                        f()
+                        g()
                     os._exit(0)
                 os.waitpid(pid, 0)
                 for _ in range(10):
                     f()
+                g()
                 """);
         ProcessBuilder workload = new ProcessBuilder(python.toString(), script.toString()).directory(tmp.toFile())
                 .redirectOutput(tmp.resolve("out").toFile()).redirectError(tmp.resolve("err").toFile());
         Recording r;
-        try (Trace trace = Tracer.start(workload, inProcess("*/forky.py:f").withRequireProbes(false))) {
+        try (Trace trace = Tracer.start(workload, inProcess("*/forky.py:*").withRequireProbes(false))) {
             r = trace.finish();
         }
 
+        // The child saw g first: had it named it in the parent's file, g's id would name f there.
         assertThat(r.exitStatus()).contains(0);
-        assertThat(Workloads.calls(r.whole())).isEqualTo(Map.of(script + ":f", 10L));
+        assertThat(Workloads.calls(r.whole())).isEqualTo(Map.of(script + ":f", 10L, script + ":g", 1L, script + ":<module>", 1L));
     }
 
     @Test
