@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: Apache-2.0
+// SPDX-License-Identifier: (BSD-2-Clause OR GPL-2.0-only)
 /* Calls: function__return fires once per call, inlined or not (function__entry
  * misses the calls CPython 3.11 inlines), so calls are counted there, per
  * (scope, co_filename, co_name), for functions whose names match the globs.
@@ -10,7 +10,10 @@
  * function after the first one's strings were freed), and counts under the
  * function's small id: one short hash lookup per scope instead of two of the
  * whole 320-byte name. */
-#include "common.bpf.h"
+#include "scopes.bpf.h"
+#include "maps.bpf.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 const volatile struct calls_settings settings = {};
 
@@ -141,12 +144,9 @@ static __always_inline __u32 id_of(struct call_name *name)
 	__u32 id = __sync_fetch_and_add(&next_call_id, 1);
 	if (id >= ID_NO_ROOM)
 		return ID_NO_ROOM;
-	if (bpf_map_update_elem(&call_ids, name, &id, BPF_NOEXIST)) {
-		/* Another CPU named it first (use its id), or the map is full. */
-		known = bpf_map_lookup_elem(&call_ids, name);
-		return known ? *known : ID_NO_ROOM;
-	}
-	return id;
+	/* Another CPU may name it first: then its id counts (ours stays unused). */
+	known = lookup_or_init(&call_ids, name, &id);
+	return known ? *known : ID_NO_ROOM;
 }
 
 /* Whether two zero-padded names are the same, reading only the words up to each NUL:
@@ -187,16 +187,8 @@ struct count_ctx {
 static __always_inline void count_in(__u32 slot, __u32 id)
 {
 	struct call_key key = { .slot = slot, .id = id };
-	__u64 one = 1, *count = bpf_map_lookup_elem(&call_counts, &key);
-	if (count) {
-		__sync_fetch_and_add(count, 1);
-	} else if (bpf_map_update_elem(&call_counts, &key, &one, BPF_NOEXIST)) {
-		count = bpf_map_lookup_elem(&call_counts, &key); /* lost a race: add to theirs */
-		if (count)
-			__sync_fetch_and_add(count, 1);
-		else
-			count_loss(LOSS_CALLS_MAP_FULL);
-	}
+	if (!increment(&call_counts, &key))
+		count_loss(LOSS_CALLS_MAP_FULL);
 }
 
 /* Per window scope (scopes 1..n-1), in a bpf_loop callback: the verifier checks the body once. */

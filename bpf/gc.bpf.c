@@ -1,12 +1,21 @@
-// SPDX-License-Identifier: Apache-2.0
+// SPDX-License-Identifier: (BSD-2-Clause OR GPL-2.0-only)
 /* Garbage collections: count per generation at gc__start (as gc.callbacks "start"
- * does), objects collected and the pause from gc__start to gc__done on the same thread. */
-#include "common.bpf.h"
+ * does), objects collected and the pause from gc__start to gc__done on the same thread.
+ * The pause and the objects count in the scopes the collection was counted in at its
+ * start, so that in every scope each collection that ended has exactly one pause: a
+ * collection with no pause (collections > pauses) is one that never ended (the process
+ * exited or was stopped inside it) or had not ended when the counters were read. */
+#include "scopes.bpf.h"
+#include "bits.bpf.h"
 
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+/* A collection running on a thread: when it started, and where it was counted. */
 struct gc_start {
 	__u64 ts_ns;
 	__s32 generation;
-	__u32 pad;
+	__u32 nscopes;
+	struct scope_list scopes;
 };
 
 struct {
@@ -16,35 +25,9 @@ struct {
 	__type(value, struct gc_start);
 } gc_running SEC(".maps");
 
-/* floor(log2(v)), as libbpf-tools' bits.bpf.h computes it: no loop for the verifier. */
-static __always_inline __u32 log2_bucket(__u64 v)
-{
-	__u32 r, shift;
-	__u32 hi = v >> 32;
-	if (hi) {
-		v = hi;
-		r = 32;
-	} else {
-		r = 0;
-	}
-	__u32 w = v;
-	r |= (w > 0xFFFF) << 4; w >>= ((w > 0xFFFF) << 4);
-	shift = (w > 0xFF) << 3; w >>= shift; r |= shift;
-	shift = (w > 0xF) << 2; w >>= shift; r |= shift;
-	shift = (w > 0x3) << 1; w >>= shift; r |= shift;
-	r |= (w >> 1);
-	return r;
-}
-
 /* Per scope, in a bpf_loop callback: the verifier checks the body once, not once per scope
  * and path (unrolled, gc_done alone took half a second to verify). */
-struct gc_start_ctx {
-	struct scope_list scopes;
-	__s32 generation;
-	__u32 pad;
-};
-
-static long gc_start_one(__u32 i, struct gc_start_ctx *c)
+static long gc_start_one(__u32 i, struct gc_start *c)
 {
 	struct scope_stats *s = stats_of(c->scopes.slot[i & 15]);
 	if (!s)
@@ -64,10 +47,10 @@ int BPF_USDT(gc_start, int generation)
 {
 	__u32 tid = current_tid();
 	struct gc_start start = { .ts_ns = bpf_ktime_get_ns(), .generation = generation };
-	struct gc_start_ctx c = { .generation = generation };
-	int n = current_scopes(tid, &c.scopes);
+	int n = current_scopes(tid, &start.scopes);
+	start.nscopes = n;
 
-	bpf_loop(n, gc_start_one, &c, 0);
+	bpf_loop(n, gc_start_one, &start, 0);
 	bpf_map_update_elem(&gc_running, &tid, &start, BPF_ANY);
 	return 0;
 }
@@ -109,11 +92,13 @@ int BPF_USDT(gc_done, long collected)
 		count_loss(LOSS_GC_UNPAIRED);
 		return 0;
 	}
-	__u64 pause = bpf_ktime_get_ns() - start->ts_ns;
+	struct gc_done_ctx c = { .collected = collected, .pause = bpf_ktime_get_ns() - start->ts_ns };
+	c.bucket = log2_bucket(c.pause);
+	__builtin_memcpy(&c.scopes, &start->scopes, sizeof(c.scopes));
+	__u32 n = start->nscopes;
 	bpf_map_delete_elem(&gc_running, &tid);
-
-	struct gc_done_ctx c = { .collected = collected, .pause = pause, .bucket = log2_bucket(pause) };
-	int n = current_scopes(tid, &c.scopes);
+	if (n < 1 || n > MAX_SCOPES) /* for the verifier: gc_start stored 1..MAX_SCOPES */
+		n = 1;
 	bpf_loop(n, gc_done_one, &c, 0);
 	return 0;
 }

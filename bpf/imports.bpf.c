@@ -1,7 +1,9 @@
-// SPDX-License-Identifier: Apache-2.0
+// SPDX-License-Identifier: (BSD-2-Clause OR GPL-2.0-only)
 /* Imports: counted per scope in the kernel (exact), and streamed start/done
  * with module name, thread and time, from which the engine builds the import tree. */
-#include "common.bpf.h"
+#include "scopes.bpf.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 static long import_one(__u32 i, struct scope_list *scopes)
 {

@@ -1,7 +1,12 @@
-/* SPDX-License-Identifier: Apache-2.0 */
+/* SPDX-License-Identifier: (BSD-2-Clause OR GPL-2.0-only) */
 /*
  * Layouts shared by the BPF programs and the Java reader (dev.pybudget.engine.Layout).
- * Fixed-width fields only: the Java side reads these bytes at these offsets.
+ * Fixed-width fields only: the Java side reads these bytes at these offsets (engine/LayoutContractTest
+ * compiles this header and compares every size, offset and enum value with engine/Layout).
+ *
+ * License of bpf/: (BSD-2-Clause OR GPL-2.0-only), "Dual BSD/GPL" to the kernel, as libbpf-tools'
+ * programs: the helpers they call (bpf_probe_read_user, bpf_loop, ...) are GPL-only, so the kernel needs
+ * a GPL-compatible license string, and BSD-2-Clause keeps them usable in the Apache-2.0 project.
  */
 #ifndef PYBUDGET_H
 #define PYBUDGET_H
@@ -15,6 +20,7 @@
 #define MAX_DEPTH        4   /* Python windows open at once on one thread */
 #define MAX_JAVA_OPEN    4   /* Java windows open at once */
 #define MAX_SCOPES       (1 + MAX_DEPTH + MAX_JAVA_OPEN)
+#define MAX_WINDOW_THREADS 4096 /* threads with a Python window open at once */
 
 #define NAME_LEN         128 /* module names in events */
 #define WINDOW_NAME_LEN  64
@@ -42,6 +48,7 @@ struct scope_stats {
 	__u64 gc_pause_hist[HIST_BUCKETS];
 	__u64 imports;       /* import__find__load__start hits */
 	__u64 audit_events;  /* audit hits */
+	__u64 window_unfollowed_ends; /* ends of this window on a thread where it was not open */
 };
 
 /* Things that could not be recorded, each counted (index into the `losses` array). */
@@ -56,6 +63,7 @@ enum loss {
 	LOSS_GC_UNPAIRED,        /* gc__done without gc__start on the same thread */
 	LOSS_GLOB_TOO_COMPLEX,   /* the call pattern needed more steps than allowed */
 	LOSS_NAME_UNENCODABLE,   /* CPython passed no name: it could not encode it as UTF-8 (see UNENCODABLE_NAME) */
+	LOSS_WINDOW_THREADS_FULL, /* a begin on a thread with no room in thread_windows */
 	LOSS_COUNT
 };
 
@@ -106,12 +114,24 @@ struct thread_windows {
 	__u32 slots[MAX_DEPTH];
 };
 
+/* Where CPython keeps a str's characters, a type's flags and a tuple's items: they move between
+ * versions and builds, so the engine passes them in (0 = unknown: no str is read). */
+struct pystr_layout {
+	__u32 unicode_ascii_data;   /* offset of the characters of a compact ASCII str */
+	__u32 unicode_compact_data; /* offset of the characters of a compact non-ASCII str, and of the
+	                             * pointer to them in any other str (a subclass's, e.g. a StrEnum member) */
+	__u32 type_flags;           /* offset of tp_flags in PyTypeObject */
+	__u32 ob_type;              /* offset of ob_type in PyObject */
+	__u32 unicode_length;       /* offset of length in PyASCIIObject */
+	__u32 unicode_state;        /* offset of state in PyASCIIObject */
+	__u32 tuple_size;           /* offset of ob_size in PyTupleObject */
+	__u32 tuple_items;          /* offset of ob_item in PyTupleObject */
+};
+
 /* Settings, one struct per object, written between open and load (0 = off). */
 struct audit_settings {
 	__u32 stream_events;        /* 1: stream every audit event too */
-	__u32 unicode_ascii_data;   /* offset of the characters of a compact ASCII str */
-	__u32 unicode_compact_data; /* offset of the characters of a compact non-ASCII str */
-	__u32 pad;
+	struct pystr_layout str;    /* to read window names */
 };
 
 struct calls_settings {

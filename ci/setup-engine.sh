@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # Prepares a machine to build and run pybudget:
 #   1. installs what is missing of the toolchain (clang/llvm/libbpf-dev/make for
-#      bpf/, bpftrace for poking at probes by hand, Debian's dtrace-enabled
-#      python3.11 for local mode, docker.io + debootstrap for the containers,
-#      and maven + a JDK 17 if there is none),
+#      bpf/, Debian's dtrace-enabled python3.11 and its libpython3.11 for local
+#      mode, docker.io + debootstrap for the containers, maven + a JDK 17 if
+#      there is none), and what the tests call: gcc + libc6-dev +
+#      systemtap-sdt-dev (<sys/sdt.h>) for the C fixtures, binutils (readelf),
+#      libcap2-bin (capsh), util-linux (unshare), procps (kill), bpftrace,
+#      ca-certificates (Maven's downloads),
 #   2. makes a Docker engine available (starts dockerd when none answers),
 #   3. seeds the base images debian:bookworm-slim and debian:trixie-slim that
 #      containers/*/Dockerfile start FROM, when they are absent: a pull when a
@@ -12,6 +15,12 @@
 #
 # Run as root:  sudo bash ci/setup-engine.sh
 # Idempotent: a second run checks, finds everything there and exits in seconds.
+# PYBUDGET_SETUP_PACKAGES_ONLY=1 stops after step 1 (no Docker engine, no base
+# images): for a machine without a kernel or engine of its own to set up, such
+# as the container ci/fresh-machine-check.sh runs this script in.
+# Nothing else is assumed present: ci/fresh-machine-check.sh runs this script in
+# a bare debian:bookworm-slim, then builds and runs the tests that need no
+# kernel or engine; a package missing here fails there, naming it.
 set -euo pipefail
 
 readonly DOCKERD_LOG=/var/log/pybudget-dockerd.log
@@ -35,7 +44,9 @@ docker_ok() { command -v docker >/dev/null && docker info >/dev/null 2>&1; }
 
 # ---------------------------------------------------------------- packages --
 want=()
-for pkg in clang llvm libbpf-dev make binutils debootstrap bpftrace python3.11; do
+# What the build and the tests need; a test that misses one fails naming its package.
+for pkg in clang llvm libbpf-dev make binutils debootstrap bpftrace python3.11 libpython3.11 \
+    gcc libc6-dev systemtap-sdt-dev libcap2-bin util-linux procps ca-certificates; do
     installed "$pkg" || want+=("$pkg")
 done
 # Debian's /usr/bin/python3.11 is the dtrace-enabled build the local mode needs
@@ -79,7 +90,9 @@ if ((${#want[@]})); then
         docker-cli) # Debian 12's docker.io has the client in it
             [[ " ${want[*]} " == *" docker.io "* ]] || resolved+=(docker.io) ;;
         bpftrace)
-            log "packages: WARNING: no bpftrace in this distribution, skipped (only for poking at probes by hand)" ;;
+            log "packages: WARNING: no bpftrace in this distribution, skipped (only for poking at probes by hand and the benchmark)" ;;
+        libpython3.11)
+            log "packages: WARNING: no libpython3.11 in this distribution, skipped (the ELF tests read Debian's)" ;;
         *) resolved+=("$pkg") ;; # apt-get says why
         esac
     done
@@ -92,6 +105,11 @@ if ((${#want[@]})); then
     log "packages: installed"
 else
     log "packages: all present"
+fi
+
+if [[ ${PYBUDGET_SETUP_PACKAGES_ONLY:-0} == 1 ]]; then
+    log "done in ${SECONDS}s (PYBUDGET_SETUP_PACKAGES_ONLY=1: no Docker engine, no base images)"
+    exit 0
 fi
 
 # ----------------------------------------------------------- docker engine --

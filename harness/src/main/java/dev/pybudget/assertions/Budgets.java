@@ -164,8 +164,23 @@ public final class Budgets {
         });
     }
 
-    /** A gc__done with no gc__start on its thread: that collection's pause and count were not recorded. */
+    /**
+     * A collection whose start or end was not seen: a gc__done with no gc__start on its thread (its
+     * pause and count were not recorded), or, in this scope, a collection that started and never
+     * ended (the process exited or was stopped inside it, or it still ran when the counters were
+     * read): each collection that ends has one pause in the scopes it was counted in, so more
+     * collections than pauses are collections without an end.
+     */
     private static Optional<BudgetCheck> unpaired(RecordingScope scope, String budget, String consequence) {
+        GcStats gc = scope.sections().gc();
+        long unended = gc.totalCollections() - gc.pauseNanos().count();
+        if (unended > 0) {
+            return Optional.of(BudgetCheck.inconclusive(budget, Evidence.count(unended, "collection", "collections")
+                            + " without an end",
+                    InconclusiveBudget.inconclusive(budget, Evidence.count(unended, "collection", "collections") + " of "
+                            + gc.totalCollections() + " started" + scope.where() + " and never ended (the process exited or"
+                            + " was stopped inside it, or it still ran when the counters were read), so " + consequence)));
+        }
         long unpaired = scope.recording().losses().gcUnpaired();
         if (unpaired == 0) {
             return Optional.empty();
@@ -220,11 +235,17 @@ public final class Budgets {
             }
             long inTree = s.imports().stream().mapToLong(Evidence::size).sum();
             long lost = scope.recording().lostEvents();
-            if (lost > 0 && inTree < s.importCount()) {
-                return BudgetCheck.inconclusive(budget, Evidence.count(lost, "event", "events") + " lost",
-                        InconclusiveBudget.inconclusive(budget, Evidence.count(lost, "event was", "events were")
-                                + " lost from the stream and the import tree holds " + inTree + " of the " + s.importCount()
-                                + " imports, so an import of " + listed + " may be among the missing ones"));
+            if (inTree < s.importCount()) {
+                // Lost events, or (without any) imports counted whose records had not been drained yet.
+                String reason = lost > 0
+                        ? Evidence.count(lost, "event was", "events were") + " lost from the stream and the import tree holds "
+                                + inTree + " of the " + s.importCount() + " imports"
+                        : "the import tree holds " + inTree + " of the " + s.importCount() + " imports the kernel counted"
+                                + " (the others had not reached the stream when it was read)";
+                return BudgetCheck.inconclusive(budget, (s.importCount() - inTree) + " of "
+                                + Evidence.count(s.importCount(), "import", "imports") + " not in the tree",
+                        InconclusiveBudget.inconclusive(budget, reason + ", so an import of " + listed
+                                + " may be among the missing ones"));
             }
             return BudgetCheck.passed(budget, "none of " + Evidence.count(s.importCount(), "import", "imports") + " matched");
         });
@@ -438,11 +459,22 @@ public final class Budgets {
             return Optional.empty();
         }
         Losses l = scope.recording().losses();
+        List<String> why = new ArrayList<>();
+        reason(why, l.windowSlots(), "beyond the limit of distinct window names");
+        reason(why, l.windowDepth(), "nested too deep");
+        reason(why, l.windowNames(), "with a name that is not a readable str");
+        reason(why, l.windowThreads(), "on a thread that found no room among the threads with windows open");
+        reason(why, scope.unfollowedEnds(), "ending " + scope.name() + " on a thread where it was not open (an end closes"
+                + " a window only on the thread that opened it, so it stayed open there)");
         return Optional.of(BudgetCheck.inconclusive(budget, Evidence.count(marks, "window mark", "window marks") + " lost",
-                InconclusiveBudget.inconclusive(budget, String.format(Locale.ROOT, "%s could not be followed (%d beyond the"
-                                + " limit of distinct window names, %d nested too deep, %d with unreadable names), so %s",
-                        Evidence.count(marks, "window mark", "window marks"), l.windowSlots(), l.windowDepth(), l.windowNames(),
-                        consequence))));
+                InconclusiveBudget.inconclusive(budget, String.format(Locale.ROOT, "%s could not be followed (%s), so %s",
+                        Evidence.count(marks, "window mark", "window marks"), String.join(", ", why), consequence))));
+    }
+
+    private static void reason(List<String> why, long n, String what) {
+        if (n > 0) {
+            why.add(n + " " + what);
+        }
     }
 
     /** Whether the recording counted what {@code probe} counts: calls also count when counted in process. */

@@ -1,6 +1,5 @@
 package dev.pybudget.assertions;
 
-import dev.pybudget.recording.Losses;
 import dev.pybudget.recording.Recording;
 import dev.pybudget.recording.Sections;
 import dev.pybudget.recording.Window;
@@ -64,16 +63,22 @@ public record RecordingScope(Recording recording, Optional<String> window) {
     }
 
     /**
-     * Window marks that could not be followed. Losses are counted for the whole process, not per
-     * window, so any of them puts every window's counts in doubt: a begin not followed leaves a
-     * window short, an end not followed leaves it open too long. An end with no open window of
-     * its name (windowUnbalanced) closes nothing and moves no count, so it is not among them.
+     * Window marks that could not be followed and touch this window. Most losses are counted for
+     * the whole process, not per window, so any of them puts every window's counts in doubt: a begin
+     * not followed leaves a window short, an end not followed leaves it open too long. An end whose
+     * window is not open on its thread (one on another thread, or a second end) is counted in its
+     * own window ({@link Window#unfollowedEnds()}): that window stayed open where it was opened, so
+     * only its counts are in doubt; an end of a name that has no window touches none.
      */
     long windowMarksNotFollowed() {
         if (window.isEmpty()) {
             return 0;
         }
-        Losses l = recording.losses();
-        return l.windowSlots() + l.windowDepth() + l.windowNames();
+        return recording.losses().windowMarksNotFollowed() + unfollowedEnds();
+    }
+
+    /** End marks of this window that closed nothing: they ran on a thread where it was not open. */
+    long unfollowedEnds() {
+        return window.flatMap(recording::window).map(Window::unfollowedEnds).orElse(0L);
     }
 }

@@ -60,6 +60,9 @@ public interface LibBpf extends Library {
 
     Pointer bpf_program__attach_usdt(Pointer prog, int pid, String binaryPath, String provider, String name, Pointer opts);
 
+    /** Attaches a program where its SEC() name says (here: a raw tracepoint); a link, or NULL and errno. */
+    Pointer bpf_program__attach(Pointer prog);
+
     int bpf_link__destroy(Pointer link);
 
     int bpf_map_lookup_elem(int fd, byte[] key, byte[] value);

@@ -1,117 +1,121 @@
 package dev.pybudget.cli;
 
-import dev.pybudget.engine.CallCounting;
-import dev.pybudget.engine.Trace;
-import dev.pybudget.engine.TraceException;
-import dev.pybudget.engine.TraceOptions;
 import dev.pybudget.engine.Tracer;
-import dev.pybudget.recording.Recording;
-import dev.pybudget.report.JsonReport;
-import dev.pybudget.report.TextReport;
-import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.file.Path;
-import java.util.ArrayList;
+import java.io.PrintWriter;
+import java.util.Arrays;
 import java.util.List;
-import java.util.Optional;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.MissingParameterException;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.UnmatchedArgumentException;
 
 /**
- * {@code pybudget trace [--json FILE] [--calls PATTERN] [--calls-by usdt|monitoring] [--container IMAGE] -- PYTHON SCRIPT [ARGS]}: runs
- * the script with probes attached (on this host, or in a container of IMAGE with the current
- * directory copied in as its working directory), prints the report and writes the JSON. Exits with the workload's status,
- * or 2 with one sentence on stderr when it cannot trace.
+ * {@code pybudget trace [OPTIONS] -- PYTHON SCRIPT [ARGS]} (see {@link TraceCommand}) and
+ * {@code pybudget setup} (see {@link SetupCommand}). A command line of the wrong shape exits 2 with one
+ * sentence and the usage on one line of stderr.
  */
+@Command(name = "pybudget", subcommands = {TraceCommand.class, SetupCommand.class},
+        description = "Python performance budgets: trace a CPython with eBPF on its USDT markers.",
+        mixinStandardHelpOptions = true, versionProvider = Main.Version.class)
 public final class Main {
-    private Main() {}
 
     static final int CANNOT_TRACE = 2;
     /** Appended to the one line on stderr when the command line has the wrong shape. */
-    static final String USAGE = "Usage: pybudget trace [--json FILE] [--calls PATTERN] [--calls-by usdt|monitoring] [--container IMAGE] -- PYTHON SCRIPT [ARGS]";
+    static final String USAGE = "Usage: pybudget trace [--json FILE] [--calls PATTERN] [--calls-by usdt|monitoring]"
+            + " [--timeout DURATION]"
+            + " [--container IMAGE [--publish HOST:CONTAINER]...] -- PYTHON SCRIPT [ARGS] | pybudget setup";
 
     public static void main(String[] args) {
         // One trace per process: loading the programs of a next one ahead would be wasted.
         System.setProperty(Tracer.LOAD_AHEAD_PROPERTY, System.getProperty(Tracer.LOAD_AHEAD_PROPERTY, "false"));
-        System.exit(run(args, System.out, System.err));
+        // A terminal's Ctrl-C reaches the command line alone, which stops the workload and still reports.
+        System.setProperty(Tracer.OWN_SESSION_PROPERTY, System.getProperty(Tracer.OWN_SESSION_PROPERTY, "true"));
+        int status;
+        try (StopRequests stops = StopRequests.onSignals()) {
+            status = run(args, System.out, System.err, stops);
+        }
+        System.exit(status);
     }
 
+    /** Runs the command line in this JVM, stopped by nothing but its own --timeout. */
     static int run(String[] args, PrintStream out, PrintStream err) {
-        TraceCommand command;
-        try {
-            command = TraceCommand.parse(List.of(args));
-        } catch (UsageException e) {
-            err.println("pybudget: " + e.getMessage() + " " + USAGE);
-            return CANNOT_TRACE;
-        } catch (IllegalArgumentException e) { // a malformed value, e.g. the call pattern: its message shows the form
-            err.println("pybudget: " + e.getMessage());
-            return CANNOT_TRACE;
+        try (StopRequests stops = StopRequests.none()) {
+            return run(args, out, err, stops);
         }
-        try {
-            Recording recording = command.container().isPresent() ? ContainerTrace.run(command) : hostTrace(command);
-            out.print(TextReport.render(recording));
-            if (command.json().isPresent()) {
-                JsonReport.write(recording, command.json().get());
-                out.println("JSON report: " + command.json().get());
+    }
+
+    static int run(String[] args, PrintStream out, PrintStream err, StopRequests stops) {
+        if (args.length == 0) {
+            return usageError(err, "no command given.");
+        }
+        // The workload comes after '--' and is at least PYTHON SCRIPT (said before picocli, which has no '--' rule).
+        List<String> all = Arrays.asList(args);
+        int dashes = all.indexOf("--");
+        List<String> options = dashes < 0 ? all : all.subList(0, dashes);
+        if (args[0].equals("trace") && !options.contains("--help") && !options.contains("-h")
+                && (dashes < 0 || args.length - dashes < 3)) {
+            return usageError(err, "give the workload after '--': PYTHON SCRIPT [ARGS].");
+        }
+        CommandLine commandLine = new CommandLine(new Main(), new Factory(out, err, stops))
+                .setExpandAtFiles(false) // an argument such as @requests.txt is the workload's, not a file of ours
+                .setOut(new PrintWriter(out, true))
+                .setErr(new PrintWriter(err, true))
+                .setParameterExceptionHandler((e, ignored) -> usageError(err, sentence(e)))
+                .setExecutionExceptionHandler((e, command, parseResult) -> {
+                    throw e;
+                });
+        return commandLine.execute(args);
+    }
+
+    private static int usageError(PrintStream err, String sentence) {
+        err.println("pybudget: " + sentence + " " + USAGE);
+        return CANNOT_TRACE;
+    }
+
+    /** picocli's messages, in the command line's own words (one sentence each, pinned by the tests). */
+    private static String sentence(ParameterException e) {
+        if (e instanceof UnmatchedArgumentException unmatched && !unmatched.getUnmatched().isEmpty()) {
+            String first = unmatched.getUnmatched().get(0);
+            boolean isCommand = e.getCommandLine().getCommandSpec().name().equals("pybudget");
+            return first.startsWith("-") ? "unknown option '" + first + "'."
+                    : isCommand ? "unknown command '" + first + "'." : "unexpected argument '" + first + "'.";
+        }
+        if (e instanceof MissingParameterException missing && missing.getMissing() != null && !missing.getMissing().isEmpty()
+                && missing.getMissing().get(0).isOption()) {
+            return "option " + ((CommandLine.Model.OptionSpec) missing.getMissing().get(0)).longestName() + " needs a value.";
+        }
+        if (e.getCause() instanceof CommandLine.TypeConversionException conversion) {
+            return conversion.getMessage();
+        }
+        String message = e.getMessage();
+        return message.endsWith(".") ? message : message + ".";
+    }
+
+    /** Builds the subcommands with this run's streams and stop requests. */
+    private record Factory(PrintStream out, PrintStream err, StopRequests stops) implements CommandLine.IFactory {
+        @Override
+        public <K> K create(Class<K> type) throws Exception {
+            if (type == TraceCommand.class) {
+                return type.cast(new TraceCommand(out, err, stops));
             }
-            return recording.exitStatus().orElse(CANNOT_TRACE);
-        } catch (TraceException e) {
-            err.println("pybudget: " + e.getMessage());
-            return CANNOT_TRACE;
-        } catch (IOException e) {
-            err.println("pybudget: the JSON report could not be written: " + e.getMessage());
-            return CANNOT_TRACE;
-        }
-    }
-
-    private static Recording hostTrace(TraceCommand command) {
-        try (Trace trace = Tracer.start(new ProcessBuilder(command.workload()).inheritIO(), command.options())) {
-            return trace.finish();
-        }
-    }
-
-    record TraceCommand(Optional<Path> json, TraceOptions options, Optional<String> container, List<String> workload) {
-
-        static TraceCommand parse(List<String> args) {
-            if (args.isEmpty() || !args.get(0).equals("trace")) {
-                throw new UsageException(args.isEmpty() ? "no command given." : "unknown command '" + args.get(0) + "'.");
+            if (type == SetupCommand.class) {
+                return type.cast(new SetupCommand(out));
             }
-            Optional<Path> json = Optional.empty();
-            Optional<String> container = Optional.empty();
-            TraceOptions options = TraceOptions.defaults();
-            int i = 1;
-            for (; i < args.size() && !args.get(i).equals("--"); i++) {
-                String option = args.get(i);
-                if (i + 1 >= args.size() || args.get(i + 1).equals("--")) {
-                    throw new UsageException("option " + option + " needs a value.");
-                }
-                String value = args.get(++i);
-                switch (option) {
-                    case "--json" -> json = Optional.of(Path.of(value));
-                    case "--calls" -> options = options.withCallPattern(value);
-                    case "--calls-by" -> options = options.withCallCounting(callCounting(value));
-                    case "--container" -> container = Optional.of(value);
-                    default -> throw new UsageException("unknown option '" + option + "'.");
-                }
-            }
-            if (i >= args.size() || i + 1 >= args.size()) {
-                throw new UsageException("give the workload after '--': PYTHON SCRIPT [ARGS].");
-            }
-            return new TraceCommand(json, options, container, new ArrayList<>(args.subList(i + 1, args.size())));
+            return CommandLine.defaultFactory().create(type);
         }
     }
 
-    /** --calls-by usdt|monitoring|auto: how calls are counted (CallCounting). */
-    private static CallCounting callCounting(String value) {
-        try {
-            return CallCounting.parse(value);
-        } catch (IllegalArgumentException e) {
-            throw new UsageException("--calls-by takes usdt, monitoring or auto, not '" + value + "'.");
+    /** The jar's version, as Maven wrote it into the manifest. */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String version = Main.class.getPackage().getImplementationVersion();
+            return new String[] {"pybudget " + (version == null ? "(development build)" : version)};
         }
     }
 
-    /** The command line has the wrong shape: said in one line, followed by the usage. */
-    static final class UsageException extends IllegalArgumentException {
-        UsageException(String message) {
-            super(message);
-        }
-    }
+    /** The top command runs nothing by itself: a subcommand does. */
+    private Main() {}
 }

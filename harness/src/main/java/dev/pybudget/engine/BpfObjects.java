@@ -173,6 +173,17 @@ final class BpfObjects implements AutoCloseable {
                 }
                 links.add(link);
             }
+            for (String program : entry.getKey().kernelPrograms) {
+                Pointer prog = lib.bpf_object__find_program_by_name(entry.getValue(), program);
+                LibBpfLog.clear();
+                Pointer link = lib.bpf_program__attach(prog);
+                if (link == null) {
+                    int errno = Native.getLastError();
+                    throw new TraceException("Attaching the BPF program " + program + " to its kernel tracepoint failed ("
+                            + Errno.describe(errno) + "): " + LibBpfLog.lastError());
+                }
+                links.add(link);
+            }
         }
     }
 

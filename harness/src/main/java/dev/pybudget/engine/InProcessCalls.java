@@ -40,7 +40,8 @@ final class InProcessCalls implements AutoCloseable {
     private static final int LOST_CALLS = 32;
     private static final int LOST_MARKS = 40;
     private static final int JAVA_OPEN = 48;
-    private static final long SIZE = HEADER + (long) MAX_IDS * Layout.MAX_SLOTS * 8;
+    private static final int JAVA_NAMES = HEADER + MAX_IDS * Layout.MAX_SLOTS * 8;
+    private static final long SIZE = JAVA_NAMES + (long) (Layout.MAX_SLOTS - Layout.JAVA_SLOT_FIRST) * Layout.WINDOW_NAME_LEN;
 
     /** What the module has counted so far. */
     record Reading(boolean started, Optional<String> failure, Map<Integer, List<CallCount>> calls,
@@ -98,6 +99,26 @@ final class InProcessCalls implements AutoCloseable {
         environment.put("PYBUDGET_CALLS_FILE", data.toString());
         environment.put("PYBUDGET_CALLS_NAMES", names.toString());
         environment.put("PYBUDGET_CALLS_PATTERN", pattern);
+    }
+
+    /**
+     * The slot the module is to count the Java window {@code name} under: the slot of its Python window
+     * of that name when it has one (one window, each call counted once), else {@code javaSlot}, whose name
+     * goes into the file for a Python window of that name opened later to take.
+     */
+    int moduleSlot(String name, int javaSlot) {
+        byte[] bytes = name.getBytes(StandardCharsets.UTF_8);
+        if (bytes.length < Layout.WINDOW_NAME_LEN) {
+            int at = JAVA_NAMES + (javaSlot - Layout.JAVA_SLOT_FIRST) * Layout.WINDOW_NAME_LEN;
+            shared.put(at, bytes);
+            shared.put(at + bytes.length, (byte) 0);
+        }
+        for (List<String> line : lines()) {
+            if (line.get(0).equals("w") && line.get(2).equals(name)) {
+                return Integer.parseInt(line.get(1));
+            }
+        }
+        return javaSlot;
     }
 
     /**

@@ -3,6 +3,7 @@ package dev.pybudget.engine;
 import dev.pybudget.elf.PythonBinary;
 import dev.pybudget.recording.CallCount;
 import dev.pybudget.recording.GcStats;
+import dev.pybudget.recording.Loss;
 import dev.pybudget.recording.Losses;
 import dev.pybudget.recording.PauseStats;
 import dev.pybudget.recording.Sections;
@@ -47,7 +48,8 @@ record InProcessReading(InProcessCalls.Reading reading, Sections whole, List<Win
         Set<String> named = new LinkedHashSet<>();
         for (Window w : kernelWindows) {
             named.add(w.name());
-            windows.add(new Window(w.name(), withCalls(w.sections(), calls(reading, slotsByName.getOrDefault(w.name(), Set.of())))));
+            windows.add(new Window(w.name(), withCalls(w.sections(), calls(reading, slotsByName.getOrDefault(w.name(), Set.of()))),
+                    w.unfollowedEnds()));
         }
         // Windows the kernel did not see (a CPython without the audit marker): calls only, the rest empty.
         slotsByName.forEach((name, slots) -> {
@@ -55,10 +57,9 @@ record InProcessReading(InProcessCalls.Reading reading, Sections whole, List<Win
                 windows.add(new Window(name, new Sections(noCollections(), 0, List.of(), calls(reading, slots), List.of(), List.of())));
             }
         });
-        Losses l = kernelLosses;
-        Losses losses = new Losses(l.events(), l.calls() + reading.lostCalls(), l.audit(), l.windowSlots(), l.windowDepth(),
-                l.windowNames(), l.windowUnbalanced() + (auditAttached ? 0 : reading.lostMarks()), l.gcUnpaired(),
-                l.callPatternSteps(), l.unencodableNames());
+        // Window marks the module could not follow count only where the kernel did not follow the marks itself.
+        Losses losses = kernelLosses.with(Loss.CALLS, kernelLosses.get(Loss.CALLS) + reading.lostCalls())
+                .with(Loss.WINDOW_UNBALANCED, kernelLosses.get(Loss.WINDOW_UNBALANCED) + (auditAttached ? 0 : reading.lostMarks()));
         return new InProcessReading(reading, whole, windows, losses, trouble);
     }
 

@@ -4,17 +4,20 @@ import dev.pybudget.bindings.LibBpf;
 import dev.pybudget.recording.AuditCount;
 import dev.pybudget.recording.CallCount;
 import dev.pybudget.recording.GcStats;
+import dev.pybudget.recording.Loss;
 import dev.pybudget.recording.Losses;
 import dev.pybudget.recording.PauseStats;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
 /** One reading of the kernel's maps: the exact counts, per scope slot. */
 record KernelCounters(Map<Integer, GcStats> gc, Map<Integer, Long> imports, Map<Integer, List<AuditCount>> audit,
-                      Map<Integer, List<CallCount>> calls, Map<Integer, String> pythonWindows, Losses losses) {
+                      Map<Integer, List<CallCount>> calls, Map<Integer, String> pythonWindows,
+                      Map<Integer, Long> unfollowedEnds, Losses losses) {
 
     static KernelCounters read(BpfObjects objects, Iterable<Integer> javaSlots) {
         LibBpf lib = objects.lib();
@@ -26,10 +29,15 @@ record KernelCounters(Map<Integer, GcStats> gc, Map<Integer, Long> imports, Map<
         List<Integer> slots = new ArrayList<>();
         slots.add(0);
         slots.addAll(pyWindows.keySet());
-        javaSlots.forEach(slots::add);
+        javaSlots.forEach(slot -> {
+            if (!slots.contains(slot)) {
+                slots.add(slot); // a Java window's name is in window_slots too when it fits a window_key
+            }
+        });
 
         Map<Integer, GcStats> gc = new HashMap<>();
         Map<Integer, Long> imports = new HashMap<>();
+        Map<Integer, Long> unfollowedEnds = new HashMap<>();
         int statsFd = objects.mapFd("stats");
         byte[] value = new byte[Layout.STATS_SIZE];
         for (int slot : slots) {
@@ -40,6 +48,7 @@ record KernelCounters(Map<Integer, GcStats> gc, Map<Integer, Long> imports, Map<
             }
             gc.put(slot, gcStats(value));
             imports.put(slot, Layout.u64(value, Layout.STATS_IMPORTS));
+            unfollowedEnds.put(slot, Layout.u64(value, Layout.STATS_WINDOW_UNFOLLOWED_ENDS));
         }
 
         Map<Integer, List<AuditCount>> audit = new HashMap<>();
@@ -72,7 +81,7 @@ record KernelCounters(Map<Integer, GcStats> gc, Map<Integer, Long> imports, Map<
                 .thenComparing(AuditCount::event)));
         calls.replaceAll((slot, list) -> sorted(list, Comparator.comparing(CallCount::count).reversed()
                 .thenComparing(CallCount::file).thenComparing(CallCount::function)));
-        return new KernelCounters(gc, imports, audit, calls, pyWindows, losses(lib, objects.mapFd("losses")));
+        return new KernelCounters(gc, imports, audit, calls, pyWindows, unfollowedEnds, losses(lib, objects.mapFd("losses")));
     }
 
     private static <T> List<T> sorted(List<T> list, Comparator<T> order) {
@@ -92,16 +101,17 @@ record KernelCounters(Map<Integer, GcStats> gc, Map<Integer, Long> imports, Map<
     }
 
     private static Losses losses(LibBpf lib, int fd) {
-        long[] n = new long[Layout.LOSS_COUNT];
+        Map<Loss, Long> n = new EnumMap<>(Loss.class);
         byte[] key = new byte[4];
         byte[] value = new byte[8];
-        for (int i = 0; i < n.length; i++) {
-            Layout.putU32(key, 0, i);
-            if (lib.bpf_map_lookup_elem(fd, key, value) == 0) {
-                n[i] = Layout.u64(value, 0);
+        for (Loss kind : Loss.values()) {
+            Layout.putU32(key, 0, kind.ordinal());
+            if (lib.bpf_map_lookup_elem(fd, key, value) < 0) {
+                throw new TraceException("Reading the BPF map losses failed for " + kind.jsonName() + ".");
             }
+            n.put(kind, Layout.u64(value, 0));
         }
-        return new Losses(n[0], n[1], n[2], n[3], n[4], n[5], n[6], n[7], n[8], n[9]);
+        return Losses.of(n);
     }
 
     private interface Entry {

@@ -21,7 +21,7 @@ final class Layout {
     static final int PATTERN_LEN = 128;
 
     /** struct scope_stats */
-    static final int STATS_SIZE = 8 * (3 + 4 + HIST_BUCKETS + 2);
+    static final int STATS_SIZE = 8 * (3 + 4 + HIST_BUCKETS + 3);
     static final int STATS_GC_COLLECTIONS = 0;
     static final int STATS_GC_COLLECTED = 24;
     static final int STATS_GC_PAUSE_COUNT = 32;
@@ -30,6 +30,7 @@ final class Layout {
     static final int STATS_GC_PAUSE_HIST = 56;
     static final int STATS_IMPORTS = STATS_GC_PAUSE_HIST + 8 * HIST_BUCKETS;
     static final int STATS_AUDIT_EVENTS = STATS_IMPORTS + 8;
+    static final int STATS_WINDOW_UNFOLLOWED_ENDS = STATS_AUDIT_EVENTS + 8;
 
     /** struct event */
     static final int EVENT_SIZE = 64 + NAME_LEN;
@@ -53,11 +54,20 @@ final class Layout {
     static final int AUDIT_KEY_SIZE = 8 + AUDIT_NAME_LEN;
     static final int WINDOW_KEY_SIZE = WINDOW_NAME_LEN;
 
-    /** enum loss */
-    static final int LOSS_COUNT = 10;
+    /** enum loss: one entry per {@link dev.pybudget.recording.Loss}, in its order */
+    static final int LOSS_COUNT = 11;
 
-    /** struct audit_settings: stream_events, unicode_ascii_data, unicode_compact_data, pad */
-    static final int AUDIT_SETTINGS_SIZE = 16;
+    /** struct audit_settings: stream_events, then struct pystr_layout (CPython's offsets, see Tracer) */
+    static final int AUDIT_SETTINGS_SIZE = 36;
+    static final int AUDIT_SETTINGS_STREAM_EVENTS = 0;
+    static final int AUDIT_SETTINGS_ASCII_DATA = 4;
+    static final int AUDIT_SETTINGS_COMPACT_DATA = 8;
+    static final int AUDIT_SETTINGS_TYPE_FLAGS = 12;
+    static final int AUDIT_SETTINGS_OB_TYPE = 16;
+    static final int AUDIT_SETTINGS_UNICODE_LENGTH = 20;
+    static final int AUDIT_SETTINGS_UNICODE_STATE = 24;
+    static final int AUDIT_SETTINGS_TUPLE_SIZE = 28;
+    static final int AUDIT_SETTINGS_TUPLE_ITEMS = 32;
     /** struct calls_settings: file_glob, func_glob */
     static final int CALLS_SETTINGS_SIZE = 2 * PATTERN_LEN;
 

@@ -5,6 +5,7 @@ import dev.pybudget.recording.PythonInfo;
 import dev.pybudget.recording.Recording;
 import dev.pybudget.recording.Sections;
 import dev.pybudget.recording.Window;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -37,8 +38,10 @@ public final class Trace implements AutoCloseable {
     /** Calls counted inside the workload, when they are (CallCounting.MONITORING). */
     private final Optional<InProcessCalls> inProcessCalls;
     private final Map<String, Integer> javaSlots = new LinkedHashMap<>();
+    private int javaSlotsUsed;
     private final String[] javaOpen = new String[Layout.MAX_JAVA_OPEN];
     private Recording last;
+    private long streamed;
     private boolean closed;
 
     Trace(PythonBinary python, List<String> probes, List<String> missingProbes, Optional<String> missingProbesReason,
@@ -70,14 +73,19 @@ public final class Trace implements AutoCloseable {
         return process.isAlive();
     }
 
-    /** What happened from the start until now; events up to this call are all drained first. */
+    /**
+     * What happened from the start until now. The counters are read first and the stream drained
+     * after, so that the stream holds every event the counts include (an import counted but not yet
+     * drained would be missing from the tree); it may hold a few more, from between the two.
+     */
     public synchronized Recording snapshot() {
         if (closed) {
             return last;
         }
-        List<StreamEvent> events = stream.drain();
-        long now = System.nanoTime();
         KernelCounters counters = KernelCounters.read(bpf, javaSlots.values());
+        List<StreamEvent> events = stream.drain();
+        streamed = events.size();
+        long now = System.nanoTime();
         ImportTrees trees = new ImportTrees(events, originNanos, now);
         Sections whole = Scopes.sections(Set.of(0), counters, trees, events, originNanos);
 
@@ -86,8 +94,9 @@ public final class Trace implements AutoCloseable {
                 .forEach(e -> slotsByName.computeIfAbsent(e.getValue(), n -> new LinkedHashSet<>()).add(e.getKey()));
         javaSlots.forEach((name, slot) -> slotsByName.computeIfAbsent(name, n -> new LinkedHashSet<>()).add(slot));
         List<Window> windows = new ArrayList<>();
-        slotsByName.forEach((name, slots) -> windows.add(
-                new Window(name, Scopes.sections(slots, counters, trees, events, originNanos))));
+        slotsByName.forEach((name, slots) -> windows.add(new Window(name,
+                Scopes.sections(slots, counters, trees, events, originNanos),
+                slots.stream().mapToLong(slot -> counters.unfollowedEnds().getOrDefault(slot, 0L)).sum())));
 
         Optional<Integer> exit = process.isAlive() ? Optional.empty() : Optional.of(process.exitValue());
         List<String> attached = new ArrayList<>(probes);
@@ -107,6 +116,15 @@ public final class Trace implements AutoCloseable {
                 missingProbes, now - originNanos, whole, counters.losses().events(), counters.losses(), windows, exit,
                 options.callPattern(), missingProbesReason);
         return last;
+    }
+
+    /**
+     * Stream records delivered up to the last reading (snapshot, finish): with the records lost
+     * ({@code losses().events()}), every record the probes wrote. Each import writes two (start,
+     * done), each window mark one, and each audit event one when audit events are streamed.
+     */
+    public synchronized long streamedEvents() {
+        return streamed;
     }
 
     /**
@@ -131,20 +149,49 @@ public final class Trace implements AutoCloseable {
         }
         Integer slot = javaSlots.get(name);
         if (slot == null) {
-            slot = Layout.JAVA_SLOT_FIRST + javaSlots.size();
-            if (slot >= Layout.MAX_SLOTS) {
-                throw new IllegalStateException("At most " + (Layout.MAX_SLOTS - Layout.JAVA_SLOT_FIRST)
-                        + " distinct window names can be opened from Java in one trace.");
-            }
+            slot = slotFor(name);
             javaSlots.put(name, slot);
         }
         javaOpen[index] = name;
         setJavaWindow(index, slot);
         int opened = slot;
         int at = index;
-        inProcessCalls.ifPresent(c -> c.setJavaWindow(at, opened));
+        inProcessCalls.ifPresent(c -> c.setJavaWindow(at, c.moduleSlot(name, opened)));
         return new JavaWindow(this, name, index);
     }
+
+    /**
+     * A slot for a window name first opened from Java. A name marked from Python too is one window:
+     * the name goes into the kernel's window_slots with its slot (or takes the slot Python's marks
+     * gave it), so that an event inside both counts once. A name longer than the kernel keeps
+     * (WINDOW_NAME_LEN - 1 bytes of UTF-8) cannot be told apart there, and keeps a slot of its own.
+     */
+    private int slotFor(String name) {
+        int fresh = Layout.JAVA_SLOT_FIRST + javaSlotsUsed;
+        if (fresh >= Layout.MAX_SLOTS) {
+            throw new IllegalStateException("At most " + (Layout.MAX_SLOTS - Layout.JAVA_SLOT_FIRST)
+                    + " distinct window names can be opened from Java in one trace.");
+        }
+        byte[] utf8 = name.getBytes(StandardCharsets.UTF_8);
+        if (!bpf.has(Concern.AUDIT) || utf8.length > Layout.WINDOW_NAME_LEN - 1) {
+            javaSlotsUsed++;
+            return fresh;
+        }
+        byte[] key = java.util.Arrays.copyOf(utf8, Layout.WINDOW_KEY_SIZE);
+        byte[] value = new byte[4];
+        Layout.putU32(value, 0, fresh);
+        int fd = bpf.mapFd("window_slots");
+        if (bpf.lib().bpf_map_update_elem(fd, key, value, BPF_NOEXIST) == 0) {
+            javaSlotsUsed++;
+            return fresh;
+        }
+        if (bpf.lib().bpf_map_lookup_elem(fd, key, value) == 0) {
+            return Layout.u32(value, 0); // Python named it first
+        }
+        throw new IllegalStateException("window_slots has no room for the window " + name + ".");
+    }
+
+    private static final long BPF_NOEXIST = 1;
 
     synchronized void closeWindow(int index) {
         if (!closed && javaOpen[index] != null) {

@@ -42,6 +42,14 @@ public final class Tracer {
     public static final String LOAD_AHEAD_PROPERTY = LoadedAhead.PROPERTY;
 
     /**
+     * System property: {@code true} starts the workload in a session of its own ({@code setsid}), so that
+     * a terminal's Ctrl-C (SIGINT to the foreground process group) reaches this JVM alone, which then
+     * stops the workload itself and still reports; default {@code false}: the workload shares this
+     * JVM's process group. The command line sets it.
+     */
+    public static final String OWN_SESSION_PROPERTY = "pybudget.workloadOwnSession";
+
+    /**
      * @param workload the command ({@code python script args...}), its directory, environment and
      *                 output redirects; its stdin is taken for the gate
      * @throws TraceException with one sentence when it cannot trace; nothing is then left running or attached
@@ -96,8 +104,13 @@ public final class Tracer {
             if (inProcess) {
                 calls = InProcessCalls.prepare(CallPattern.parse(options.callPattern().orElseThrow()));
             }
-            List<String> gated = new ArrayList<>(List.of("/bin/sh", "-c", "read _ && exec \"$0\" \"$@\"",
-                    python.executable().toString()));
+            List<String> gated = new ArrayList<>();
+            if (Boolean.getBoolean(OWN_SESSION_PROPERTY)) {
+                // A child of this JVM leads no process group, so setsid(1) execs without forking: the pid stays
+                // the one the probes attach to.
+                gated.add("/usr/bin/setsid");
+            }
+            gated.addAll(List.of("/bin/sh", "-c", "read _ && exec \"$0\" \"$@\"", python.executable().toString()));
             gated.addAll(command.subList(1, command.size()));
             ProcessBuilder builder = new ProcessBuilder(gated).directory(directory.toFile())
                     .redirectInput(ProcessBuilder.Redirect.PIPE)
@@ -240,13 +253,23 @@ public final class Tracer {
                                                  Optional<CallCounting> counting) {
         Map<Concern, byte[]> settings = new EnumMap<>(Concern.class);
         byte[] audit = new byte[Layout.AUDIT_SETTINGS_SIZE];
-        Layout.putU32(audit, 0, options.streamAudit() ? 1 : 0);
-        // Where a compact str keeps its characters (window names): after PyASCIIObject when it is
-        // ASCII, after PyCompactUnicodeObject otherwise. Both lost their wstr fields in 3.12.
+        Layout.putU32(audit, Layout.AUDIT_SETTINGS_STREAM_EVENTS, options.streamAudit() ? 1 : 0);
+        // CPython's layout where the kernel reads window names (struct pystr_layout); 0 = unknown, no name is
+        // read. A compact str keeps its characters after PyASCIIObject when it is ASCII, after
+        // PyCompactUnicodeObject otherwise (where any other str keeps a pointer to them); both lost their
+        // wstr fields in 3.12. PyObject's header, PyASCIIObject's length and state, PyTupleObject's size and
+        // items, and tp_flags in PyTypeObject have not moved since 3.8 on 64-bit default builds.
         boolean before312 = python.versionMajorMinor().map(v -> !v.isAtLeast(3, 12)).orElse(false);
-        boolean known = python.versionMajorMinor().isPresent();
-        Layout.putU32(audit, 4, !known ? 0 : before312 ? 48 : 40);
-        Layout.putU32(audit, 8, !known ? 0 : before312 ? 72 : 56);
+        if (python.versionMajorMinor().isPresent()) {
+            Layout.putU32(audit, Layout.AUDIT_SETTINGS_ASCII_DATA, before312 ? 48 : 40);
+            Layout.putU32(audit, Layout.AUDIT_SETTINGS_COMPACT_DATA, before312 ? 72 : 56);
+            Layout.putU32(audit, Layout.AUDIT_SETTINGS_TYPE_FLAGS, 168);
+            Layout.putU32(audit, Layout.AUDIT_SETTINGS_OB_TYPE, 8);
+            Layout.putU32(audit, Layout.AUDIT_SETTINGS_UNICODE_LENGTH, 16);
+            Layout.putU32(audit, Layout.AUDIT_SETTINGS_UNICODE_STATE, 32);
+            Layout.putU32(audit, Layout.AUDIT_SETTINGS_TUPLE_SIZE, 16);
+            Layout.putU32(audit, Layout.AUDIT_SETTINGS_TUPLE_ITEMS, 24);
+        }
         settings.put(Concern.AUDIT, audit);
         options.callPattern().filter(text -> counting.equals(Optional.of(CallCounting.USDT))).ifPresent(text -> {
             CallPattern pattern = CallPattern.parse(text);

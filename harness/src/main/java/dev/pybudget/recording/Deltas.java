@@ -20,16 +20,12 @@ final class Deltas {
         for (Window w : later.windows()) {
             Window old = before.get(w.name());
             Sections delta = old == null ? w.sections() : sections(old.sections(), w.sections(), since);
-            if (old == null || isActive(delta)) {
-                windows.add(new Window(w.name(), delta));
+            long unfollowedEnds = w.unfollowedEnds() - (old == null ? 0 : old.unfollowedEnds());
+            if (old == null || isActive(delta) || unfollowedEnds > 0) {
+                windows.add(new Window(w.name(), delta, unfollowedEnds));
             }
         }
-        Losses a = earlier.losses();
-        Losses b = later.losses();
-        Losses losses = new Losses(b.events() - a.events(), b.calls() - a.calls(), b.audit() - a.audit(),
-                b.windowSlots() - a.windowSlots(), b.windowDepth() - a.windowDepth(), b.windowNames() - a.windowNames(),
-                b.windowUnbalanced() - a.windowUnbalanced(), b.gcUnpaired() - a.gcUnpaired(),
-                b.callPatternSteps() - a.callPatternSteps(), b.unencodableNames() - a.unencodableNames());
+        Losses losses = later.losses().minus(earlier.losses());
         return new Recording(later.python(), later.probes(), later.missingProbes(), later.wallNanos() - since,
                 sections(earlier.whole(), later.whole(), since), later.lostEvents() - earlier.lostEvents(), losses,
                 windows, later.exitStatus(), later.callPattern(), later.missingProbesReason());

@@ -10,6 +10,7 @@ import dev.pybudget.recording.AuditEvent;
 import dev.pybudget.recording.CallCount;
 import dev.pybudget.recording.GcStats;
 import dev.pybudget.recording.ImportNode;
+import dev.pybudget.recording.Loss;
 import dev.pybudget.recording.Losses;
 import dev.pybudget.recording.PauseStats;
 import dev.pybudget.recording.PythonInfo;
@@ -27,7 +28,8 @@ import java.util.Optional;
 /**
  * The JSON report, schema 1 (see docs/json-report.md): users' pipelines read it, so fields are only
  * ever added. Added to the contract's fields: importCount and auditEvents per section,
- * totalNanos of pauses, selfNanos of imports, losses, exitStatus, callPattern and missingProbesReason
+ * totalNanos of pauses, selfNanos of imports, losses (one field per kind of loss),
+ * unfollowedEnds per window, exitStatus, callPattern and missingProbesReason
  * (one sentence saying why the missingProbes are missing, or null).
  */
 public final class JsonReport {
@@ -54,22 +56,15 @@ public final class JsonReport {
         putSections(root, r.whole());
         root.put("lostEvents", r.lostEvents());
         ObjectNode losses = root.putObject("losses");
-        Losses l = r.losses();
-        losses.put("events", l.events());
-        losses.put("calls", l.calls());
-        losses.put("audit", l.audit());
-        losses.put("windowSlots", l.windowSlots());
-        losses.put("windowDepth", l.windowDepth());
-        losses.put("windowNames", l.windowNames());
-        losses.put("windowUnbalanced", l.windowUnbalanced());
-        losses.put("gcUnpaired", l.gcUnpaired());
-        losses.put("callPatternSteps", l.callPatternSteps());
-        losses.put("unencodableNames", l.unencodableNames());
+        for (Loss kind : Loss.values()) {
+            losses.put(kind.jsonName(), r.losses().get(kind));
+        }
         ArrayNode windows = root.putArray("windows");
         for (Window w : r.windows()) {
             ObjectNode node = windows.addObject();
             node.put("name", w.name());
             putSections(node, w.sections());
+            node.put("unfollowedEnds", w.unfollowedEnds());
         }
         if (r.callPattern().isPresent()) {
             root.put("callPattern", r.callPattern().get());
@@ -120,12 +115,15 @@ public final class JsonReport {
         }
         JsonNode p = root.path("python");
         List<Window> windows = new ArrayList<>();
-        root.path("windows").forEach(w -> windows.add(new Window(w.path("name").asText(), sections(w))));
+        root.path("windows").forEach(w -> windows.add(new Window(w.path("name").asText(), sections(w),
+                w.path("unfollowedEnds").asLong())));
         JsonNode l = root.path("losses");
-        Losses losses = new Losses(root.path("lostEvents").asLong(), l.path("calls").asLong(), l.path("audit").asLong(),
-                l.path("windowSlots").asLong(), l.path("windowDepth").asLong(), l.path("windowNames").asLong(),
-                l.path("windowUnbalanced").asLong(), l.path("gcUnpaired").asLong(), l.path("callPatternSteps").asLong(),
-                l.path("unencodableNames").asLong());
+        java.util.Map<Loss, Long> lost = new java.util.EnumMap<>(Loss.class);
+        for (Loss kind : Loss.values()) {
+            lost.put(kind, l.path(kind.jsonName()).asLong());
+        }
+        lost.put(Loss.EVENTS, root.path("lostEvents").asLong());
+        Losses losses = Losses.of(lost);
         JsonNode exit = root.path("exitStatus");
         return new Recording(new PythonInfo(p.path("executable").asText(), p.path("version").asText(), p.path("pid").asLong()),
                 strings(root.path("probes")), strings(root.path("missingProbes")), root.path("wallNanos").asLong(),

@@ -32,7 +32,12 @@ public final class TextReport {
         out.append(children(r));
         section(out, r.whole(), "");
         for (Window w : r.windows()) {
-            out.append(System.lineSeparator()).append("== window '").append(w.name()).append("'").append(System.lineSeparator());
+            out.append(System.lineSeparator()).append("== window '").append(w.name()).append("'");
+            if (w.unfollowedEnds() > 0) {
+                out.append(" (").append(w.unfollowedEnds()).append(w.unfollowedEnds() == 1 ? " end mark" : " end marks")
+                        .append(" on a thread where it was not open: it stayed open where it was opened)");
+            }
+            out.append(System.lineSeparator());
             section(out, w.sections(), "   ");
         }
         return out.toString();
@@ -49,10 +54,10 @@ public final class TextReport {
         if (l.audit() > 0) {
             s.append("; audit counts with no room in the map: ").append(l.audit());
         }
-        if (l.windowSlots() + l.windowDepth() + l.windowNames() + l.windowUnbalanced() > 0) {
+        if (l.windowMarksNotFollowed() + l.windowUnbalanced() > 0) {
             s.append(String.format(Locale.ROOT, "; window marks not followed: %d over the name limit, %d nested too deep,"
-                    + " %d unreadable names, %d unbalanced ends", l.windowSlots(), l.windowDepth(), l.windowNames(),
-                    l.windowUnbalanced()));
+                    + " %d names not a readable str, %d with no room for their thread, %d unbalanced ends", l.windowSlots(),
+                    l.windowDepth(), l.windowNames(), l.windowThreads(), l.windowUnbalanced()));
         }
         if (l.unencodableNames() > 0) {
             s.append("; names CPython could not encode as UTF-8: ").append(l.unencodableNames())

@@ -23,6 +23,8 @@
 #   32 u64 calls not counted (no id left)   40 u64 window marks not followed (no slot, unbalanced)
 #   48 u64 how many Java windows are open (written by the engine after the slots): one read per call
 #   64 u64[MAX_IDS][128] counts by (function id, slot); slot 0 is the whole run
+#   then char[64][64]: the name of each Java window (slots 64..127), NUL-terminated, written by the engine
+#   before its slot is; a Python window of that name counts under the same slot
 # Names file (append-only UTF-8 lines, tab-separated, \\ \t \n escaped), each line written before
 # anything uses what it names:  f ID FILE FUNC  |  w SLOT NAME  |  e MESSAGE
 #
@@ -60,6 +62,8 @@ def _pybudget_calls_main():
     FUNC_LEN = 64
     WINDOW_NAME_LEN = 64
     COUNTS = 8  # first u64 of the counts
+    JAVA_SLOT_FIRST = 64
+    JAVA_NAMES = 64 + MAX_IDS * SLOTS * 8  # the engine writes each Java window's name here, by slot
 
     names_fd = os.open(names_file, os.O_WRONLY | os.O_APPEND)
 
@@ -166,54 +170,70 @@ def _pybudget_calls_main():
         return i
 
     # Python windows: slot per name; per thread the stack of open slots and the distinct ones.
+    # Python windows, as the kernel keeps them: a slot per name; per thread (a thread-local, so that a
+    # thread that exits ends its windows, and a new thread never inherits them) the stack of open slots
+    # and the distinct ones. A name the engine has opened from Java already takes the Java window's slot:
+    # one window, each call counted once (the engine does the same the other way round).
     slots = {}
-    stacks = {}
-    active = {}       # thread ident -> tuple of distinct open slots (0 left out): read on every count
-    from _thread import get_ident
+    from _thread import _local
+    here_thread = _local()
+    windows_seen = [False]  # until the first mark, a count looks at no thread's windows
 
     def slot_of(name):
         s = slots.get(name)
         if s is None:
-            s = len(slots) + 1
-            if s > PY_SLOT_LAST:
-                return 0
+            s = java_slot_named(name)
+            if s == 0:
+                s = sum(1 for v in slots.values() if v <= PY_SLOT_LAST) + 1
+                if s > PY_SLOT_LAST:
+                    return 0
             slots[name] = s
             note("w", str(s), escape(name))
         return s
 
+    def java_slot_named(name):
+        b = name.encode("utf-8", "surrogatepass")
+        if len(b) >= WINDOW_NAME_LEN:
+            return 0
+        for k in range(SLOTS - JAVA_SLOT_FIRST):
+            at = JAVA_NAMES + k * WINDOW_NAME_LEN
+            if shared[at:at + len(b) + 1] == b + b"\0":
+                return JAVA_SLOT_FIRST + k
+        return 0
+
     def window_name(args):
-        if not args or type(args[0]) is not str:
-            return None
+        if not args or not isinstance(args[0], str):
+            return None  # the kernel counts it (windowNames); it opens and closes nothing
         return clipped(args[0], WINDOW_NAME_LEN)[0]
 
     def audit_hook(event, args):
         if event == "pybudget.begin":
             name = window_name(args)
-            s = slot_of(name) if name is not None else 0
-            if name is not None and s == 0:
+            if name is None:
+                return
+            s = slot_of(name)
+            if s == 0:
                 u64[5] += 1
-            tid = get_ident()
-            stack = stacks.setdefault(tid, [])
+                return
+            stack = here_thread.__dict__.setdefault("stack", [])
             stack.append(s)
-            active[tid] = tuple(sorted(set(stack) - {0}))
+            here_thread.active = tuple(sorted(set(stack)))
+            windows_seen[0] = True
         elif event == "pybudget.end":
             name = window_name(args)
-            s = slots.get(name, 0) if name is not None else 0
-            tid = get_ident()
-            stack = stacks.get(tid)
+            if name is None:
+                return
+            s = slots.get(name, 0)
+            stack = here_thread.__dict__.get("stack")
             if not stack or s not in stack:
-                u64[5] += 1
+                u64[5] += 1  # closes nothing: the window stays open where it was opened
                 return
             k = len(stack) - 1 - stack[::-1].index(s)
             del stack[k]
-            if stack:
-                active[tid] = tuple(sorted(set(stack) - {0}))
-            else:
-                del stacks[tid]
-                del active[tid]
+            here_thread.active = tuple(sorted(set(stack)))
 
-    def java(b):
-        seen = ()
+    def java(b, counted):
+        seen = counted
         for k in (4, 5, 6, 7):
             s = u32[k]
             if s and s not in seen:
@@ -222,16 +242,20 @@ def _pybudget_calls_main():
 
     def count(b):
         u64[b] += 1
-        if active:
-            for s in active.get(get_ident(), ()):
+        t = ()
+        if windows_seen[0]:
+            t = here_thread.__dict__.get("active", ())
+            for s in t:
                 u64[b + s] += 1
         if u64[6]:
-            java(b)
+            java(b, t)
 
     def lost():
-        n = 1 + len(active.get(get_ident(), ())) if active else 1
+        t = here_thread.__dict__.get("active", ()) if windows_seen[0] else ()
+        n = 1 + len(t)
         for k in (4, 5, 6, 7):
-            if u32[k]:
+            s = u32[k]
+            if s and s not in t:
                 n += 1
         u64[4] += n
 
@@ -254,11 +278,13 @@ def _pybudget_calls_main():
                 b = id_of(code.co_filename, code.co_name)
             if b > 0:  # count(b), written out: this is the one hot path
                 u64[b] += 1
-                if active:
-                    for s in active.get(get_ident(), ()):
+                t = ()
+                if windows_seen[0]:
+                    t = here_thread.__dict__.get("active", ())
+                    for s in t:
                         u64[b + s] += 1
                 if u64[6]:
-                    java(b)
+                    java(b, t)
             elif b == -2:
                 lost()
             else:

@@ -87,7 +87,12 @@ final class TestRecordings {
         }
 
         RecordingBuilder window(String name, SectionsBuilder s) {
-            windows.add(new Window(name, s.build()));
+            return window(name, s, 0);
+        }
+
+        /** A window with end marks that ran on a thread where it was not open. */
+        RecordingBuilder window(String name, SectionsBuilder s, long unfollowedEnds) {
+            windows.add(new Window(name, s.build(), unfollowedEnds));
             return this;
         }
 

@@ -24,7 +24,14 @@ import org.junit.jupiter.api.io.TempDir;
 class ImportsOracleTest {
 
     /** "import time:    self |  cumulative | <2 spaces per level>module" */
-    private static final Pattern IMPORT_TIME = Pattern.compile("^import time:\\s+-?\\d+ \\|\\s+-?\\d+ \\| ( *)(\\S+)$");
+    private static final Pattern IMPORT_TIME = Pattern.compile("^import time:\\s+-?\\d+ \\|\\s+(-?\\d+) \\| ( *)(\\S+)$");
+
+    /**
+     * How much longer -X importtime may time an import than the kernel does: it reads its clock just outside
+     * the two probes (before import__find__load__start, after import__find__load__done), so its interval holds
+     * the kernel's plus the probes' own cost, a few microseconds unless the thread is preempted right there.
+     */
+    static final long IMPORT_TIME_SLACK_NANOS = 2_000_000;
 
     @TempDir
     Path tmp;
@@ -70,6 +77,39 @@ class ImportsOracleTest {
                 .isEqualTo(importTime);
         assertThat(whole.importCount()).isEqualTo(importTime.size());
         assertThat(Workloads.importSet(whole)).containsAll(Oracle.imports(run.oracle().whole()));
+
+        // Durations against an independent clock: -X importtime's cumulative time of each import (microseconds,
+        // rounded up) holds the kernel's start-to-done interval, and exceeds it by little.
+        List<Long> importTimeNanos = importTimeCumulativeNanos(run.stderr());
+        List<ImportNode> postOrder = new ArrayList<>();
+        whole.imports().forEach(root -> postOrder(root, postOrder));
+        long widest = 0;
+        for (int i = 0; i < postOrder.size(); i++) {
+            ImportNode node = postOrder.get(i);
+            long theirs = importTimeNanos.get(i);
+            assertThat(node.durationNanos()).as("%s: kernel %d ns vs -X importtime %d ns", node.module(), node.durationNanos(),
+                    theirs).isLessThanOrEqualTo(theirs).isGreaterThanOrEqualTo(theirs - IMPORT_TIME_SLACK_NANOS);
+            widest = Math.max(widest, theirs - node.durationNanos());
+        }
+        System.out.printf("%d imports: -X importtime's cumulative time exceeds the kernel's by at most %d ns%n",
+                postOrder.size(), widest);
+    }
+
+    private static void postOrder(ImportNode node, List<ImportNode> out) {
+        node.children().forEach(child -> postOrder(child, out));
+        out.add(node);
+    }
+
+    /** The cumulative time of each -X importtime line, in printing order. */
+    private static List<Long> importTimeCumulativeNanos(String stderr) {
+        List<Long> nanos = new ArrayList<>();
+        for (String line : stderr.split("\n")) {
+            Matcher m = IMPORT_TIME.matcher(line);
+            if (m.matches()) {
+                nanos.add(Long.parseLong(m.group(1)) * 1000);
+            }
+        }
+        return nanos;
     }
 
     /** The module of each -X importtime line, indented by its depth, in printing order. */
@@ -78,7 +118,7 @@ class ImportsOracleTest {
         for (String line : stderr.split("\n")) {
             Matcher m = IMPORT_TIME.matcher(line);
             if (m.matches()) {
-                lines.add(m.group(1) + m.group(2));
+                lines.add(m.group(2) + m.group(3));
             }
         }
         return lines;

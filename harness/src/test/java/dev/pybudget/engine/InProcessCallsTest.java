@@ -100,6 +100,64 @@ class InProcessCallsTest {
         }
     }
 
+    @ParameterizedTest
+    @CsvSource({"3.11, MONITORING", "3.11, USDT", "3.13.0, MONITORING"})
+    void should_end_a_threads_windows_when_it_exits(String version, CallCounting how) throws Exception {
+        Path python = version.equals("3.11") ? Workloads.python() : pyenv(version);
+        Path script = Files.writeString(tmp.resolve("left.py"), """
+                import sys, threading
+                def f():
+                    return 1
+                def opener():
+                    sys.audit("pybudget.begin", "left")
+                    f()
+                def later():
+                    for _ in range(5):
+                        f()
+                for target in (opener, later):
+                    t = threading.Thread(target=target)
+                    t.start()
+                    t.join()
+                """);
+        ProcessBuilder workload = new ProcessBuilder(python.toString(), script.toString()).directory(tmp.toFile())
+                .redirectOutput(tmp.resolve("out").toFile()).redirectError(tmp.resolve("err").toFile());
+        Recording r;
+        try (Trace trace = Tracer.start(workload, inProcess("*/left.py:*").withCallCounting(how).withRequireProbes(false))) {
+            r = trace.finish();
+        }
+
+        assertThat(r.exitStatus()).contains(0);
+        assertThat(Workloads.calls(section(r, "left"))).as("the window ended with its thread, the next thread is not in it")
+                .isEqualTo(Map.of(script + ":f", 1L, script + ":opener", 1L));
+        assertThat(Workloads.calls(r.whole())).isEqualTo(Map.of(script + ":f", 6L, script + ":opener", 1L,
+                script + ":later", 1L, script + ":<module>", 1L));
+    }
+
+    @ParameterizedTest
+    @CsvSource({"3.11, MONITORING", "3.11, USDT", "3.13.0, MONITORING"})
+    void should_count_a_call_once_in_a_window_opened_from_java_and_from_python_by_one_name(String version, CallCounting how)
+            throws Exception {
+        Path python = version.equals("3.11") ? Workloads.python() : pyenv(version);
+        Path script = Files.writeString(tmp.resolve("driven.py"), JavaWindowTest.DRIVEN);
+        Path out = tmp.resolve("driven.out");
+        Path go = tmp.resolve("go");
+        ProcessBuilder workload = new ProcessBuilder(python.toString(), script.toString(), go.toString(), "2")
+                .directory(tmp.toFile()).redirectOutput(out.toFile()).redirectError(tmp.resolve("driven.err").toFile());
+
+        try (Trace trace = Tracer.start(workload, inProcess("*/driven.py:*").withCallCounting(how).withRequireProbes(false))) {
+            awaitLine(out, "ready");
+            // Round 0: the Python window "work" opens first, then the Java one of that name is around round 1.
+            drive(go, 0, out);
+            Recording second = trace.record("work", () -> drive(go, 1, out));
+            assertThat(Workloads.calls(section(second, "work"))).as("round 1, once")
+                    .containsEntry(script + ":grow", 300L * 121).containsEntry(script + ":work", 1L);
+            Files.writeString(Path.of(go + "-2"), "exit");
+            Recording end = trace.finish();
+            assertThat(Workloads.calls(section(end, "work"))).as("both rounds, each call once")
+                    .containsEntry(script + ":grow", (200L + 300L) * 121).containsEntry(script + ":work", 2L);
+        }
+    }
+
     @Test
     void should_count_each_function_under_its_own_name_when_dead_functions_names_are_reused() throws Exception {
         OracleRun run = Workloads.traceWithOracle(tmp, inProcess("*/generated_*.py:*"), "reused_names.py", "200");

@@ -39,9 +39,11 @@ class StreamLossTest {
                 .directory(tmp.toFile()).redirectOutput(tmp.resolve("bursty.out").toFile()).redirectError(err.toFile());
 
         Recording r;
+        long streamed;
         // One page: room for about twenty records, while every import and audit event is streamed.
         try (Trace trace = Tracer.start(workload, Workloads.options().withRingBufferBytes(4096).withStreamAudit(true))) {
             r = trace.finish();
+            streamed = trace.streamedEvents();
         }
         assertThat(r.exitStatus()).contains(0);
         Sections whole = r.whole();
@@ -59,6 +61,9 @@ class StreamLossTest {
         long missing = (whole.importCount() - whole.allImports().size()) + (totalAudit - whole.auditEvents().size());
         assertThat(missing).as("streamed records missing from the recording").isPositive()
                 .isLessThanOrEqualTo(r.lostEvents());
+        // Exactly: every import wrote two records (start, done), every audit event one; each was delivered or lost.
+        assertThat(streamed + r.lostEvents()).as("records delivered + lost = records written")
+                .isEqualTo(2 * whole.importCount() + totalAudit);
         assertThat(TextReport.render(r)).contains("lost events: " + r.lostEvents()
                 + " (the import tree and audit stream are incomplete; exact counts are not affected)");
     }

@@ -31,9 +31,11 @@ class OverflowTest {
     void should_count_the_stream_records_a_full_ring_buffer_drops_and_keep_the_exact_counts_exact() throws Exception {
         Path oracleFile = tmp.resolve("oracle.json");
         Recording r;
+        long streamed;
         try (Local.Run run = Local.start(tmp, Local.options().withRingBufferBytes(4096).withStreamAudit(true),
                 Map.of("PYBUDGET_ORACLE", oracleFile.toString()), "reliability/storm.py", "200", "200")) {
             r = run.trace().finish();
+            streamed = run.trace().streamedEvents();
             assertThat(r.exitStatus()).as("storm.py's stderr: %s", run.err()).contains(0);
         }
         OracleFile oracle = OracleFile.read(oracleFile);
@@ -57,6 +59,12 @@ class OverflowTest {
         assertThat(storm.auditEvents().size() + r.lostEvents()).as("streamed + lost covers every audit event")
                 .isGreaterThanOrEqualTo(audited);
         assertThat(storm.allImports().size() + r.lostEvents()).isGreaterThanOrEqualTo(storm.importCount());
+        // Over the whole run, exactly: each import wrote two records (start, done), each audit event one, and each
+        // window mark one more (its begin or end); each record was delivered or counted as lost.
+        long wholeAudit = r.whole().audit().stream().mapToLong(a -> a.count()).sum();
+        long marks = r.whole().auditCount("pybudget.begin") + r.whole().auditCount("pybudget.end");
+        assertThat(streamed + r.lostEvents()).as("records delivered + lost = records written")
+                .isEqualTo(2 * r.whole().importCount() + wholeAudit + marks);
         assertThat(JsonReport.toJson(r).path("lostEvents").asLong()).isEqualTo(r.lostEvents());
         assertThat(TextReport.render(r)).contains("lost events: " + r.lostEvents()
                 + " (the import tree and audit stream are incomplete; exact counts are not affected)");
