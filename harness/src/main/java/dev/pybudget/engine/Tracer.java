@@ -74,7 +74,10 @@ public final class Tracer {
         for (String probe : wanted) {
             (python.probe(probe).isPresent() ? present : missing).add(probe);
         }
-        if (!missing.isEmpty() && (options.requireProbes() || (present.isEmpty() && !inProcess))) {
+        // A CPython without any marker (pyenv's) can still have its calls counted in process: then that is the
+        // trace, and the other families are reported missing, not refused.
+        boolean callsOnly = inProcess && !python.hasMarkers();
+        if (!missing.isEmpty() && ((options.requireProbes() && !callsOnly) || (present.isEmpty() && !inProcess))) {
             try {
                 python.require(wanted);
             } catch (MissingProbeException e) {
