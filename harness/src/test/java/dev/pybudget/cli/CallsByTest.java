@@ -42,6 +42,9 @@ class CallsByTest {
                 Workloads.fixture("call_parser.py").toString());
 
         assertThat(run.status()).as("stderr: %s", run.err()).isZero();
+        assertThat(run.out()).contains("probes: calls:monitoring; missing in this CPython: audit gc__start",
+                "Collections: not measured (no gc__start probe)", "Imports: not measured (no import__find__load__start probe)")
+                .doesNotContain("Collections: gen0");
         JsonNode recording = new ObjectMapper().readTree(file.toFile());
         assertThat(recording.path("probes").toString()).isEqualTo("[\"calls:monitoring\"]");
         assertThat(recording.path("missingProbes").toString()).contains("gc__start", "audit");
