@@ -107,6 +107,23 @@ else
     log "packages: all present"
 fi
 
+# ------------------------------------------------ report checking tools --
+# Debian's chromium renders the HTML reports headless in the tests
+# (HtmlReportBrowserTest); yamllint checks the example workflow in .ci/run.
+report_tools=()
+for pkg in chromium yamllint; do
+    installed "$pkg" || report_tools+=("$pkg")
+done
+if ((${#report_tools[@]})); then
+    log "report tools: installing ${report_tools[*]} (log: $APT_LOG)"
+    apt-get update -qq >>"$APT_LOG" 2>&1 || { tail -n 25 "$APT_LOG" >&2; die "apt-get update failed; see $APT_LOG"; }
+    apt-get install -qq -y --no-install-recommends "${report_tools[@]}" >>"$APT_LOG" 2>&1 ||
+        { tail -n 25 "$APT_LOG" >&2; die "apt-get could not install ${report_tools[*]}; see $APT_LOG"; }
+    log "report tools: installed"
+else
+    log "report tools: chromium and yamllint present"
+fi
+
 if [[ ${PYBUDGET_SETUP_PACKAGES_ONLY:-0} == 1 ]]; then
     log "done in ${SECONDS}s (PYBUDGET_SETUP_PACKAGES_ONLY=1: no Docker engine, no base images)"
     exit 0

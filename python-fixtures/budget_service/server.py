@@ -4,6 +4,7 @@ so that a test can make one request break one budget on purpose.
 Each GET is marked as the window "request" (sys.audit("pybudget.begin"/"pybudget.end",
 "request") on the handler's thread). Query parameters, all optional, done in this order:
 
+  sleep=S         sleep S seconds first (a request a test can leave unfinished)
   gc=G&n=N        N collections of generation G (gc.collect(G))
   imp=MODULE      import MODULE (the first time it is imported, the import shows; through
                   __import__, as an import statement does: importlib.import_module() takes
@@ -16,6 +17,7 @@ Usage: server.py PORT      prints "listening on PORT" when ready; GET /health an
 import gc
 import socket
 import sys
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
 
@@ -34,6 +36,8 @@ class Handler(BaseHTTPRequestHandler):
         query = {k: v[0] for k, v in parse_qs(url.query).items()}
         sys.audit("pybudget.begin", "request")
         try:
+            if "sleep" in query:
+                time.sleep(float(query["sleep"]))
             if "gc" in query:
                 for _ in range(int(query.get("n", "1"))):
                     gc.collect(int(query["gc"]))

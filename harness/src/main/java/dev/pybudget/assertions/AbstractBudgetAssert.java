@@ -33,6 +33,7 @@ public abstract class AbstractBudgetAssert<SELF extends AbstractBudgetAssert<SEL
 
     /** Passes on, or fails with the check's message. */
     protected SELF check(BudgetCheck check) {
+        AssertedChecks.checked(check);
         switch (check.verdict()) {
             case PASSED:
                 // A passing check can still have news (a baseline written, an improvement): say it where a test run shows it.

@@ -41,9 +41,11 @@ import java.util.stream.Collectors;
  * kept only when given a tolerance. Falling counts pass, with a note.
  *
  * <p>What happens with the file is the {@link BaselineMode}: by default from
- * {@code -Dpybudget.baselines=update} (rewrite) and {@code CI=true} (a missing baseline fails);
+ * {@code pybudget.baselines=update} (rewrite) and CI detection (a missing baseline fails on CI);
  * otherwise a missing baseline is written from the run and the check passes with a note.
- * A baseline is never written from a recording that lost anything.
+ * A baseline is never written from a recording that lost anything. The file keeps the call
+ * pattern the calls were counted with: a run that counted another pattern is not compared with it,
+ * since a function outside one of the two patterns would read as 0 calls.
  */
 public final class Baseline {
 
@@ -129,7 +131,7 @@ public final class Baseline {
         BaselineMetrics now = BaselineMetrics.of(scope, key -> !isIgnored(key) && hasTolerance(key),
                 sourceRoot.or(Baseline::gitCheckout));
         if (effective == BaselineMode.UPDATE) {
-            return record(scope, now, budget, "Baseline " + file + " updated (-D" + BaselineMode.PROPERTY + "=update).");
+            return record(scope, now, budget, "Baseline " + file + " updated (" + BaselineMode.PROPERTY + "=update).");
         }
         if (!Files.exists(file)) {
             if (effective == BaselineMode.CHECK) {
@@ -146,6 +148,13 @@ public final class Baseline {
         if (!stored.scope().equals(scope.name())) {
             return BudgetCheck.failed(budget, "baseline of " + stored.scope(),
                     ShouldMatchBaseline.shouldHaveSameScope(budget, stored.scope(), scope.name()));
+        }
+        Optional<String> pattern = scope.recording().callPattern();
+        // A run that counted no calls leaves them uncompared (inconclusive) below; another pattern is refused.
+        if (stored.callPattern().isPresent() && pattern.isPresent() && !stored.callPattern().equals(pattern)
+                && !isIgnored("calls[]")) {
+            return BudgetCheck.failed(budget, "baseline of call pattern '" + stored.callPattern().get() + "'",
+                    ShouldMatchBaseline.shouldHaveSameCallPattern(budget, stored.callPattern().get(), pattern.get()));
         }
         return compare(scope.recording(), stored, now, budget);
     }
@@ -173,6 +182,11 @@ public final class Baseline {
                 String group = BaselineMetrics.group(key);
                 if (!group.equals("calls[") && !group.equals("audit[")) {
                     notCompared.add(name + ": the baseline has no value for it");
+                    continue;
+                }
+                if (group.equals("calls[") && stored.callPattern().isEmpty()) {
+                    // Written before baselines kept their pattern: a function it never saw may lie outside it.
+                    notCompared.add(name + ": the baseline does not say which call pattern it counted; record it again");
                     continue;
                 }
                 base = 0L; // a function or event the baseline never saw
@@ -290,15 +304,22 @@ public final class Baseline {
         Optional<SortedSet<String>> modules = now.unmeasured.containsKey("imports.") || isIgnored(BaselineMetrics.MODULES)
                 ? Optional.empty() : Optional.of(now.modules);
         try {
-            write(file, new Stored(scope.name(), scope.recording().python().version(), counts, modules));
+            write(file, new Stored(scope.name(), scope.recording().python().version(), counts, modules,
+                    scope.recording().callPattern()));
         } catch (IOException e) {
             throw new UncheckedIOException("The baseline " + file + " could not be written: " + e.getMessage(), e);
         }
         return BudgetCheck.passed(budget, "baseline recorded").withNotes(List.of(note));
     }
 
-    /** What a baseline file holds. */
-    record Stored(String scope, String python, SortedMap<String, Long> counts, Optional<SortedSet<String>> modules) {}
+    /**
+     * What a baseline file holds.
+     *
+     * @param callPattern the pattern whose calls were counted; empty when none was, or in a file written before
+     *                    baselines kept it
+     */
+    record Stored(String scope, String python, SortedMap<String, Long> counts, Optional<SortedSet<String>> modules,
+                  Optional<String> callPattern) {}
 
     static Stored read(Path file) throws IOException {
         JsonNode root = MAPPER.readTree(file.toFile());
@@ -318,12 +339,15 @@ public final class Baseline {
                 throw new IOException("the metric " + e.getKey() + " is not a whole number (" + file + ")");
             }
         }
-        return new Stored(root.path("scope").asText(), root.path("python").asText(), counts, modules);
+        Optional<String> callPattern = root.hasNonNull("callPattern") ? Optional.of(root.get("callPattern").asText())
+                : Optional.empty();
+        return new Stored(root.path("scope").asText(), root.path("python").asText(), counts, modules, callPattern);
     }
 
     /** Sorted keys, one metric (or module) per line, "\n" line ends and a final newline: stable diffs on every platform. */
     static void write(Path file, Stored stored) throws IOException {
         ObjectNode root = MAPPER.createObjectNode();
+        stored.callPattern().ifPresent(p -> root.put("callPattern", p));
         ObjectNode metrics = root.putObject("metrics");
         SortedMap<String, Object> sorted = new TreeMap<>(stored.counts());
         stored.modules().ifPresent(m -> sorted.put(BaselineMetrics.MODULES, m));
@@ -349,6 +373,10 @@ public final class Baseline {
         Path tmp = Files.createTempFile(absolute.getParent(), "." + absolute.getFileName(), ".tmp");
         try {
             Files.writeString(tmp, json, StandardCharsets.UTF_8);
+            if (tmp.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+                // a file to commit and share, not a secret: temporary files start as 0600
+                Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+            }
             Files.move(tmp, absolute, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } finally {
             Files.deleteIfExists(tmp);

@@ -296,7 +296,9 @@ public final class Budgets {
      * At most {@code max} calls of the functions matching {@code fileFunctionGlob}, e.g.
      * {@code "*}{@code /app.py:parse"}: globs on co_filename and co_name, split at the last ':', with the
      * kernel's '*' and '?'. The recording must have counted calls of every function the glob can
-     * match: when its call pattern does not cover this glob, the check is inconclusive.
+     * match: when its call pattern does not cover this glob, the check is inconclusive. So is a glob
+     * that matched no function that ran anywhere in the recording: it checked nothing (a renamed
+     * function). One that matched elsewhere in the recording (outside the window) is known to be right.
      */
     public static BudgetCheck callsAtMost(RecordingScope scope, String fileFunctionGlob, long max) {
         CallPattern pattern = CallPattern.parse(fileFunctionGlob);
@@ -305,6 +307,13 @@ public final class Budgets {
         return decide(scope, budget, List.of(CALL_PROBE), "calls", () -> callsLost(scope, budget)
                 .or(() -> uncovered(scope, budget, pattern)).orElseGet(() -> {
             List<CallCount> matching = matchingCalls(scope.sections(), pattern);
+            if (matching.isEmpty() && matchingCalls(scope.recording().whole(), pattern).isEmpty()) {
+                // A pattern that matched nothing anywhere checks nothing: a renamed function would pass for ever. One that
+                // matched a function elsewhere in the recording is known to be right, so its 0 in a window is a measurement.
+                return BudgetCheck.inconclusive(budget, "no matching function ran", InconclusiveBudget.inconclusive(budget,
+                        "no function matching '" + pattern.text() + "' ran in the recording, so the budget checked nothing:"
+                                + " check the pattern against the functions that run (a function renamed or moved?)"));
+            }
             long n = matching.stream().mapToLong(CallCount::count).sum();
             String measured = Evidence.count(n, "call", "calls");
             return n <= max ? BudgetCheck.passed(budget, measured)

@@ -36,8 +36,15 @@ public class ShouldMatchBaseline extends BasicErrorMessageFactory {
 
     /** On CI a missing baseline fails: writing it there would bless whatever was measured. */
     public static ErrorMessageFactory shouldExist(String budget) {
-        return new ShouldMatchBaseline("Expected %s, but there is no such file, and with CI=true a missing baseline is not"
+        return new ShouldMatchBaseline("Expected %s, but there is no such file, and on CI a missing baseline is not"
                 + " written: %s.", unquotedString(budget), unquotedString(UPDATE.replace("again ", "")));
+    }
+
+    /** A baseline counted calls of one pattern, the run of another: a function outside either would read as 0. */
+    public static ErrorMessageFactory shouldHaveSameCallPattern(String budget, String recordedWith, String checkedWith) {
+        return new ShouldMatchBaseline("Expected %s, but that baseline counted the calls of '%s' and this run those of '%s',"
+                + " so their calls cannot be compared: give the workload the baseline's call pattern, or %s.",
+                unquotedString(budget), unquotedString(recordedWith), unquotedString(checkedWith), unquotedString(UPDATE));
     }
 
     public static ErrorMessageFactory shouldHaveSameScope(String budget, String recordedFor, String checkedFor) {

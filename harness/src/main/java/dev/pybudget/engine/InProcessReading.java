@@ -49,7 +49,7 @@ record InProcessReading(InProcessCalls.Reading reading, Sections whole, List<Win
         for (Window w : kernelWindows) {
             named.add(w.name());
             windows.add(new Window(w.name(), withCalls(w.sections(), calls(reading, slotsByName.getOrDefault(w.name(), Set.of()))),
-                    w.unfollowedEnds()));
+                    w.unfollowedEnds(), w.spans()));
         }
         // Windows the kernel did not see (a CPython without the audit marker): calls only, the rest empty.
         slotsByName.forEach((name, slots) -> {

@@ -5,6 +5,7 @@ import dev.pybudget.recording.PythonInfo;
 import dev.pybudget.recording.Recording;
 import dev.pybudget.recording.Sections;
 import dev.pybudget.recording.Window;
+import dev.pybudget.recording.WindowSpan;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -40,6 +41,9 @@ public final class Trace implements AutoCloseable {
     private final Map<String, Integer> javaSlots = new LinkedHashMap<>();
     private int javaSlotsUsed;
     private final String[] javaOpen = new String[Layout.MAX_JAVA_OPEN];
+    /** When each open Java window was opened (System.nanoTime), and the spans of those already closed. */
+    private final long[] javaOpenedAt = new long[Layout.MAX_JAVA_OPEN];
+    private final WindowSpans javaSpans = new WindowSpans();
     private Recording last;
     private long streamed;
     private boolean closed;
@@ -93,10 +97,12 @@ public final class Trace implements AutoCloseable {
         counters.pythonWindows().entrySet().stream().sorted(Map.Entry.comparingByKey())
                 .forEach(e -> slotsByName.computeIfAbsent(e.getValue(), n -> new LinkedHashSet<>()).add(e.getKey()));
         javaSlots.forEach((name, slot) -> slotsByName.computeIfAbsent(name, n -> new LinkedHashSet<>()).add(slot));
+        WindowSpans pythonSpans = WindowSpans.fromMarks(events, originNanos, now);
         List<Window> windows = new ArrayList<>();
         slotsByName.forEach((name, slots) -> windows.add(new Window(name,
                 Scopes.sections(slots, counters, trees, events, originNanos),
-                slots.stream().mapToLong(slot -> counters.unfollowedEnds().getOrDefault(slot, 0L)).sum())));
+                slots.stream().mapToLong(slot -> counters.unfollowedEnds().getOrDefault(slot, 0L)).sum(),
+                spans(name, pythonSpans, now))));
 
         Optional<Integer> exit = process.isAlive() ? Optional.empty() : Optional.of(process.exitValue());
         List<String> attached = new ArrayList<>(probes);
@@ -116,6 +122,19 @@ public final class Trace implements AutoCloseable {
                 missingProbes, now - originNanos, whole, counters.losses().events(), counters.losses(), windows, exit,
                 options.callPattern(), missingProbesReason);
         return last;
+    }
+
+    /** The times a window was open: from Python's marks, from Java's open and close, the Java window still open included. */
+    private List<WindowSpan> spans(String name, WindowSpans pythonSpans, long now) {
+        WindowSpans all = new WindowSpans();
+        pythonSpans.of(name).forEach(s -> all.add(name, s));
+        javaSpans.of(name).forEach(s -> all.add(name, s));
+        for (int i = 0; i < javaOpen.length; i++) {
+            if (name.equals(javaOpen[i])) {
+                all.add(name, new WindowSpan(WindowSpan.PROCESS, javaOpenedAt[i] - originNanos, now - javaOpenedAt[i], true));
+            }
+        }
+        return all.of(name);
     }
 
     /**
@@ -157,6 +176,7 @@ public final class Trace implements AutoCloseable {
         int opened = slot;
         int at = index;
         inProcessCalls.ifPresent(c -> c.setJavaWindow(at, c.moduleSlot(name, opened)));
+        javaOpenedAt[index] = System.nanoTime();
         return new JavaWindow(this, name, index);
     }
 
@@ -197,6 +217,9 @@ public final class Trace implements AutoCloseable {
         if (!closed && javaOpen[index] != null) {
             setJavaWindow(index, 0);
             inProcessCalls.ifPresent(c -> c.setJavaWindow(index, 0));
+            long closedAt = System.nanoTime();
+            javaSpans.add(javaOpen[index], new WindowSpan(WindowSpan.PROCESS, javaOpenedAt[index] - originNanos,
+                    closedAt - javaOpenedAt[index], false));
             javaOpen[index] = null;
         }
     }

@@ -5,6 +5,7 @@ import dev.pybudget.recording.PauseStats;
 import dev.pybudget.recording.Recording;
 import dev.pybudget.recording.Sections;
 import dev.pybudget.recording.Window;
+import dev.pybudget.recording.WindowSpan;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -21,18 +22,20 @@ final class WindowedRun {
         try (WindowHandle ignored = open.apply(name)) {
             work.run();
         }
-        Recording during = snapshot.get().since(before);
+        Recording after = snapshot.get();
+        Recording during = after.since(before);
         // since() leaves out a window that existed before and did nothing in between; this one was open
         // throughout, so it is there, empty, when the process did nothing (a repeated name on an idle workload).
-        return during.window(name).isPresent() ? during : withEmptyWindow(during, name);
+        return during.window(name).isPresent() ? during : withEmptyWindow(during, name, after.window(name)
+                .map(w -> w.spans().stream().filter(s -> s.endNanos() >= before.wallNanos()).toList()).orElse(List.of()));
     }
 
-    private static Recording withEmptyWindow(Recording r, String name) {
+    private static Recording withEmptyWindow(Recording r, String name, List<WindowSpan> spans) {
         List<Long> noPauses = Collections.nCopies(r.whole().gc().pauseNanos().log2Histogram().size(), 0L);
         Sections nothing = new Sections(new GcStats(List.of(0L, 0L, 0L), 0, PauseStats.fromHistogram(0, 0, noPauses)), 0,
                 List.of(), List.of(), List.of(), List.of());
         List<Window> windows = new ArrayList<>(r.windows());
-        windows.add(new Window(name, nothing));
+        windows.add(new Window(name, nothing, 0, spans));
         return new Recording(r.python(), r.probes(), r.missingProbes(), r.wallNanos(), r.whole(), r.lostEvents(), r.losses(),
                 windows, r.exitStatus(), r.callPattern(), r.missingProbesReason());
     }

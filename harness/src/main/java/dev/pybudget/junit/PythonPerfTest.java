@@ -10,9 +10,12 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * Starts the class's {@link Workload} fields with the probes attached (static fields once for the
- * class, instance fields for each test), resolves {@link Recorder} parameters, and after each test
- * writes what the test recorded to {@code target/pybudget/<Class>-<method>.json}, and a Chrome trace of it
- * ({@code .trace.json}, for Perfetto or chrome://tracing) beside it.
+ * class, instance fields for each test, or once with {@code @TestInstance(PER_CLASS)}), resolves
+ * {@link Recorder} parameters, records each test from after its {@code @BeforeEach} methods to its
+ * end, and writes that recording to {@code target/pybudget/<Class>-<method>[-<invocation>].json}
+ * (the folder is the configuration parameter {@code pybudget.reportDir}), and a Chrome trace of it
+ * ({@code .trace.json}, for Perfetto or chrome://tracing) beside it. Tests that would use one
+ * workload at the same time are refused with a sentence: each would count the other's work.
  *
  * <p>When Docker (for containers) or BPF rights are missing, the test fails with one sentence
  * saying which: a performance gate must not pass without measuring.

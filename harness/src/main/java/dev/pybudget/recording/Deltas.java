@@ -22,7 +22,8 @@ final class Deltas {
             Sections delta = old == null ? w.sections() : sections(old.sections(), w.sections(), since);
             long unfollowedEnds = w.unfollowedEnds() - (old == null ? 0 : old.unfollowedEnds());
             if (old == null || isActive(delta) || unfollowedEnds > 0) {
-                windows.add(new Window(w.name(), delta, unfollowedEnds));
+                windows.add(new Window(w.name(), delta, unfollowedEnds,
+                        w.spans().stream().filter(s -> s.endNanos() >= since).toList()));
             }
         }
         Losses losses = later.losses().minus(earlier.losses());

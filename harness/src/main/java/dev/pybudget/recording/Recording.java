@@ -78,6 +78,15 @@ public record Recording(PythonInfo python, List<String> probes, List<String> mis
                 callPattern, missingProbesReason);
     }
 
+    /**
+     * The functions the call pattern matched and that ran, as {@code file:function}, sorted: what a pattern like
+     * {@code *}{@code /server.py:*} really caught (the standard library's http/server.py as well as the app's server.py?).
+     * Empty when no calls were counted. Incomplete when {@code losses().calls()} is not zero.
+     */
+    public List<String> callPatternMatched() {
+        return whole.calls().stream().map(CallCount::qualifiedName).distinct().sorted().toList();
+    }
+
     public GcStats gc() {
         return whole.gc();
     }

@@ -11,6 +11,7 @@ import dev.pybudget.recording.ImportNode;
 import dev.pybudget.recording.PauseStats;
 import dev.pybudget.recording.Recording;
 import dev.pybudget.recording.Window;
+import dev.pybudget.recording.WindowSpan;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.nio.file.Files;
@@ -33,9 +34,12 @@ import java.util.stream.Collectors;
  *       histogram, not one record per collection, so there is nothing to draw as a slice. They are
  *       written as counters ("C") that step from zero at the start to the totals at the end, and
  *       as one process-wide instant at the end whose arguments hold the pause statistics.</li>
- *   <li>Windows have counts but no times in the recording (a Python window's name is not in the
- *       stream, so its marks cannot be paired by name): they are not drawn; their names are listed
- *       in "otherData".</li>
+ *   <li>Windows are drawn where they were open ({@code Window.spans}). A Python window holds what ran on
+ *       the thread that marked it: a complete slice ("X", category "window") on that thread's track, around
+ *       the imports it caused. A window opened from Java holds the whole process: an async slice ("b"/"e",
+ *       category "java window"), which Perfetto draws on a track of the process. A window still open when the
+ *       recording was read ends at the end, with {@code "open": true} in its arguments. Their names are also
+ *       listed in "otherData".</li>
  * </ul>
  * Times are microseconds from the start of the recording, written with three decimals so that
  * nanoseconds survive and slices nest exactly.
@@ -55,6 +59,7 @@ public final class ChromeTrace {
         Set<Long> threads = new TreeSet<>();
         r.whole().imports().forEach(root1 -> root1.forEach(node -> threads.add(node.thread())));
         r.whole().auditEvents().forEach(e -> threads.add(e.thread()));
+        r.windows().forEach(w -> w.spans().stream().filter(span -> !span.wholeProcess()).forEach(span -> threads.add(span.thread())));
         threads.add(pid);
         events.addObject().put("name", "process_name").put("ph", "M").put("pid", pid).put("tid", pid)
                 .putObject("args").put("name", "CPython " + r.python().version() + " " + r.python().executable());
@@ -67,6 +72,7 @@ public final class ChromeTrace {
         }
 
         r.whole().imports().forEach(node -> importSlices(events, pid, node));
+        windowSpans(events, pid, r);
 
         for (AuditEvent e : r.whole().auditEvents()) {
             ObjectNode instant = events.addObject().put("name", e.event()).put("cat", "audit").put("ph", "i").put("s", "t")
@@ -82,6 +88,11 @@ public final class ChromeTrace {
         }
         for (AuditEvent e : r.whole().auditEvents()) {
             end = Math.max(end, e.nanos());
+        }
+        for (Window w : r.windows()) {
+            for (WindowSpan span : w.spans()) {
+                end = Math.max(end, span.endNanos());
+            }
         }
         GcStats gc = r.whole().gc();
         gcCounters(events, pid, 0, 0, 0, 0, 0);
@@ -100,6 +111,30 @@ public final class ChromeTrace {
         other.put("windows", r.windows().stream().map(Window::name).collect(Collectors.joining(", ")));
         other.put("lostEvents", Long.toString(r.lostEvents()));
         return root;
+    }
+
+    private static void windowSpans(ArrayNode events, long pid, Recording r) {
+        int id = 0;
+        for (Window w : r.windows()) {
+            for (WindowSpan span : w.spans()) {
+                if (span.wholeProcess()) {
+                    id++;
+                    ObjectNode begin = events.addObject().put("name", w.name()).put("cat", "java window").put("ph", "b")
+                            .put("id", id).put("pid", pid).put("tid", pid);
+                    begin.put("ts", micros(span.startNanos()));
+                    begin.putObject("args").put("open", span.open());
+                    ObjectNode end = events.addObject().put("name", w.name()).put("cat", "java window").put("ph", "e")
+                            .put("id", id).put("pid", pid).put("tid", pid);
+                    end.put("ts", micros(span.endNanos()));
+                } else {
+                    ObjectNode slice = events.addObject().put("name", w.name()).put("cat", "window").put("ph", "X")
+                            .put("pid", pid).put("tid", span.thread());
+                    slice.put("ts", micros(span.startNanos()));
+                    slice.put("dur", micros(span.durationNanos()));
+                    slice.putObject("args").put("open", span.open());
+                }
+            }
+        }
     }
 
     private static void importSlices(ArrayNode events, long pid, ImportNode node) {

@@ -17,6 +17,7 @@ import dev.pybudget.recording.PythonInfo;
 import dev.pybudget.recording.Recording;
 import dev.pybudget.recording.Sections;
 import dev.pybudget.recording.Window;
+import dev.pybudget.recording.WindowSpan;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,7 +31,8 @@ import java.util.Optional;
  * ever added. Added to the contract's fields: importCount and auditEvents per section,
  * totalNanos of pauses, selfNanos of imports, losses (one field per kind of loss),
  * unfollowedEnds per window, exitStatus, callPattern and missingProbesReason
- * (one sentence saying why the missingProbes are missing, or null).
+ * (one sentence saying why the missingProbes are missing, or null), spans of windows (the times each was open),
+ * callPatternMatched (the functions the call pattern matched, "file:function", derived from the calls).
  */
 public final class JsonReport {
     private JsonReport() {}
@@ -65,12 +67,18 @@ public final class JsonReport {
             node.put("name", w.name());
             putSections(node, w.sections());
             node.put("unfollowedEnds", w.unfollowedEnds());
+            ArrayNode spans = node.putArray("spans");
+            for (WindowSpan span : w.spans()) {
+                spans.addObject().put("thread", span.thread()).put("startNanos", span.startNanos())
+                        .put("durationNanos", span.durationNanos()).put("open", span.open());
+            }
         }
         if (r.callPattern().isPresent()) {
             root.put("callPattern", r.callPattern().get());
         } else {
             root.putNull("callPattern");
         }
+        r.callPatternMatched().forEach(root.putArray("callPatternMatched")::add);
         if (r.exitStatus().isPresent()) {
             root.put("exitStatus", r.exitStatus().get());
         } else {
@@ -115,8 +123,12 @@ public final class JsonReport {
         }
         JsonNode p = root.path("python");
         List<Window> windows = new ArrayList<>();
-        root.path("windows").forEach(w -> windows.add(new Window(w.path("name").asText(), sections(w),
-                w.path("unfollowedEnds").asLong())));
+        for (JsonNode w : root.path("windows")) {
+            List<WindowSpan> spans = new ArrayList<>();
+            w.path("spans").forEach(s -> spans.add(new WindowSpan(s.path("thread").asLong(), s.path("startNanos").asLong(),
+                    s.path("durationNanos").asLong(), s.path("open").asBoolean())));
+            windows.add(new Window(w.path("name").asText(), sections(w), w.path("unfollowedEnds").asLong(), spans));
+        }
         JsonNode l = root.path("losses");
         java.util.Map<Loss, Long> lost = new java.util.EnumMap<>(Loss.class);
         for (Loss kind : Loss.values()) {

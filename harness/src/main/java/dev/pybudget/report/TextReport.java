@@ -8,7 +8,10 @@ import dev.pybudget.recording.Losses;
 import dev.pybudget.recording.Recording;
 import dev.pybudget.recording.Sections;
 import dev.pybudget.recording.Window;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.Locale;
 
 /** The report a person reads in a terminal: imports as -X importtime shows them, collections, busiest calls, audit. */
@@ -30,6 +33,7 @@ public final class TextReport {
         r.missingProbesReason().ifPresent(reason -> out.append(reason).append(System.lineSeparator()));
         out.append(losses(r.losses()));
         out.append(children(r));
+        out.append(callPatternMatched(r));
         section(out, r, r.whole(), "");
         for (Window w : r.windows()) {
             out.append(System.lineSeparator()).append("== window '").append(w.name()).append("'");
@@ -65,6 +69,35 @@ public final class TextReport {
                             + " attached: a CPython bug, seen on 3.11 and 3.13)");
         }
         return s.append(System.lineSeparator()).toString();
+    }
+
+    private static final int MATCHED_FUNCTIONS_SHOWN = 8;
+
+    /**
+     * What the call pattern caught, per file: a pattern like {@code *}{@code /server.py:*} also matches the standard
+     * library's http/server.py, and this is where a person sees it.
+     */
+    static String callPatternMatched(Recording r) {
+        if (r.callPattern().isEmpty()) {
+            return "";
+        }
+        Map<String, List<String>> byFile = new TreeMap<>();
+        r.whole().calls().forEach(c -> byFile.computeIfAbsent(c.file(), f -> new ArrayList<>()).add(c.function()));
+        String nl = System.lineSeparator();
+        int functions = r.callPatternMatched().size();
+        StringBuilder s = new StringBuilder(String.format(Locale.ROOT, "call pattern '%s' matched %d function%s in %d file%s%s%n",
+                r.callPattern().get(), functions, functions == 1 ? "" : "s", byFile.size(), byFile.size() == 1 ? "" : "s",
+                byFile.isEmpty() ? "" : ":"));
+        byFile.forEach((file, names) -> {
+            List<String> sorted = names.stream().distinct().sorted().toList();
+            s.append("  ").append(file).append(": ")
+                    .append(String.join(", ", sorted.subList(0, Math.min(MATCHED_FUNCTIONS_SHOWN, sorted.size()))));
+            if (sorted.size() > MATCHED_FUNCTIONS_SHOWN) {
+                s.append(" and ").append(sorted.size() - MATCHED_FUNCTIONS_SHOWN).append(" more");
+            }
+            s.append(nl);
+        });
+        return s.toString();
     }
 
     /** Audit events that start another process: pybudget traces only the workload's own. */

@@ -13,6 +13,7 @@ import dev.pybudget.recording.Recording;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -40,6 +41,7 @@ class BaselineTest {
 
     private static final String WRITTEN = """
             {
+              "callPattern" : "*:*",
               "metrics" : {
                 "audit[pybudget.begin]" : 1,
                 "audit[pybudget.end]" : 1,
@@ -70,6 +72,8 @@ class BaselineTest {
         assertThat(check.verdict()).isEqualTo(Verdict.PASSED);
         assertThat(check.notes()).containsExactly("Baseline " + b.file() + " did not exist: written from this run; commit it.");
         assertThat(Files.readString(b.file())).isEqualTo(WRITTEN);
+        assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(b.file())))
+                .isEqualTo("rw-r--r--");
     }
 
     @Test
@@ -78,7 +82,7 @@ class BaselineTest {
         assertThatThrownBy(() -> assertThat(run(3)).window("work").matchesBaseline(b))
                 .isExactlyInstanceOf(AssertionError.class)
                 .hasMessage("Expected no regression against baseline " + b.file() + " in window 'work', but there is no such"
-                        + " file, and with CI=true a missing baseline is not written: record the baseline with"
+                        + " file, and on CI a missing baseline is not written: record the baseline with"
                         + " -Dpybudget.baselines=update and commit it.");
         assertThat(b.file()).doesNotExist();
     }
@@ -157,7 +161,7 @@ class BaselineTest {
         Baseline update = baseline(BaselineMode.UPDATE);
         BudgetCheck check = update.check(RecordingScope.window(run(7), "work"));
         assertThat(check.verdict()).isEqualTo(Verdict.PASSED);
-        assertThat(check.notes()).containsExactly("Baseline " + update.file() + " updated (-Dpybudget.baselines=update).");
+        assertThat(check.notes()).containsExactly("Baseline " + update.file() + " updated (pybudget.baselines=update).");
         assertThat(Files.readString(update.file())).isEqualTo(WRITTEN.replace("\"gc.collections.gen2\" : 3", "\"gc.collections.gen2\" : 7"));
         assertThat(run(7)).window("work").matchesBaseline(baseline(BaselineMode.CHECK));
     }
@@ -292,6 +296,65 @@ class BaselineTest {
         assertThatThrownBy(() -> BaselineMode.of("updte", null))
                 .isExactlyInstanceOf(IllegalArgumentException.class)
                 .hasMessage("-Dpybudget.baselines must be 'update' or unset, got 'updte'.");
+    }
+
+    @Test
+    void CI_should_be_detected_as_CI_systems_announce_themselves() {
+        assertThat(BaselineMode.of(null, Map.of(), null, null)).isEqualTo(BaselineMode.CHECK_OR_RECORD);
+        for (Map<String, String> ci : List.of(Map.of("CI", "1"), Map.of("CI", "yes"), Map.of("JENKINS_URL", "http://jenkins/"),
+                Map.of("TEAMCITY_VERSION", "2024.1"), Map.of("GITHUB_ACTIONS", "true"), Map.of("GITLAB_CI", "true"),
+                Map.of("BUILD_NUMBER", "17"), Map.of("TF_BUILD", "True"))) {
+            assertThat(BaselineMode.of(null, ci, null, null)).as(ci.toString()).isEqualTo(BaselineMode.CHECK);
+        }
+        assertThat(BaselineMode.of(null, Map.of("CI", "false"), null, null)).isEqualTo(BaselineMode.CHECK_OR_RECORD);
+        assertThat(BaselineMode.of(null, Map.of("CI", "0"), null, null)).isEqualTo(BaselineMode.CHECK_OR_RECORD);
+        // the setting (junit-platform.properties or -D) says it outright, either way
+        assertThat(BaselineMode.of(null, Map.of(), "true", null)).isEqualTo(BaselineMode.CHECK);
+        assertThat(BaselineMode.of(null, Map.of("JENKINS_URL", "http://jenkins/"), "false", null))
+                .isEqualTo(BaselineMode.CHECK_OR_RECORD);
+        assertThatThrownBy(() -> BaselineMode.of(null, Map.of(), "yes", null))
+                .isExactlyInstanceOf(IllegalArgumentException.class)
+                .hasMessage("pybudget.ci must be 'true' or 'false', got 'yes'.");
+    }
+
+    @Test
+    void update_mode_should_fail_on_CI_unless_allowed() {
+        assertThatThrownBy(() -> BaselineMode.of("update", Map.of("JENKINS_URL", "http://jenkins/"), null, null))
+                .isExactlyInstanceOf(IllegalArgumentException.class)
+                .hasMessage("Baselines are not rewritten on CI (JENKINS_URL=http://jenkins/): a baseline written there blesses"
+                        + " whatever the run measured; update them on a workstation and commit them, or set"
+                        + " pybudget.baselines.updateOnCi=true.");
+        assertThatThrownBy(() -> BaselineMode.of("update", Map.of(), "true", "false"))
+                .hasMessageStartingWith("Baselines are not rewritten on CI (pybudget.ci=true)");
+        assertThat(BaselineMode.of("update", Map.of("CI", "1"), null, "true")).isEqualTo(BaselineMode.UPDATE);
+        assertThat(BaselineMode.of("update", Map.of(), null, null)).isEqualTo(BaselineMode.UPDATE);
+    }
+
+    @Test
+    void a_baseline_should_refuse_a_run_that_counted_another_call_pattern() throws IOException {
+        Baseline b = baseline(BaselineMode.CHECK_OR_RECORD);
+        b.check(RecordingScope.window(recording().callPattern("*/server.py:*").window("work", work(3)).build(), "work"));
+        assertThat(Files.readString(b.file())).contains("\"callPattern\" : \"*/server.py:*\"");
+        // A narrower pattern reads every function outside it as 0 calls: "improved" would be a lie.
+        Recording narrower = recording().callPattern("*/server.py:parse").window("work", work(3)).build();
+        assertThatThrownBy(() -> assertThat(narrower).window("work").matchesBaseline(b.withMode(BaselineMode.CHECK)))
+                .isExactlyInstanceOf(AssertionError.class)
+                .hasMessage("Expected no regression against baseline " + b.file() + " in window 'work', but that baseline"
+                        + " counted the calls of '*/server.py:*' and this run those of '*/server.py:parse', so their calls"
+                        + " cannot be compared: give the workload the baseline's call pattern, or record the baseline again"
+                        + " with -Dpybudget.baselines=update and commit it.");
+    }
+
+    @Test
+    void a_baseline_written_before_patterns_were_kept_should_not_read_new_functions_as_0() throws IOException {
+        Baseline b = baseline(BaselineMode.CHECK_OR_RECORD);
+        b.check(RecordingScope.window(run(3), "work"));
+        Files.writeString(b.file(), Files.readString(b.file()).replace("  \"callPattern\" : \"*:*\",\n", ""));
+        Recording more = recording().window("work", work(3).call("/repo/src/app.py", "render", 5)).build();
+        assertThatThrownBy(() -> assertThat(more).window("work").matchesBaseline(b.withMode(BaselineMode.CHECK)))
+                .isExactlyInstanceOf(InconclusiveBudgetError.class)
+                .hasMessageContaining("calls of src/app.py:render: the baseline does not say which call pattern it counted;"
+                        + " record it again");
     }
 
     @Test

@@ -26,8 +26,27 @@ class CallsAssertTest {
     @Test
     void hasCallsAtMost_should_pass_at_the_budget() {
         assertThat(recording).window("work").calls().hasCallsAtMost("*/call_parser.py:parse_*", 1300)
-                .hasCallsAtMost("*:compile", 5)
-                .hasCallsAtMost("*/app.py:*", 0);
+                .hasCallsAtMost("*:compile", 5);
+    }
+
+    @Test
+    void hasCallsAtMost_should_pass_0_calls_in_a_window_of_a_function_that_ran_elsewhere_in_the_recording() {
+        // The pattern is known to be right (it matched outside the window), so 0 calls inside is a measurement.
+        Recording r = recording().whole(sections().call("/src/app.py", "render", 3))
+                .window("request", sections().call("/src/app.py", "handle", 1)).build();
+        assertThat(r).window("request").calls().hasCallsAtMost("*/app.py:render", 0);
+        assertThatThrownBy(() -> assertThat(r).window("request").calls().hasCallsAtMost("*/app.py:rendr", 0))
+                .isExactlyInstanceOf(InconclusiveBudgetError.class).hasMessageContaining("no function matching '*/app.py:rendr'");
+    }
+
+    @Test
+    void hasCallsAtMost_should_be_inconclusive_when_the_pattern_matched_no_function_that_ran() {
+        // After a rename the budget would read "0 calls" for ever: it checked nothing, so it is not a pass.
+        assertThatThrownBy(() -> assertThat(recording).window("work").calls().hasCallsAtMost("*/app.py:*", 0))
+                .isExactlyInstanceOf(InconclusiveBudgetError.class)
+                .hasMessage("Expected at most 0 calls of '*/app.py:*' in window 'work', but no function matching '*/app.py:*'"
+                        + " ran in the recording, so the budget checked nothing: check the pattern against the functions"
+                        + " that run (a function renamed or moved?).");
     }
 
     @Test
@@ -49,7 +68,9 @@ class CallsAssertTest {
                 .hasMessageStartingWith("Expected at most 2204 calls of '*:*' in window 'work', but there were 2205:\n"
                         + "  900  /src/call_parser.py:tokenize\n");
         // '*' does not stop at '/', and the file side must match the whole co_filename
-        assertThat(recording).window("work").calls().hasCallsAtMost("call_parser.py:*", 0).hasCallsAtMost("*/re/*:*", 5);
+        assertThat(recording).window("work").calls().hasCallsAtMost("*/re/*:*", 5);
+        assertThatThrownBy(() -> assertThat(recording).window("work").calls().hasCallsAtMost("call_parser.py:*", 0))
+                .isExactlyInstanceOf(InconclusiveBudgetError.class).hasMessageContaining("no function matching");
     }
 
     @Test

@@ -47,7 +47,7 @@ class BudgetAnnotationsTest {
     void should_fail_a_gc_budget_that_is_exceeded() {
         JUnitRun.Outcome outcome = JUnitRun.single(TwoFullCollections.class);
         assertThat(outcome.status()).isEqualTo(Status.FAILED);
-        assertThat(outcome.message().replaceAll("pauses: .*", "pauses: <t>").replaceAll("\\d+ objects", "<n> objects"))
+        assertThat(outcome.budgetMessage().replaceAll("pauses: .*", "pauses: <t>").replaceAll("\\d+ objects", "<n> objects"))
                 .isEqualTo("""
                 Expected at most 1 gen-2 collection, but there were 2:
                   collections: gen0 0, gen1 0, gen2 2; <n> objects collected
@@ -89,7 +89,7 @@ class BudgetAnnotationsTest {
     void should_fail_no_imports_naming_the_modules_and_their_time() {
         JUnitRun.Outcome outcome = JUnitRun.single(FirstImport.class);
         assertThat(outcome.status()).isEqualTo(Status.FAILED);
-        assertThat(outcome.message().replaceAll("\\d+(\\.\\d+)? (ms|µs)", "<t>")).isEqualTo("""
+        assertThat(outcome.budgetMessage().replaceAll("\\d+(\\.\\d+)? (ms|µs)", "<t>")).isEqualTo("""
                 Expected no imports in window 'request', but 1 module was imported (<t>):
                   colorsys <t>""");
     }
@@ -143,7 +143,7 @@ class BudgetAnnotationsTest {
     void should_fail_a_call_budget_that_is_exceeded() {
         JUnitRun.Outcome outcome = JUnitRun.single(TooManyParses.class);
         assertThat(outcome.status()).isEqualTo(Status.FAILED);
-        assertThat(outcome.message().replaceAll("/[^ :]*/server.py", "<fixtures>/server.py")).isEqualTo("""
+        assertThat(outcome.budgetMessage().replaceAll("/[^ :]*/server.py", "<fixtures>/server.py")).isEqualTo("""
                 Expected at most 100 calls of '*/server.py:parse' in window 'request', but there were 150:
                   150  <fixtures>/server.py:parse""");
     }
@@ -198,7 +198,7 @@ class BudgetAnnotationsTest {
     void should_fail_a_meta_annotated_audit_budget() {
         JUnitRun.Outcome outcome = JUnitRun.single(HotPathOpensASocket.class);
         assertThat(outcome.status()).isEqualTo(Status.FAILED);
-        assertThat(outcome.message()).isEqualTo("""
+        assertThat(outcome.budgetMessage()).isEqualTo("""
                 Expected no audit event 'socket.*' in window 'request', but there were 3:
                   1  socket.__new__
                   1  socket.connect

@@ -17,6 +17,7 @@ import dev.pybudget.recording.Window;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -47,13 +48,26 @@ class BudgetSummaryTest {
     private static final String SAMPLE = """
             ## pybudget: 4 budgets, 2 passed, 1 failed, 1 inconclusive
 
+            ### CallsTest
+
+            | Test | Budget | Result | Measured |
+            | --- | --- | --- | --- |
+            | CallsTest.parse() | at most 100 calls of '*/app.py:parse' | ⚠️ inconclusive | no function__return probe |
+
+            ### CheckoutTest
+
             | Test | Budget | Result | Measured |
             | --- | --- | --- | --- |
             | CheckoutTest.firstRequest() | no imports in window 'request' | ❌ failed | 89 imports (72.6 ms) |
-            | CallsTest.parse() | at most 100 calls of '*/app.py:parse' | ⚠️ inconclusive | no function__return probe |
             | CheckoutTest.firstRequest() | no audit event 'socket.*' \\| 'ssl.*' | ✅ passed | no matching event at all |
+
+            ### GcTest
+
+            | Test | Budget | Result | Measured |
+            | --- | --- | --- | --- |
             | GcTest.churn() | at most 3 gen-2 collections in window 'work' | ✅ passed | 2 gen-2 collections |
             """;
+
 
     @Test
     void should_render_a_table_failed_first_with_escaped_cells() {
@@ -125,7 +139,61 @@ class BudgetSummaryTest {
         Path written = summary.publish(dir, Map.of("GITHUB_STEP_SUMMARY", " "));
         assertThat(Files.readString(written)).contains("## pybudget: 5 budgets, 3 passed").contains("| Late.test() |");
         try (var files = Files.list(dir)) {
-            assertThat(files.map(p -> p.getFileName().toString())).containsExactly("summary.md");
+            assertThat(files.map(p -> p.getFileName().toString())).containsExactlyInAnyOrder("summary.md", "summary");
+        }
+    }
+
+    @Test
+    void save_should_accumulate_the_parts_of_every_JVM_and_replace_a_class_run_again() throws IOException {
+        BudgetSummary firstJvm = new BudgetSummary();
+        firstJvm.record("GcTest.churn()", "no gen-2 collections", Verdict.FAILED, "2 gen-2 collections");
+        firstJvm.save(dir);
+        BudgetSummary secondJvm = new BudgetSummary(); // reuseForks=false: another JVM, the same folder
+        secondJvm.record("ImportTest.request()", "no imports", Verdict.PASSED, "0 imports");
+        Path written = secondJvm.save(dir);
+
+        assertThat(Files.readString(written)).startsWith("## pybudget: 2 budgets, 1 passed, 1 failed, 0 inconclusive\n")
+                .contains("### GcTest", "| GcTest.churn() | no gen-2 collections | ❌ failed |")
+                .contains("### ImportTest", "| ImportTest.request() | no imports | ✅ passed |");
+
+        BudgetSummary rerun = new BudgetSummary(); // GcTest alone, run again and fixed
+        rerun.record("GcTest.churn()", "no gen-2 collections", Verdict.PASSED, "0 gen-2 collections");
+        rerun.save(dir);
+        assertThat(Files.readString(written)).startsWith("## pybudget: 2 budgets, 2 passed, 0 failed, 0 inconclusive\n")
+                .doesNotContain("❌");
+    }
+
+    @Test
+    void a_row_should_show_how_its_test_ended() {
+        BudgetSummary summary = new BudgetSummary();
+        summary.record("GcTest.churn()", "no gen-2 collections", Verdict.PASSED, "0 gen-2 collections");
+        summary.record("GcTest.other()", "no imports", Verdict.PASSED, "0 imports");
+        summary.testEnded("GcTest", "GcTest.churn()", "test failed: expected 200 but was 500");
+        assertThat(summary.toMarkdown())
+                .contains("| GcTest.churn() (test failed: expected 200 but was 500) | no gen-2 collections | ✅ passed |")
+                .contains("| GcTest.other() | no imports | ✅ passed |");
+    }
+
+    @Test
+    void a_failure_the_test_caught_should_be_left_out_when_the_test_passes() {
+        BudgetSummary summary = new BudgetSummary();
+        summary.record("GcTest.churn()", "no gen-2 collections", Verdict.PASSED, "0 gen-2 collections");
+        summary.record("GcTest.churn()", "at most 99 calls", Verdict.FAILED, "100 calls"); // assertThatThrownBy(...)
+        summary.record("GcTest.other()", "at most 99 calls", Verdict.FAILED, "100 calls");
+        summary.testPassed("GcTest", "GcTest.churn()");
+        assertThat(summary.entries()).extracting(BudgetSummary.Entry::test, BudgetSummary.Entry::verdict).containsExactly(
+                org.assertj.core.groups.Tuple.tuple("GcTest.churn()", Verdict.PASSED),
+                org.assertj.core.groups.Tuple.tuple("GcTest.other()", Verdict.FAILED));
+    }
+
+    @Test
+    void files_should_be_readable_by_all() throws IOException {
+        Path written = sample().save(dir);
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(written))).isEqualTo("rw-r--r--");
+        try (var parts = Files.list(dir.resolve(BudgetSummary.PARTS))) {
+            for (Path part : parts.filter(p -> p.toString().endsWith(".json")).toList()) {
+                assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(part))).isEqualTo("rw-r--r--");
+            }
         }
     }
 

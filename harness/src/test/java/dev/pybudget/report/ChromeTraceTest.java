@@ -17,6 +17,7 @@ import dev.pybudget.recording.PythonInfo;
 import dev.pybudget.recording.Recording;
 import dev.pybudget.recording.Sections;
 import dev.pybudget.recording.Window;
+import dev.pybudget.recording.WindowSpan;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -36,7 +37,7 @@ class ChromeTraceTest {
     /** Decimals read as written ("0.500" stays 0.500): times are compared to the nanosecond. */
     private static final ObjectMapper JSON = new ObjectMapper().enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
             .setNodeFactory(JsonNodeFactory.withExactBigDecimals(true));
-    private static final Set<String> PHASES = Set.of("X", "i", "C", "M");
+    private static final Set<String> PHASES = Set.of("X", "i", "C", "M", "b", "e");
 
     @TempDir
     Path dir;
@@ -124,6 +125,130 @@ class ChromeTraceTest {
         assertThat(instants).isEqualTo(r.whole().auditEvents().size()).isPositive();
     }
 
+    @Test
+    void windows_should_be_slices_on_their_thread_and_java_windows_async_slices_of_the_process() {
+        Recording r = handBuilt();
+        List<Window> windows = List.of(
+                new Window("request", r.whole(), 0, List.of(new WindowSpan(101, 4_000_000, 6_000_000, false),
+                        new WindowSpan(100, 45_000_000, 5_000_000, true))),
+                new Window("first request", r.whole(), 0, List.of(new WindowSpan(WindowSpan.PROCESS, 3_500_000, 7_000_000, false))));
+        Recording withSpans = new Recording(r.python(), r.probes(), r.missingProbes(), r.wallNanos(), r.whole(), 0,
+                Losses.NONE, windows, r.exitStatus());
+        JsonNode root = ChromeTrace.toJson(withSpans);
+
+        assertValidTraceEventFormat(root);
+        List<JsonNode> events = new ArrayList<>();
+        root.path("traceEvents").forEach(events::add);
+        assertThat(events).filteredOn(e -> e.path("cat").asText().equals("window"))
+                .extracting(e -> e.path("name").asText() + " " + e.path("ph").asText() + " tid " + e.path("tid") + " "
+                        + e.path("ts").decimalValue().toPlainString() + "+" + e.path("dur").decimalValue().toPlainString()
+                        + " " + e.path("args"))
+                .containsExactly("request X tid 101 4000.000+6000.000 {\"open\":false}",
+                        "request X tid 100 45000.000+5000.000 {\"open\":true}");
+        assertThat(events).filteredOn(e -> e.path("cat").asText().equals("java window"))
+                .extracting(e -> e.path("name").asText() + " " + e.path("ph").asText() + " id " + e.path("id") + " pid "
+                        + e.path("pid") + " " + e.path("ts").decimalValue().toPlainString())
+                .containsExactly("first request b id 1 pid 100 3500.000", "first request e id 1 pid 100 10500.000");
+        // The csv import (5.000-7.000 ms on thread 101) lies inside the worker's window: a viewer nests it there.
+        assertThat(root.path("otherData").path("windows").asText()).isEqualTo("request, first request");
+    }
+
+    @Test
+    void python_windows_of_a_real_recording_should_be_drawn_once_per_begin_mark_on_the_marking_thread() {
+        FixtureRuns.Run run = FixtureRuns.run(TraceOptions.defaults().withStreamAudit(true), "windows.py");
+        Recording r = run.recording();
+        assertThat(r.lostEvents()).isZero();
+        JsonNode root = ChromeTrace.toJson(r);
+        assertValidTraceEventFormat(root);
+
+        // Per thread, as many window slices as the workload wrote begin marks (the oracle's "opened"; "ghost" has none).
+        Map<String, Long> slices = new TreeMap<>();
+        Map<String, Set<Long>> threads = new TreeMap<>();
+        for (JsonNode e : root.path("traceEvents")) {
+            if (e.path("cat").asText().equals("window")) {
+                slices.merge(e.path("name").asText(), 1L, Long::sum);
+                threads.computeIfAbsent(e.path("name").asText(), n -> new java.util.TreeSet<>()).add(e.path("tid").asLong());
+                assertThat(e.path("args").path("open").asBoolean()).as("%s ended before the workload", e).isFalse();
+            }
+        }
+        Map<String, Long> opened = new TreeMap<>();
+        run.oracle().path("windows").fields().forEachRemaining(w -> {
+            if (w.getValue().path("opened").asLong() > 0) {
+                opened.put(w.getKey(), w.getValue().path("opened").asLong());
+            }
+        });
+        assertThat(slices).isEqualTo(opened).containsEntry("item", 3L).containsEntry("phase", 2L).doesNotContainKey("ghost");
+        long pid = r.python().pid();
+        assertThat(threads.get("batch")).containsExactly(pid);
+        assertThat(threads.get("worker")).hasSize(1).doesNotContain(pid);
+
+        // Every item lies inside the batch, the inner phase inside the outer one; each span starts at its begin mark.
+        WindowSpan batch = r.window("batch").orElseThrow().spans().get(0);
+        assertThat(r.window("item").orElseThrow().spans()).allSatisfy(item -> {
+            assertThat(item.startNanos()).isGreaterThan(batch.startNanos());
+            assertThat(item.endNanos()).isLessThan(batch.endNanos());
+        });
+        List<WindowSpan> phases = r.window("phase").orElseThrow().spans();
+        assertThat(phases.get(1).startNanos()).isGreaterThan(phases.get(0).startNanos());
+        assertThat(phases.get(1).endNanos()).isLessThan(phases.get(0).endNanos());
+        List<Long> beginMarks = r.whole().auditEvents().stream().filter(e -> e.event().equals("pybudget.begin"))
+                .map(AuditEvent::nanos).toList();
+        assertThat(beginMarks).hasSize(slices.values().stream().mapToInt(Long::intValue).sum());
+        r.windows().forEach(w -> w.spans().forEach(span -> assertThat(beginMarks)
+                .anySatisfy(mark -> assertThat(Math.abs(mark - span.startNanos())).as("%s begins at its mark", w.name())
+                        .isLessThan(1_000_000L))));
+    }
+
+    @Test
+    void java_windows_of_a_real_trace_should_span_the_instants_they_were_open_on_the_process_track() throws Exception {
+        ProcessBuilder sleeper = new ProcessBuilder(FixtureRuns.PYTHON, "-c", "import time; time.sleep(30)")
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.INHERIT);
+        try (dev.pybudget.engine.Trace trace = dev.pybudget.engine.Tracer.start(sleeper, TraceOptions.defaults())) {
+            long before = System.nanoTime();
+            Recording recorded = trace.record("driven", () -> sleep(60));
+            long around = System.nanoTime() - before;
+            dev.pybudget.engine.JavaWindow stillOpen = trace.openWindow("still open");
+            sleep(20);
+            Recording r = trace.snapshot();
+            stillOpen.close();
+
+            List<WindowSpan> driven = r.window("driven").orElseThrow().spans();
+            assertThat(driven).hasSize(1);
+            WindowSpan span = driven.get(0);
+            assertThat(span.wholeProcess()).isTrue();
+            assertThat(span.open()).isFalse();
+            assertThat(span.durationNanos()).isBetween(60_000_000L, around);
+            assertThat(span.endNanos()).isLessThanOrEqualTo(r.wallNanos());
+            // record()'s own recording carries the span of its window too.
+            assertThat(recorded.window("driven").orElseThrow().spans()).containsExactly(span);
+            WindowSpan open = r.window("still open").orElseThrow().spans().get(0);
+            assertThat(open.open()).isTrue();
+            assertThat(open.startNanos()).isGreaterThan(span.endNanos());
+            assertThat(open.endNanos()).isEqualTo(r.wallNanos());
+
+            JsonNode root = ChromeTrace.toJson(r);
+            assertValidTraceEventFormat(root);
+            List<String> async = new ArrayList<>();
+            root.path("traceEvents").forEach(e -> {
+                if (e.path("cat").asText().equals("java window")) {
+                    async.add(e.path("name").asText() + " " + e.path("ph").asText() + " " + e.path("id") + " "
+                            + e.path("ts").decimalValue().movePointRight(3).longValueExact());
+                }
+            });
+            assertThat(async).containsExactly("driven b 1 " + span.startNanos(), "driven e 1 " + span.endNanos(),
+                    "still open b 2 " + open.startNanos(), "still open e 2 " + open.endNanos());
+        }
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** Required fields and types of the Trace Event Format for the phases written. */
     private static void assertValidTraceEventFormat(JsonNode root) {
         assertThat(root.isObject()).isTrue();
@@ -139,6 +264,10 @@ class ChromeTraceTest {
                     assertThat(e.path("ts").isNumber()).isTrue();
                     assertThat(e.path("dur").isNumber()).isTrue();
                     assertThat(e.path("dur").decimalValue().signum()).isNotNegative();
+                }
+                case "b", "e" -> {
+                    assertThat(e.path("ts").isNumber()).isTrue();
+                    assertThat(e.path("id").isIntegralNumber()).as("id of %s", e).isTrue();
                 }
                 case "i" -> {
                     assertThat(e.path("ts").isNumber()).isTrue();
@@ -161,7 +290,7 @@ class ChromeTraceTest {
     private static Map<Long, List<String>> treesFromSlices(JsonNode root) {
         List<JsonNode> xs = new ArrayList<>();
         root.path("traceEvents").forEach(e -> {
-            if (e.path("ph").asText().equals("X")) {
+            if (e.path("ph").asText().equals("X") && e.path("cat").asText().equals("import")) {
                 xs.add(e);
             }
         });
