@@ -85,6 +85,22 @@ class InProcessCallsTest {
                 .isEqualTo(Verdict.FAILED);
     }
 
+    @Test
+    void hasCallsAtMost_should_pass_and_should_fail_on_3_13_with_calls_counted_in_process() throws Exception {
+        OracleRun run = Workloads.traceWithOracle(tmp, pyenv("3.13.0"), inProcess("*/call_parser.py:parse_*"),
+                List.of(), "call_parser.py", "20");
+        long expr = Oracle.counts(run.oracle().window("work"), "rawCalls").get(Workloads.FIXTURES + "/call_parser.py:parse_expr");
+        long term = Oracle.counts(run.oracle().window("work"), "rawCalls").get(Workloads.FIXTURES + "/call_parser.py:parse_term");
+
+        dev.pybudget.assertions.PyBudgetAssertions.assertThat(run.recording()).window("work").calls()
+                .hasCallsAtMost("*/call_parser.py:parse_expr", expr);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> dev.pybudget.assertions.PyBudgetAssertions
+                        .assertThat(run.recording()).window("work").calls().hasCallsAtMost("*/call_parser.py:parse_?e??", term - 1))
+                .isExactlyInstanceOf(AssertionError.class)
+                .hasMessage("Expected at most " + (term - 1) + " calls of '*/call_parser.py:parse_?e??' in window 'work', but there"
+                        + " were " + term + ":\n  " + term + "  " + Workloads.FIXTURES + "/call_parser.py:parse_term");
+    }
+
     @ParameterizedTest
     @CsvSource({"3.11, windows.py", "3.13.0, windows.py", "3.11, threads_gc.py", "3.13.0, threads_gc.py"})
     void should_count_per_thread_windows_as_the_oracle_does(String version, String fixture) throws Exception {
