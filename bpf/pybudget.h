@@ -139,4 +139,43 @@ struct calls_settings {
 	char func_glob[PATTERN_LEN]; /* matched against co_name */
 };
 
+/* ---- Kernel context (kernel.bpf.c): the scheduler, page faults and syscalls of the workload's threads ---- */
+
+/* Counted per scope slot in the kernel_stats map. */
+struct kernel_scope_stats {
+	__u64 offcpu_runnable_ns;   /* switched out while runnable (preempted) until switched back in */
+	__u64 offcpu_blocked_ns;    /* switched out blocked (sleep, I/O, lock) until switched back in */
+	__u64 offcpu_count;         /* off-CPU intervals that ended in the scope */
+	__u64 voluntary_switches;   /* the thread's nvcsw grew: as getrusage counts ru_nvcsw */
+	__u64 involuntary_switches; /* its nivcsw grew: ru_nivcsw */
+	__u64 minor_faults;         /* PERF_COUNT_SW_PAGE_FAULTS_MIN: where the kernel counts ru_minflt */
+	__u64 major_faults;         /* PERF_COUNT_SW_PAGE_FAULTS_MAJ: ru_majflt */
+	__u64 syscalls;             /* every sys_enter */
+	__u64 syscalls_unnamed;     /* syscalls with no room in syscall_counts: in `syscalls`, not by name */
+	__u64 offcpu_unmatched;     /* a switch-in with no switch-out before it, or the reverse: the tracepoint
+	                             * did not deliver one, so off-CPU time is short by an interval */
+};
+
+/* Syscalls are counted per (scope, syscall number). */
+struct syscall_key {
+	__u32 slot;
+	__u32 nr;
+};
+
+/* Which process is the workload: the engine writes ns_tgid (its pid as the engine sees it), the
+ * kernel learns host_tgid (as tracepoints see it) at the first event of that process. */
+struct kernel_target {
+	__u32 ns_tgid;
+	__u32 host_tgid;
+};
+
+/* kernel.bpf.o's settings (0 = off). The pid namespace the engine sees its pids in: st_dev and
+ * st_ino of /proc/self/ns/pid. */
+struct kernel_settings {
+	__u64 pidns_dev;
+	__u64 pidns_ino;
+	__u32 count_switches;       /* sched_switch: off-CPU time and context switches */
+	__u32 count_syscalls;       /* sys_enter: syscalls by number */
+};
+
 #endif

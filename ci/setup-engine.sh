@@ -8,7 +8,7 @@
 #      libcap2-bin (capsh), util-linux (unshare), procps (kill), bpftrace,
 #      ca-certificates (Maven's downloads),
 #   2. makes a Docker engine available (starts dockerd when none answers),
-#   3. seeds the base images debian:bookworm-slim and debian:trixie-slim that
+#   3. seeds the base images debian:bookworm-slim, debian:trixie-slim and debian:sid-slim that
 #      containers/*/Dockerfile start FROM, when they are absent: a pull when a
 #      registry answers, else debootstrap from the machine's Debian mirror and
 #      `docker import` (no container registry is needed).
@@ -45,7 +45,7 @@ docker_ok() { command -v docker >/dev/null && docker info >/dev/null 2>&1; }
 # ---------------------------------------------------------------- packages --
 want=()
 # What the build and the tests need; a test that misses one fails naming its package.
-for pkg in clang llvm libbpf-dev make binutils debootstrap bpftrace python3.11 libpython3.11 \
+for pkg in clang llvm libbpf-dev linux-libc-dev make binutils debootstrap bpftrace python3.11 libpython3.11 \
     gcc libc6-dev systemtap-sdt-dev libcap2-bin util-linux procps ca-certificates; do
     installed "$pkg" || want+=("$pkg")
 done
@@ -199,6 +199,11 @@ Suites: $suite-security
 Components: main
 Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 EOF
+    # sid (unstable) has no -updates or -security suite: apt-get update would fail on them.
+    if [[ $suite == sid ]]; then
+        printf 'Types: deb\nURIs: %s\nSuites: sid\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' \
+            "$mirror" >"$root/etc/apt/sources.list.d/debian.sources"
+    fi
     mkdir -p "$root/etc/dpkg/dpkg.cfg.d"
     cat >"$root/etc/dpkg/dpkg.cfg.d/docker-slim" <<'EOF'
 # as in Docker's debian:*-slim images: no docs, man pages or translations.
@@ -272,6 +277,22 @@ for suite in "${SUITES[@]}"; do
     pids+=($!)
     names+=("$image")
 done
+# ---- debian:sid-slim, the base of containers/cpython-3.14 and cpython-3.15 --
+# Debian unstable ships python3.14 and python3.15 with their USDT markers;
+# Debian 12's debootstrap builds it with its sid script. Seeded beside the
+# suites above, at the same time.
+if docker image inspect debian:sid-slim >/dev/null 2>&1; then
+    log "base image debian:sid-slim: present"
+elif timeout 180 docker pull -q debian:sid-slim >/dev/null 2>&1; then
+    log "base image debian:sid-slim: pulled"
+else
+    log "base image debian:sid-slim: debootstrap --variant=minbase sid from $mirror (log: /var/log/pybudget-debootstrap-sid.log)"
+    (seed_by_debootstrap sid debian:sid-slim /var/log/pybudget-debootstrap-sid.log) &
+    pids+=($!)
+    names+=(debian:sid-slim)
+fi
+# ------------------------------------------------------------------------------
+
 failed=0
 for i in "${!pids[@]}"; do
     if wait "${pids[$i]}"; then
@@ -286,6 +307,8 @@ done
 log "done in ${SECONDS}s. Build the images with:"
 log "  docker build -t pybudget/cpython-3.11 containers/cpython-3.11"
 log "  docker build -t pybudget/cpython-3.13 containers/cpython-3.13"
+log "  docker build -t pybudget/cpython-3.14 containers/cpython-3.14"
+log "  docker build -t pybudget/cpython-3.15 containers/cpython-3.15"
 log "On machines without a reachable registry that also have /.dockerenv, a Testcontainers run needs:"
 echo "export TESTCONTAINERS_RYUK_DISABLED=true"
 echo "export TESTCONTAINERS_HOST_OVERRIDE=localhost"

@@ -11,10 +11,14 @@ Each GET is marked as the window "request" (sys.audit("pybudget.begin"/"pybudget
                   a Python-level path that neither the import probe nor the audit hook sees)
   calls=N         N calls of parse() in this file
   connect=1       open a TCP connection to this server itself (socket.connect)
+  stat=N          N os.stat() calls on this file (N newfstatat syscalls on x86_64 glibc)
+  touch=MIB       touch every page of a fresh anonymous mmap of MIB MiB (minor page faults)
 
 Usage: server.py PORT      prints "listening on PORT" when ready; GET /health answers 200.
 """
 import gc
+import mmap
+import os
 import socket
 import sys
 import time
@@ -48,6 +52,13 @@ class Handler(BaseHTTPRequestHandler):
             if query.get("connect") == "1":
                 with socket.create_connection(("127.0.0.1", self.server.server_address[1])):
                     pass
+            for _ in range(int(query.get("stat", "0"))):
+                os.stat(__file__)
+            if "touch" in query:
+                m = mmap.mmap(-1, int(query["touch"]) << 20)
+                for offset in range(0, len(m), mmap.PAGESIZE):
+                    m[offset] = 1
+                m.close()
         finally:
             sys.audit("pybudget.end", "request")
         self._send(b"done\n")

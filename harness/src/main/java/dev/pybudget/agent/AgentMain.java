@@ -32,7 +32,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * container's; the agent says only two things on stderr: {@link AgentProtocol#READY} or
  * {@link AgentProtocol#ERROR} with the reason.
  *
- * <p>{@code java -cp ... dev.pybudget.agent.AgentMain [--port N] [--calls PATTERN] [--stream-audit] -- python3 app.py}
+ * <p>{@code java -cp ... dev.pybudget.agent.AgentMain [--port N] [--calls PATTERN] [--stream-audit] [--kernel-context] -- python3 app.py}
  */
 public final class AgentMain {
 
@@ -76,6 +76,7 @@ public final class AgentMain {
                     case "--calls" -> options = options.withCallPattern(args[++i]);
                     case "--calls-by" -> options = options.withCallCounting(CallCounting.parse(args[++i]));
                     case "--stream-audit" -> options = options.withStreamAudit(true);
+                    case "--kernel-context" -> options = options.withKernelContext(true);
                     case "--lenient-probes" -> options = options.withRequireProbes(false);
                     default -> throw new IllegalArgumentException("unknown agent option " + args[i]);
                 }

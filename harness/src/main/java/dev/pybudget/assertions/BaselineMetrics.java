@@ -67,15 +67,15 @@ final class BaselineMetrics {
         Sections s = scope.sections();
         Losses l = r.losses();
 
-        if (!r.probes().contains(Budgets.GC_PROBE)) {
+        if (!r.measures(Budgets.GC_PROBE)) {
             m.unmeasured.put("gc.", Budgets.missingProbe(r, Budgets.GC_PROBE, "collections"));
         } else {
             GcStats gc = s.gc();
             for (int g = 0; g < 3; g++) {
                 m.counts.put("gc.collections.gen" + g, new Value(gc.collections(g), Bound.EXACT, ""));
             }
-            boolean paired = r.probes().contains(Budgets.GC_DONE_PROBE) && l.gcUnpaired() == 0;
-            String why = !r.probes().contains(Budgets.GC_DONE_PROBE) ? Budgets.missingProbe(r, Budgets.GC_DONE_PROBE, "pauses")
+            boolean paired = r.measures(Budgets.GC_DONE_PROBE) && l.gcUnpaired() == 0;
+            String why = !r.measures(Budgets.GC_DONE_PROBE) ? Budgets.missingProbe(r, Budgets.GC_DONE_PROBE, "pauses")
                     : Evidence.count(l.gcUnpaired(), "collection", "collections") + " ended without a recorded start";
             m.counts.put("gc.collected", new Value(gc.collected(), paired ? Bound.EXACT : Bound.AT_LEAST, paired ? "" : why));
             if (times.test("gc.pause.maxNanos")) {
@@ -89,7 +89,7 @@ final class BaselineMetrics {
             }
         }
 
-        if (!r.probes().contains(Budgets.IMPORT_PROBE)) {
+        if (!r.measures(Budgets.IMPORT_PROBE)) {
             m.unmeasured.put("imports.", Budgets.missingProbe(r, Budgets.IMPORT_PROBE, "imports"));
         } else {
             m.counts.put("imports.count", new Value(s.importCount(), Bound.EXACT, ""));
@@ -107,7 +107,7 @@ final class BaselineMetrics {
             }
         }
 
-        if (!Budgets.attached(r, Budgets.CALL_PROBE)) {
+        if (!r.measures(Budgets.CALL_PROBE)) {
             m.unmeasured.put("calls[", Budgets.missingProbe(r, Budgets.CALL_PROBE, "calls"));
         } else {
             boolean complete = l.calls() == 0 && l.callPatternSteps() == 0;
@@ -124,7 +124,7 @@ final class BaselineMetrics {
             }
         }
 
-        if (!r.probes().contains(Budgets.AUDIT_PROBE)) {
+        if (!r.measures(Budgets.AUDIT_PROBE)) {
             m.unmeasured.put("audit[", Budgets.missingProbe(r, Budgets.AUDIT_PROBE, "audit events"));
         } else {
             boolean complete = l.audit() == 0;

@@ -429,7 +429,7 @@ public final class Budgets {
         }
         Recording r = scope.recording();
         for (String probe : probes) {
-            if (!attached(r, probe)) {
+            if (!r.measures(probe)) {
                 return BudgetCheck.inconclusive(budget, "no " + probe + " probe",
                         InconclusiveBudget.inconclusive(budget, missingProbe(r, probe, what)));
             }
@@ -484,11 +484,6 @@ public final class Budgets {
         if (n > 0) {
             why.add(n + " " + what);
         }
-    }
-
-    /** Whether the recording counted what {@code probe} counts: calls also count when counted in process. */
-    static boolean attached(Recording r, String probe) {
-        return r.probes().contains(probe) || (CALL_PROBE.equals(probe) && r.probes().contains(CALLS_IN_PROCESS));
     }
 
     /** Why a probe's counts are not there: this CPython lacks it, or it was not asked for. */

@@ -57,6 +57,12 @@ public class RecordingAssert extends AbstractBudgetAssert<RecordingAssert, Recor
         return extracting(RecordingScope::whole, AuditAssert::new);
     }
 
+    /** Off-CPU time, context switches, page faults and syscalls of the whole run. */
+    public KernelAssert kernel() {
+        isNotNull();
+        return extracting(RecordingScope::whole, KernelAssert::new);
+    }
+
     /** The whole run's counts are within the baseline's tolerances; see {@link Baseline}. */
     public RecordingAssert matchesBaseline(Baseline baseline) {
         isNotNull();

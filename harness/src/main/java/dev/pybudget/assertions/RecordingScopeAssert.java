@@ -38,6 +38,12 @@ public class RecordingScopeAssert extends AbstractBudgetAssert<RecordingScopeAss
         return extracting(scope -> scope, AuditAssert::new);
     }
 
+    /** Off-CPU time, context switches, page faults and syscalls in this scope. */
+    public KernelAssert kernel() {
+        isNotNull();
+        return extracting(scope -> scope, KernelAssert::new);
+    }
+
     /** This scope's counts are within the baseline's tolerances; see {@link Baseline}. */
     public RecordingScopeAssert matchesBaseline(Baseline baseline) {
         isNotNull();

@@ -60,8 +60,13 @@ public interface LibBpf extends Library {
 
     Pointer bpf_program__attach_usdt(Pointer prog, int pid, String binaryPath, String provider, String name, Pointer opts);
 
+    /** opts: struct bpf_uprobe_opts (sz, ref_ctr_offset, bpf_cookie, retprobe, func_name), 40 bytes since libbpf 1.0. */
+    Pointer bpf_program__attach_uprobe_opts(Pointer prog, int pid, String binaryPath, long funcOffset, Pointer opts);
     /** Attaches a program where its SEC() name says (here: a raw tracepoint); a link, or NULL and errno. */
     Pointer bpf_program__attach(Pointer prog);
+
+    /** Attaches to an open perf event; the link owns pfd from then on and closes it. */
+    Pointer bpf_program__attach_perf_event(Pointer prog, int pfd);
 
     int bpf_link__destroy(Pointer link);
 

@@ -23,4 +23,9 @@ public interface LibC extends Library {
 
     /** Waits for the ring buffer's epoll fd; events: room for maxEvents struct epoll_event (12 bytes each). */
     int epoll_wait(int epfd, Pointer events, int maxEvents, int timeoutMs);
+
+    int close(int fd);
+
+    /** syscall(SYS_perf_event_open, attr, pid, cpu, group_fd, flags): glibc has no wrapper. */
+    int syscall(long number, byte[] attr, int pid, int cpu, int groupFd, long flags);
 }

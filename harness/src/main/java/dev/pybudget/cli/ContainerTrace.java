@@ -44,6 +44,7 @@ final class ContainerTrace {
                 .withCommand(command.workload.toArray(String[]::new))
                 .withCallCounting(options.callCounting());
         options.callPattern().ifPresent(container::withCallPattern);
+        container.withKernelContext(options.kernelContext());
         container.setPortBindings(command.publish.stream().map(PublishedPort::binding).toList());
         try (PythonWorkloadContainer running = container) {
             try {
@@ -63,11 +64,13 @@ final class ContainerTrace {
         }
     }
 
-    /** cpython-3.11 and cpython-3.13 are built from containers/; anything else is an image name. */
+    /** cpython-3.11, 3.13, 3.14 and 3.15 are built from containers/; anything else is an image name. */
     static PythonImage image(String name) {
         return switch (name) {
             case "cpython-3.11", "pybudget/cpython-3.11" -> PythonImage.CPYTHON_3_11;
             case "cpython-3.13", "pybudget/cpython-3.13" -> PythonImage.CPYTHON_3_13;
+            case "cpython-3.14", "pybudget/cpython-3.14" -> PythonImage.CPYTHON_3_14;
+            case "cpython-3.15", "pybudget/cpython-3.15" -> PythonImage.CPYTHON_3_15;
             default -> {
                 requirePresentOrPulled(name);
                 yield PythonImage.of(name);

@@ -25,7 +25,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
- * {@code pybudget trace [--json FILE] [--calls PATTERN] [--calls-by usdt|monitoring] [--timeout DURATION] [--container IMAGE
+ * {@code pybudget trace [--json FILE] [--calls PATTERN] [--calls-by usdt|monitoring] [--kernel] [--timeout DURATION] [--container IMAGE
  * [--publish HOST:CONTAINER]...] -- PYTHON SCRIPT [ARGS]}: runs the script with probes attached (on this
  * host, or in a container of IMAGE with the current directory copied in as its working directory),
  * prints the report and writes the JSON. Exits with the workload's status; 124 when --timeout stopped
@@ -48,6 +48,10 @@ final class TraceCommand implements Callable<Integer> {
                     + " the workload: sys.monitoring on 3.12+, sys.settrace on 3.11) or auto (the default: monitoring on"
                     + " 3.12+, usdt before).")
     String callsBy;
+
+    @Option(names = "--kernel",
+            description = "Also record the kernel context: off-CPU time, context switches, page faults, syscalls.")
+    boolean kernel;
 
     @Option(names = "--timeout", paramLabel = "DURATION", converter = DurationConverter.class,
             description = "Stop the workload after DURATION (30s, 2m, 1h, 500ms; a bare number is seconds) and exit 124.")
@@ -85,7 +89,7 @@ final class TraceCommand implements Callable<Integer> {
             err.println("pybudget: unexpected argument '" + workload.get(0) + "' before '--'. " + Main.USAGE);
             return Main.CANNOT_TRACE;
         }
-        TraceOptions options = TraceOptions.defaults();
+        TraceOptions options = TraceOptions.defaults().withKernelContext(kernel);
         try {
             if (calls != null) {
                 options = options.withCallPattern(calls);

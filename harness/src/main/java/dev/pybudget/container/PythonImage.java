@@ -23,6 +23,10 @@ public final class PythonImage {
     public static final PythonImage CPYTHON_3_11 = builtIn("cpython-3.11");
     /** Debian 13's CPython 3.13: gc, import and audit probes; no call probes (removed in 3.12). */
     public static final PythonImage CPYTHON_3_13 = builtIn("cpython-3.13");
+    /** Debian unstable's CPython 3.14: gc, import and audit probes; no call probes (removed in 3.12). */
+    public static final PythonImage CPYTHON_3_14 = builtIn("cpython-3.14");
+    /** Debian unstable's CPython 3.15: gc, import, audit and again function__entry/function__return. */
+    public static final PythonImage CPYTHON_3_15 = builtIn("cpython-3.15");
 
     private final String description;
     private final Future<String> image;

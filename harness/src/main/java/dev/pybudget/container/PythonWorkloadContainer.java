@@ -85,6 +85,7 @@ public class PythonWorkloadContainer extends GenericContainer<PythonWorkloadCont
     private Optional<String> callPattern = Optional.empty();
     private CallCounting callCounting = CallCounting.AUTO;
     private boolean streamAudit;
+    private boolean kernelContext;
     private WaitStrategy userWaitStrategy;
     private AgentClient agent;
     private volatile boolean exitAwaited;
@@ -126,6 +127,12 @@ public class PythonWorkloadContainer extends GenericContainer<PythonWorkloadCont
     /** How calls are counted: in the kernel, inside the workload, or (AUTO, the default) the cheaper way. */
     public PythonWorkloadContainer withCallCounting(CallCounting how) {
         this.callCounting = java.util.Objects.requireNonNull(how, "how");
+        return self();
+    }
+
+    /** Also records the kernel's side of each scope: off-CPU time, context switches, page faults, syscalls. */
+    public PythonWorkloadContainer withKernelContext(boolean record) {
+        this.kernelContext = record;
         return self();
     }
 
@@ -174,6 +181,9 @@ public class PythonWorkloadContainer extends GenericContainer<PythonWorkloadCont
         }
         if (streamAudit) {
             command.add("--stream-audit");
+        }
+        if (kernelContext) {
+            command.add("--kernel-context");
         }
         command.add("--");
         command.addAll(workload);

@@ -191,11 +191,14 @@ public final class PythonBinary {
         Optional<MajorMinor> v = versionMajorMinor();
         if (CALL_PROBES.contains(name)) {
             // PEP 669 (sys.monitoring) replaced the tracing hooks these probes sat on.
-            if (v.isPresent() && !v.get().isAtLeast(3, 12)) {
-                return "CPython 3.11 and earlier define the function__entry/function__return/line probes,"
-                        + " so this build left them out";
+            // 3.15 restored function__entry/function__return (not line).
+            if (v.isPresent() && (!v.get().isAtLeast(3, 12) || v.get().isAtLeast(3, 15) && !name.equals("line"))) {
+                return v.get().isAtLeast(3, 15)
+                        ? "CPython 3.15 and later define the function__entry/function__return probes, so this build left them out"
+                        : "CPython 3.11 and earlier define the function__entry/function__return/line probes,"
+                                + " so this build left them out";
             }
-            return "CPython 3.12 and later removed the function__entry/function__return/line probes,"
+            return "CPython 3.12 to 3.14 have no function__entry/function__return/line probes (3.15 restored the first two),"
                     + " so count calls in process there (CallCounting.MONITORING, --calls-by monitoring)";
         }
         if (GC_PROBES.contains(name)) {

@@ -187,6 +187,56 @@ final class BpfObjects implements AutoCloseable {
         }
     }
 
+    /** A program of a loaded object, by name. */
+    Pointer program(Concern concern, String name) {
+        Pointer prog = lib.bpf_object__find_program_by_name(objects.get(concern), name);
+        if (prog == null) {
+            throw new IllegalStateException("no BPF program " + name + " in " + concern.object);
+        }
+        return prog;
+    }
+
+    /** A link made elsewhere (see KernelProbes), detached with the others by {@link #close()}. */
+    void addLink(Pointer link) {
+        links.add(link);
+    }
+
+    /**
+     * Attaches {@code program} of the {@code concern}'s object as a uprobe (or uretprobe) at
+     * {@code offset} of {@code binary}, for process {@code pid} only, with a BPF cookie the program reads.
+     */
+    void attachUprobe(int pid, String binary, Concern concern, String program, long offset, boolean atReturn, long cookie,
+            String what) {
+        Pointer obj = objects.get(concern);
+        Pointer prog = obj == null ? null : lib.bpf_object__find_program_by_name(obj, program);
+        if (prog == null) {
+            throw new IllegalStateException("no BPF program " + program + " in " + concern.object);
+        }
+        Memory opts = new Memory(UPROBE_OPTS_SIZE);
+        opts.clear();
+        opts.setLong(0, UPROBE_OPTS_SIZE);
+        opts.setLong(16, cookie);
+        opts.setByte(24, (byte) (atReturn ? 1 : 0));
+        LibBpfLog.clear();
+        Pointer link = lib.bpf_program__attach_uprobe_opts(prog, pid, binary, offset, opts);
+        if (link == null) {
+            int errno = Native.getLastError();
+            if (Errno.isPermission(errno)) {
+                throw new TraceException("Attaching to the function " + what + " of " + binary + " was refused ("
+                        + Errno.describe(errno) + "): " + Errno.NEED_RIGHTS + ".");
+            }
+            if (errno == Errno.ESRCH || errno == Errno.ENOENT) {
+                throw new TraceException("The workload (pid " + pid + ") ended before its probes were attached.");
+            }
+            throw new TraceException("Attaching to the function " + what + " of " + binary + " failed ("
+                    + Errno.describe(errno) + "): " + LibBpfLog.lastError());
+        }
+        links.add(link);
+    }
+
+    /** sizeof(struct bpf_uprobe_opts) in libbpf 1.0-1.1: sz, ref_ctr_offset, bpf_cookie, retprobe (padded), func_name. */
+    private static final int UPROBE_OPTS_SIZE = 40;
+
     LibBpf lib() {
         return lib;
     }

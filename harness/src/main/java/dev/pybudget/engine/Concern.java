@@ -4,16 +4,25 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** One BPF object in bpf/, the USDT probe each of its programs attaches to, and its programs on kernel tracepoints. */
+/**
+ * One BPF object in bpf/, the USDT probe each of its programs attaches to (none for the symbol-probe
+ * objects, which {@link SymbolProbes} attaches to functions by offset), and its programs on kernel tracepoints.
+ */
 enum Concern {
     /** First: it owns the window marks, and its object creates the maps the others share. */
     AUDIT("audit.bpf.o", List.of("window_thread_exit"), "audit", "audit"),
     GC("gc.bpf.o", List.of(), "gc_start", "gc__start", "gc_done", "gc__done"),
     IMPORTS("imports.bpf.o", List.of(), "import_start", "import__find__load__start", "import_done", "import__find__load__done"),
-    CALLS("calls.bpf.o", List.of(), "function_return", "function__return");
+    CALLS("calls.bpf.o", List.of(), "function_return", "function__return"),
+    /** gc from CPython's internal functions, for builds without the gc markers. */
+    GC_SYMBOL("gc_symbol.bpf.o", List.of()),
+    /** audit from CPython's internal functions, for builds without the audit marker; it holds audit.bpf.c's window marks. */
+    AUDIT_SYMBOL("audit_symbol.bpf.o", List.of("window_thread_exit")),
+    /** No USDT probe: BTF tracepoints here, and perf events that KernelProbes opens; only with TraceOptions.kernelContext. */
+    KERNEL("kernel.bpf.o", List.of("sched_switch", "sys_enter"));
 
     final String object;
-    /** program name -> probe name, in attach order */
+    /** program name -> probe name, in attach order; empty for an object attached to functions by offset */
     final Map<String, String> programs = new LinkedHashMap<>();
     /** programs on kernel tracepoints (their SEC() names the tracepoint), attached with the probes */
     final List<String> kernelPrograms;

@@ -22,7 +22,7 @@ record KernelCounters(Map<Integer, GcStats> gc, Map<Integer, Long> imports, Map<
     static KernelCounters read(BpfObjects objects, Iterable<Integer> javaSlots) {
         LibBpf lib = objects.lib();
         Map<Integer, String> pyWindows = new HashMap<>();
-        if (objects.has(Concern.AUDIT)) {
+        if (objects.has(Concern.AUDIT) || objects.has(Concern.AUDIT_SYMBOL)) {
             forEach(lib, objects.mapFd("window_slots"), Layout.WINDOW_KEY_SIZE, 4,
                     (key, value) -> pyWindows.put(Layout.u32(value, 0), Layout.cString(key, 0, Layout.WINDOW_NAME_LEN)));
         }
@@ -52,7 +52,7 @@ record KernelCounters(Map<Integer, GcStats> gc, Map<Integer, Long> imports, Map<
         }
 
         Map<Integer, List<AuditCount>> audit = new HashMap<>();
-        if (objects.has(Concern.AUDIT)) {
+        if (objects.has(Concern.AUDIT) || objects.has(Concern.AUDIT_SYMBOL)) {
             forEach(lib, objects.mapFd("audit_counts"), Layout.AUDIT_KEY_SIZE, 8, (k, v) -> audit
                     .computeIfAbsent(Layout.u32(k, 0), s -> new ArrayList<>())
                     .add(new AuditCount(Layout.cString(k, 8, Layout.AUDIT_NAME_LEN), Layout.u64(v, 0))));

@@ -54,6 +54,21 @@ final class Layout {
     static final int AUDIT_KEY_SIZE = 8 + AUDIT_NAME_LEN;
     static final int WINDOW_KEY_SIZE = WINDOW_NAME_LEN;
 
+    /** struct kernel_scope_stats: ten u64, read in this order (KernelContextCounters) */
+    static final int KERNEL_STATS_SIZE = 8 * 10;
+    static final int KERNEL_STATS_SYSCALLS_UNNAMED = 64;
+    static final int KERNEL_STATS_OFFCPU_UNMATCHED = 72;
+    /** struct syscall_key: slot, nr */
+    static final int SYSCALL_KEY_SIZE = 8;
+    static final int SYSCALL_KEY_NR = 4;
+    /** struct kernel_target: ns_tgid, host_tgid */
+    static final int KERNEL_TARGET_SIZE = 8;
+    static final int KERNEL_TARGET_HOST_TGID = 4;
+    /** struct kernel_settings: pidns_dev, pidns_ino, count_switches, count_syscalls */
+    static final int KERNEL_SETTINGS_SIZE = 24;
+    static final int KERNEL_SETTINGS_COUNT_SWITCHES = 16;
+    static final int KERNEL_SETTINGS_COUNT_SYSCALLS = 20;
+
     /** enum loss: one entry per {@link dev.pybudget.recording.Loss}, in its order */
     static final int LOSS_COUNT = 11;
 

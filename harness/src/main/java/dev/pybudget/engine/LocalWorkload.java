@@ -41,6 +41,12 @@ public class LocalWorkload implements TracedWorkload, AutoCloseable {
         return this;
     }
 
+    /** Also records the kernel's side of each scope: off-CPU time, context switches, page faults, syscalls. */
+    public LocalWorkload withKernelContext(boolean record) {
+        this.options = options.withKernelContext(record);
+        return this;
+    }
+
     public LocalWorkload withOptions(TraceOptions traceOptions) {
         this.options = traceOptions;
         return this;

@@ -91,7 +91,12 @@ public final class Trace implements AutoCloseable {
         streamed = events.size();
         long now = System.nanoTime();
         ImportTrees trees = new ImportTrees(events, originNanos, now);
-        Sections whole = Scopes.sections(Set.of(0), counters, trees, events, originNanos);
+        List<Integer> allSlots = new ArrayList<>(counters.pythonWindows().keySet());
+        allSlots.add(0);
+        allSlots.addAll(javaSlots.values());
+        Optional<KernelContextCounters> kernel = KernelContextCounters.read(bpf, allSlots);
+        Sections whole = Scopes.sections(Set.of(0), counters, trees, events, originNanos)
+                .withKernel(kernel.map(k -> k.of(Set.of(0))));
 
         Map<String, Set<Integer>> slotsByName = new LinkedHashMap<>();
         counters.pythonWindows().entrySet().stream().sorted(Map.Entry.comparingByKey())
@@ -100,7 +105,7 @@ public final class Trace implements AutoCloseable {
         WindowSpans pythonSpans = WindowSpans.fromMarks(events, originNanos, now);
         List<Window> windows = new ArrayList<>();
         slotsByName.forEach((name, slots) -> windows.add(new Window(name,
-                Scopes.sections(slots, counters, trees, events, originNanos),
+                Scopes.sections(slots, counters, trees, events, originNanos).withKernel(kernel.map(k -> k.of(slots))),
                 slots.stream().mapToLong(slot -> counters.unfollowedEnds().getOrDefault(slot, 0L)).sum(),
                 spans(name, pythonSpans, now))));
 
@@ -193,7 +198,8 @@ public final class Trace implements AutoCloseable {
                     + " distinct window names can be opened from Java in one trace.");
         }
         byte[] utf8 = name.getBytes(StandardCharsets.UTF_8);
-        if (!bpf.has(Concern.AUDIT) || utf8.length > Layout.WINDOW_NAME_LEN - 1) {
+        boolean marks = bpf.has(Concern.AUDIT) || bpf.has(Concern.AUDIT_SYMBOL);
+        if (!marks || utf8.length > Layout.WINDOW_NAME_LEN - 1) {
             javaSlotsUsed++;
             return fresh;
         }

@@ -74,24 +74,51 @@ public final class Tracer {
         for (String probe : wanted) {
             (python.probe(probe).isPresent() ? present : missing).add(probe);
         }
-        // A CPython without any marker (pyenv's) can still have its calls counted in process: then that is the
-        // trace, and the other families are reported missing, not refused.
-        boolean callsOnly = inProcess && !python.hasMarkers();
-        if (!missing.isEmpty() && ((options.requireProbes() && !callsOnly) || (present.isEmpty() && !inProcess))) {
-            try {
-                python.require(wanted);
-            } catch (MissingProbeException e) {
-                throw new TraceException(e.getMessage(), e);
+        // A family whose markers this build lacks: CPython's internal functions may stand in for them.
+        List<SymbolProbes.Family> lacking = new ArrayList<>();
+        for (SymbolProbes.Family family : SymbolProbes.Family.values()) {
+            if (family.markers.stream().anyMatch(missing::contains)) {
+                lacking.add(family);
             }
         }
+        Map<SymbolProbes.Family, String> notServed = new EnumMap<>(SymbolProbes.Family.class);
+        List<SymbolProbes.Served> served = lacking.isEmpty() ? List.of()
+                : SymbolProbes.plan(python, lacking, fileSystemRoot(python.probeBinary()), notServed);
+        for (SymbolProbes.Served s : served) {
+            present.removeAll(s.family().markers);
+            missing.removeAll(s.family().markers);
+        }
+        Optional<String> missingReason = missing.isEmpty() ? Optional.empty()
+                : Optional.of(missingSentence(python, missing, notServed));
+        // Strict (the default) fails on any missing probe of a build with markers; a build served by its
+        // symbols is traced for what they allow, unless calls were asked for and cannot be counted.
+        boolean strict = options.requireProbes() && (served.isEmpty() || missing.contains(CALL_PROBE));
+        // A CPython without any marker (pyenv's) can still have its calls counted in process: then it is traced
+        // for those (and whatever its symbols serve), the other families reported missing, not refused.
+        boolean callsOnly = inProcess && !python.hasMarkers();
+        if (!missing.isEmpty() && !callsOnly && (strict || present.isEmpty() && served.isEmpty())) {
+            if (notServed.isEmpty()) {
+                try {
+                    python.require(missing);
+                } catch (MissingProbeException e) {
+                    throw new TraceException(e.getMessage(), e);
+                }
+            }
+            throw new TraceException(missingReason.get());
+        }
         // Lenient: the same sentence goes into the recording, for whoever reads a count that is not there.
-        Optional<String> missingReason = python.explainMissing(wanted);
+        List<String> recorded = new ArrayList<>(present);
+        served.forEach(s -> recorded.add(s.label()));
 
         List<Concern> concerns = new ArrayList<>();
         for (Concern concern : Concern.values()) {
-            if (concern.programs.values().stream().allMatch(present::contains)) {
+            if (!concern.programs.isEmpty() && concern.programs.values().stream().allMatch(present::contains)) {
                 concerns.add(concern);
             }
+        }
+        served.forEach(s -> concerns.add(s.family().concern));
+        if (options.kernelContext()) {
+            concerns.add(Concern.KERNEL); // no probe of CPython's: tracepoints and perf events
         }
         if (concerns.isEmpty()) {
             concerns.add(Concern.AUDIT); // attached nowhere: its object creates the maps a trace reads
@@ -127,9 +154,18 @@ public final class Tracer {
             int pid = (int) process.pid();
             stream = new EventStream(bpf.lib(), bpf.mapFd("events"), options.ringBufferBytes(), "pybudget-events-" + pid);
             bpf.attach(pid, python.probeBinary().toString(), present);
+            for (SymbolProbes.Served s : served) {
+                for (SymbolProbes.Site site : s.sites()) {
+                    bpf.attachUprobe(pid, python.probeBinary().toString(), site.concern(), site.program(), site.offset(),
+                            site.atReturn(), site.cookie(), site.symbol());
+                }
+            }
+            if (bpf.has(Concern.KERNEL)) {
+                KernelProbes.attach(bpf, pid);
+            }
             long origin = System.nanoTime();
             release(process);
-            return new Trace(python, List.copyOf(present), missing, missingReason, bpf, stream, process, origin, options,
+            return new Trace(python, List.copyOf(recorded), missing, missingReason, bpf, stream, process, origin, options,
                     () -> LoadedAhead.prepare(key, load), Optional.ofNullable(calls));
         } catch (RuntimeException | IOException e) {
             if (process != null) {
@@ -252,6 +288,30 @@ public final class Tracer {
         return version.get().isAtLeast(3, 12) ? CallCounting.MONITORING : CallCounting.USDT;
     }
 
+
+    /** Where /usr/lib/debug is for this binary: "/", or a container's root when the path goes through /proc/PID/root. */
+    static Path fileSystemRoot(Path binary) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("^(/proc/\\d+/root)/").matcher(binary.toString());
+        return Path.of(m.find() ? m.group(1) : "/");
+    }
+
+    /**
+     * The one sentence for probes this build lacks: the preflight's, and for a family that no internal
+     * function could stand in for either, why not and what would fix it.
+     */
+    static String missingSentence(PythonBinary python, List<String> missing, Map<SymbolProbes.Family, String> notServed) {
+        String markers = python.explainMissing(missing).orElseThrow();
+        if (notServed.isEmpty()) {
+            return markers;
+        }
+        List<String> families = notServed.keySet().stream().map(f -> f.label).toList();
+        String minor = python.versionMajorMinor().map(Object::toString).orElse("X.Y");
+        return markers.substring(0, markers.length() - 1) + "; and no internal function stands in for "
+                + String.join(" and ", families) + ": " + String.join("; ", new LinkedHashSet<>(notServed.values()))
+                + " (install python" + minor + "-dbg for a Debian build, keep the symbol table of a source build,"
+                + " or use a CPython with the markers).";
+    }
+
     private static Map<Concern, byte[]> settings(PythonBinary python, TraceOptions options,
                                                  Optional<CallCounting> counting) {
         Map<Concern, byte[]> settings = new EnumMap<>(Concern.class);
@@ -261,7 +321,7 @@ public final class Tracer {
         // read. A compact str keeps its characters after PyASCIIObject when it is ASCII, after
         // PyCompactUnicodeObject otherwise (where any other str keeps a pointer to them); both lost their
         // wstr fields in 3.12. PyObject's header, PyASCIIObject's length and state, PyTupleObject's size and
-        // items, and tp_flags in PyTypeObject have not moved since 3.8 on 64-bit default builds.
+        // items (until 3.14), and tp_flags in PyTypeObject have not moved since 3.8 on 64-bit default builds.
         boolean before312 = python.versionMajorMinor().map(v -> !v.isAtLeast(3, 12)).orElse(false);
         if (python.versionMajorMinor().isPresent()) {
             Layout.putU32(audit, Layout.AUDIT_SETTINGS_ASCII_DATA, before312 ? 48 : 40);
@@ -271,9 +331,15 @@ public final class Tracer {
             Layout.putU32(audit, Layout.AUDIT_SETTINGS_UNICODE_LENGTH, 16);
             Layout.putU32(audit, Layout.AUDIT_SETTINGS_UNICODE_STATE, 32);
             Layout.putU32(audit, Layout.AUDIT_SETTINGS_TUPLE_SIZE, 16);
-            Layout.putU32(audit, Layout.AUDIT_SETTINGS_TUPLE_ITEMS, 24);
+            // ...except a tuple's items, which follow its cached hash since 3.14.
+            boolean since314 = python.versionMajorMinor().map(v -> v.isAtLeast(3, 14)).orElse(false);
+            Layout.putU32(audit, Layout.AUDIT_SETTINGS_TUPLE_ITEMS, since314 ? 32 : 24);
         }
         settings.put(Concern.AUDIT, audit);
+        settings.put(Concern.AUDIT_SYMBOL, audit);
+        if (options.kernelContext()) {
+            settings.put(Concern.KERNEL, KernelProbes.settings(options));
+        }
         options.callPattern().filter(text -> counting.equals(Optional.of(CallCounting.USDT))).ifPresent(text -> {
             CallPattern pattern = CallPattern.parse(text);
             byte[] calls = new byte[Layout.CALLS_SETTINGS_SIZE];

@@ -4,6 +4,7 @@ import dev.pybudget.assertions.BudgetCheck;
 import dev.pybudget.assertions.Budgets;
 import dev.pybudget.assertions.InconclusiveBudget;
 import dev.pybudget.assertions.InconclusiveBudgetError;
+import dev.pybudget.assertions.KernelBudgets;
 import dev.pybudget.assertions.RecordingScope;
 import dev.pybudget.assertions.Verdict;
 import dev.pybudget.engine.CallPattern;
@@ -17,6 +18,7 @@ import java.lang.reflect.Field;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -38,7 +40,8 @@ import org.junit.platform.commons.support.AnnotationSupport;
 import org.opentest4j.MultipleFailuresError;
 
 /**
- * Behind the budget annotations ({@link GcBudget}, {@link NoImports}, {@link MaxCalls}, {@link NoAudit}):
+ * Behind the budget annotations ({@link GcBudget}, {@link NoImports}, {@link MaxCalls}, {@link NoAudit},
+ * {@link SyscallBudget}, {@link KernelBudget}):
  * after the test has run, checks each budget on what the test recorded, reports every verdict to
  * the run's budget summary, then fails the test if any budget failed or could not be decided.
  * Budgets are found as JUnit finds annotations: on the test method, its class and superclasses
@@ -305,12 +308,58 @@ class BudgetExtension implements BeforeEachCallback, AfterTestExecutionCallback,
             budgets.add(new Budget(label("MaxCalls", calls.window(), "function = \"" + calls.function() + "\"",
                     "max = " + calls.max()), calls.window(), s -> Budgets.callsAtMost(s, calls.function(), calls.max())));
         }
+        kernelBudgets(element, budgets);
         for (NoAudit audit : AnnotationSupport.findRepeatableAnnotations(element, NoAudit.class)) {
             if (audit.value().length == 0) {
                 throw invalid("@NoAudit needs at least one event name, e.g. @NoAudit(\"socket.connect\").");
             }
             for (String event : audit.value()) {
                 budgets.add(new Budget(label("NoAudit", audit.window(), quoted(audit.value())), audit.window(), s -> Budgets.noAuditEvent(s, event)));
+            }
+        }
+    }
+
+    /** {@link SyscallBudget} and {@link KernelBudget}. */
+    private static void kernelBudgets(AnnotatedElement element, List<Budget> budgets) {
+        for (SyscallBudget syscalls : AnnotationSupport.findRepeatableAnnotations(element, SyscallBudget.class)) {
+            if (syscalls.max() < 0) {
+                throw invalid("@SyscallBudget(max = " + syscalls.max() + "): max is at least 0.");
+            }
+            try {
+                KernelBudgets.requireSyscallName(syscalls.syscall());
+            } catch (IllegalArgumentException e) {
+                throw invalid("@SyscallBudget: " + e.getMessage());
+            }
+            budgets.add(new Budget(label("SyscallBudget", syscalls.window(), "syscall = \"" + syscalls.syscall() + "\"",
+                    "max = " + syscalls.max()), syscalls.window(),
+                    s -> KernelBudgets.syscallsAtMost(s, syscalls.syscall(), syscalls.max())));
+        }
+        for (KernelBudget k : AnnotationSupport.findRepeatableAnnotations(element, KernelBudget.class)) {
+            if (k.maxMajorFaults() < -1 || k.maxMinorFaults() < -1 || k.maxContextSwitches() < -1 || k.offCpuBelowMillis() == 0
+                    || k.offCpuBelowMillis() < -1) {
+                throw invalid("@KernelBudget: a budget is at least 0 (offCpuBelowMillis at least 1), or -1 for none.");
+            }
+            String w = k.window();
+            int before = budgets.size();
+            if (k.maxMajorFaults() >= 0) {
+                budgets.add(new Budget(label("KernelBudget", w, "maxMajorFaults = " + k.maxMajorFaults()), w,
+                        s -> KernelBudgets.majorFaultsAtMost(s, k.maxMajorFaults())));
+            }
+            if (k.maxMinorFaults() >= 0) {
+                budgets.add(new Budget(label("KernelBudget", w, "maxMinorFaults = " + k.maxMinorFaults()), w,
+                        s -> KernelBudgets.minorFaultsAtMost(s, k.maxMinorFaults())));
+            }
+            if (k.maxContextSwitches() >= 0) {
+                budgets.add(new Budget(label("KernelBudget", w, "maxContextSwitches = " + k.maxContextSwitches()), w,
+                        s -> KernelBudgets.contextSwitchesAtMost(s, k.maxContextSwitches())));
+            }
+            if (k.offCpuBelowMillis() > 0) {
+                budgets.add(new Budget(label("KernelBudget", w, "offCpuBelowMillis = " + k.offCpuBelowMillis()), w,
+                        s -> KernelBudgets.offCpuBelow(s, Duration.ofMillis(k.offCpuBelowMillis()))));
+            }
+            if (budgets.size() == before) {
+                throw invalid("@KernelBudget sets no budget: give maxMajorFaults, maxMinorFaults, maxContextSwitches or"
+                        + " offCpuBelowMillis.");
             }
         }
     }

@@ -6,7 +6,9 @@ import java.util.Optional;
 /**
  * What a traced CPython did: an immutable value, the same that the JSON report (schema 1) carries.
  *
- * @param probes        the USDT probes that were attached
+ * @param probes        the USDT probes that were attached, and for a family counted from CPython's internal
+ *                      functions instead (a build without its markers) "FAMILY:symbol FUNCTION", e.g.
+ *                      "gc:symbol gc_collect_main"
  * @param missingProbes probes that were asked for but that this CPython does not have
  * @param missingProbesReason one sentence saying which probes this CPython lacks and why (e.g. "... has no
  *                      USDT probe function__return: CPython 3.12 and later removed ..."), when some are missing
@@ -34,6 +36,21 @@ public record Recording(PythonInfo python, List<String> probes, List<String> mis
                      Sections whole, long lostEvents, Losses losses, List<Window> windows, Optional<Integer> exitStatus) {
         this(python, probes, missingProbes, wallNanos, whole, lostEvents, losses, windows, exitStatus, Optional.empty(),
                 Optional.empty());
+    }
+
+    /**
+     * Whether this recording counted what the USDT probe {@code probe} gives: the probe was attached, or a
+     * symbol probe stood in for its family ({@code gc:symbol ...} for gc__start and gc__done,
+     * {@code audit:symbol ...} for audit), or, for function__return, calls were counted inside the workload
+     * ({@code calls:monitoring}).
+     */
+    public boolean measures(String probe) {
+        if (probes.contains(probe) || (probe.equals("function__return") && probes.contains("calls:monitoring"))) {
+            return true;
+        }
+        String family = probe.startsWith("gc__") ? "gc:" : probe.equals("audit") ? "audit:"
+                : probe.startsWith("import__") ? "imports:" : probe.startsWith("function__") ? "calls:" : null;
+        return family != null && probes.stream().anyMatch(p -> p.startsWith(family + "symbol "));
     }
 
     /**

@@ -2,6 +2,7 @@ package dev.pybudget.recording;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * What the interpreter did in one scope: the whole run or one window. Counts come from
@@ -9,9 +10,22 @@ import java.util.List;
  * the event stream, complete only when the recording lost no events.
  *
  * @param importCount exact number of imports, counted in the kernel
+ * @param kernel      off-CPU time, context switches, page faults and syscalls; empty when the kernel
+ *                    context was not recorded (TraceOptions.withKernelContext)
  */
 public record Sections(GcStats gc, long importCount, List<ImportNode> imports, List<CallCount> calls,
-                       List<AuditCount> audit, List<AuditEvent> auditEvents) {
+                       List<AuditCount> audit, List<AuditEvent> auditEvents, Optional<KernelStats> kernel) {
+
+    /** Sections without the kernel context. */
+    public Sections(GcStats gc, long importCount, List<ImportNode> imports, List<CallCount> calls,
+                    List<AuditCount> audit, List<AuditEvent> auditEvents) {
+        this(gc, importCount, imports, calls, audit, auditEvents, Optional.empty());
+    }
+
+    /** These sections with this kernel context. */
+    public Sections withKernel(Optional<KernelStats> stats) {
+        return new Sections(gc, importCount, imports, calls, audit, auditEvents, stats);
+    }
 
     public Sections {
         imports = List.copyOf(imports);

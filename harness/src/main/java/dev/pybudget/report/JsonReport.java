@@ -32,7 +32,8 @@ import java.util.Optional;
  * totalNanos of pauses, selfNanos of imports, losses (one field per kind of loss),
  * unfollowedEnds per window, exitStatus, callPattern and missingProbesReason
  * (one sentence saying why the missingProbes are missing, or null), spans of windows (the times each was open),
- * callPatternMatched (the functions the call pattern matched, "file:function", derived from the calls).
+ * callPatternMatched (the functions the call pattern matched, "file:function", derived from the calls), kernel
+ * per section (off-CPU time, context switches, page faults, syscalls; null when not recorded).
  */
 public final class JsonReport {
     private JsonReport() {}
@@ -173,6 +174,7 @@ public final class JsonReport {
         for (AuditEvent e : s.auditEvents()) {
             events.addObject().put("event", e.event()).put("nanos", e.nanos()).put("thread", e.thread());
         }
+        KernelJson.put(node, s.kernel());
     }
 
     private static void putImport(ObjectNode node, ImportNode i) {
@@ -206,7 +208,7 @@ public final class JsonReport {
         List<AuditEvent> events = new ArrayList<>();
         node.path("auditEvents").forEach(e -> events.add(new AuditEvent(e.path("event").asText(), e.path("nanos").asLong(),
                 e.path("thread").asLong())));
-        return new Sections(gcStats, node.path("importCount").asLong(), imports, calls, audit, events);
+        return new Sections(gcStats, node.path("importCount").asLong(), imports, calls, audit, events, KernelJson.read(node));
     }
 
     private static ImportNode importNode(JsonNode i) {

@@ -6,6 +6,7 @@ import dev.pybudget.recording.GcStats;
 import dev.pybudget.recording.ImportNode;
 import dev.pybudget.recording.Losses;
 import dev.pybudget.recording.Recording;
+import dev.pybudget.recording.KernelStats;
 import dev.pybudget.recording.Sections;
 import dev.pybudget.recording.Window;
 import java.util.ArrayList;
@@ -152,7 +153,11 @@ public final class TextReport {
                 out.append(indent).append(String.format(Locale.ROOT, "  %10d  %s%n", a.count(), a.event()));
             }
         }
+        s.kernel().ifPresent(k -> out.append(nl).append(indent).append(KernelStats.describe(k, TOP_SYSCALLS).replace("\n", nl + indent))
+                .append(nl));
     }
+
+    private static final int TOP_SYSCALLS = 10;
 
     private static void importLine(StringBuilder out, ImportNode node, String indent, int depth) {
         out.append(indent).append(String.format(Locale.ROOT, "  %9d | %10d | %s%s%s%n", node.selfNanos() / 1000,

@@ -166,6 +166,13 @@ final class TestRecordings {
             return this;
         }
 
+        private java.util.Optional<dev.pybudget.recording.KernelStats> kernel = java.util.Optional.empty();
+
+        SectionsBuilder kernel(dev.pybudget.recording.KernelStats stats) {
+            kernel = java.util.Optional.of(stats);
+            return this;
+        }
+
         Sections build() {
             List<Long> histogram = new ArrayList<>();
             for (int i = 0; i < 40; i++) {
@@ -182,7 +189,7 @@ final class TestRecordings {
             long count = importCount != null ? importCount
                     : imports.stream().mapToLong(TestRecordings::size).sum();
             return new Sections(new GcStats(collections, collected, PauseStats.fromHistogram(max, total, histogram)), count,
-                    imports, calls, audit, auditEvents);
+                    imports, calls, audit, auditEvents, kernel);
         }
     }
 

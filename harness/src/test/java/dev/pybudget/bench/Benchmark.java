@@ -125,6 +125,10 @@ public final class Benchmark {
                     List.of("loops.py", "audit", "300000"), TraceOptions.defaults().withStreamAudit(true),
                     BASE_BPFTRACE + "\n" + AUDIT_STREAM);
         }
+        if (wanted("symbols")) {
+            symbolProbes("gc", "200000", "gc: gc__start + gc__done vs gc_collect_main entry + return, per hit");
+            symbolProbes("audit", "300000", "audit: the marker vs sys_audit entry + return (no hook), per event");
+        }
         if (wanted("drain")) {
             drain();
         }
@@ -260,6 +264,27 @@ public final class Benchmark {
                         num(oCpu.median()), num(bCpu.median()), oCpu.median() / bCpu.median(), num(fCpu.median()),
                         num(oCpu.median() - fCpu.median()), num(bCpu.median() - fCpu.median()),
                         num(Stats.of(values(u, r -> r.mark("elapsed") / 1e3 / r.mark("hits"))).median())));
+    }
+
+    /** pyenv's 3.11.7: no markers, a symbol table; the symbol-probe row traces it against Debian's 3.11 with markers. */
+    static final String SYMBOLS_PYTHON = "/root/.pyenv/versions/3.11.7/bin/python3.11";
+
+    /**
+     * A symbol probe against the marker of the same family, per hit in thread CPU time: Debian's python3.11
+     * (markers) and pyenv's 3.11.7 (symbols), each against its own untraced runs. "ours" is the symbol probe,
+     * "theirs" the marker.
+     */
+    private void symbolProbes(String kind, String n, String label) throws Exception {
+        Tool markerUntraced = new Tool.Untraced();
+        Tool marker = new Tool.OursInJvm(TraceOptions.defaults(), Tool.OursInJvm.After.BACKGROUND_WORK, "marker");
+        Tool symbolUntraced = new Tool.Untraced(SYMBOLS_PYTHON, "untraced (pyenv)");
+        Tool symbol = new Tool.OursInJvm(TraceOptions.defaults().withRequireProbes(false), Tool.OursInJvm.After.BACKGROUND_WORK,
+                "symbol", SYMBOLS_PYTHON);
+        Map<String, List<Run>> runs = interleave(List.of("loops.py", kind, n), markerUntraced, marker, symbolUntraced, symbol);
+        row("symbol probe (pyenv 3.11.7) vs marker (Debian 3.11), " + label + ", thread CPU; columns: symbol probe, marker",
+                "≈ the marker", overheadPerHit(
+                runs.get(symbol.name()), runs.get(symbolUntraced.name()), "cpu"), overheadPerHit(runs.get(marker.name()),
+                runs.get(markerUntraced.name()), "cpu"), "µs");
     }
 
     /** Per repetition: (time traced - time untraced) / hits, in µs; key "elapsed" (perf_counter) or "cpu" (thread_time). */

@@ -82,14 +82,27 @@ interface Tool {
 
     /** Python with no tool. */
     final class Untraced implements Tool {
+        private final String python;
+        private final String name;
+
+        Untraced() {
+            this(PYTHON, "untraced");
+        }
+
+        /** Another CPython (e.g. a pyenv build, for the symbol-probe row), under its own name. */
+        Untraced(String python, String name) {
+            this.python = python;
+            this.name = name;
+        }
+
         @Override
         public String name() {
-            return "untraced";
+            return name;
         }
 
         @Override
         public Handle spawn(Path dir, List<String> args) throws Exception {
-            List<String> cmd = new ArrayList<>(List.of(PYTHON));
+            List<String> cmd = new ArrayList<>(List.of(python));
             cmd.addAll(args);
             return ToolProcess.start(new ProcessBuilder(cmd).directory(dir.toFile()), tempFile("untraced"), null);
         }
@@ -122,10 +135,18 @@ interface Tool {
         }
 
         OursInJvm(TraceOptions options, After after, String name) {
+            this(options, after, name, PYTHON);
+        }
+
+        /** Another CPython (e.g. a pyenv build, traced through its symbols), under its own name. */
+        OursInJvm(TraceOptions options, After after, String name, String python) {
             this.options = options;
             this.after = after;
             this.name = name;
+            this.python = python;
         }
+
+        private final String python;
 
         @Override
         public String name() {
@@ -135,7 +156,7 @@ interface Tool {
         @Override
         public Handle spawn(Path dir, List<String> args) throws Exception {
             Path out = tempFile("ours");
-            List<String> cmd = new ArrayList<>(List.of(PYTHON));
+            List<String> cmd = new ArrayList<>(List.of(python));
             cmd.addAll(args);
             ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile())
                     .redirectOutput(out.toFile()).redirectError(ProcessBuilder.Redirect.INHERIT);

@@ -106,14 +106,36 @@ class BadInputTest {
         bystander.close();
     }
 
+    /** pyenv's 3.6: no markers, and no internal function pybudget knows for gc or audit (audit came in 3.8). */
     @Test
-    void should_refuse_a_cpython_without_usdt_notes() throws Exception {
-        Path pyenv = pyenvPython();
+    void should_refuse_a_cpython_without_usdt_notes_and_without_known_functions() throws Exception {
+        Path pyenv = Path.of("/root/.pyenv/versions/3.6.15/bin/python3.6");
+        if (!Files.isRegularFile(pyenv)) {
+            fail(pyenv + " is missing: pyenv install 3.6.15 (a build without --with-dtrace)");
+        }
 
         CliRun run = CliRun.run("trace", "--", pyenv.toString(), script.toString());
 
-        assertOneSentence(run, pyenv.toRealPath() + " (CPython ", "has no USDT markers (.note.stapsdt)");
+        assertOneSentence(run, pyenv.toRealPath() + " (CPython 3.6.15) has no USDT markers (.note.stapsdt)",
+                "; and no internal function stands in for gc and audit: pybudget knows no internal function for gc in"
+                        + " CPython 3.6; pybudget knows no internal function for audit in CPython 3.6 (install python3.6-dbg");
         assertNothingRanOrStayedAttached();
+    }
+
+    /** pyenv's 3.11: no markers, but its symbols serve gc and audit; imports are missing, and said so. */
+    @Test
+    void should_trace_gc_and_audit_of_a_cpython_without_usdt_notes_from_its_symbols() throws Exception {
+        Path pyenv = pyenvPython();
+        Path traced = tmp.resolve("traced.py"); // the witness would write 'ran' into the working directory
+        Files.writeString(traced, "import gc, sys\ngc.collect()\nsys.audit('pybudget.test.event')\n");
+
+        CliRun run = CliRun.run("trace", "--", pyenv.toString(), traced.toString());
+
+        assertThat(run.status()).as("exit status; stderr: %s", run.err()).isZero();
+        assertThat(run.out()).contains("pybudget.test.event");
+        assertThat(run.out()).contains("probes: gc:symbol gc_collect_main audit:symbol sys_audit_tstate,sys_audit;"
+                + " missing in this CPython: import__find__load__start import__find__load__done");
+        assertThat(run.out()).contains("has no USDT markers (.note.stapsdt)");
     }
 
     @Test

@@ -86,6 +86,17 @@ class LayoutContractTest {
         java.put("AUDIT_SETTINGS_TUPLE_ITEMS", (long) Layout.AUDIT_SETTINGS_TUPLE_ITEMS);
         java.put("CALLS_SETTINGS_SIZE", (long) Layout.CALLS_SETTINGS_SIZE);
         java.put("CALLS_SETTINGS_FUNC_GLOB", (long) Layout.PATTERN_LEN); // Tracer writes the function glob there
+        java.put("KERNEL_STATS_SIZE", (long) Layout.KERNEL_STATS_SIZE);
+        java.put("KERNEL_STATS_SYSCALLS_UNNAMED", (long) Layout.KERNEL_STATS_SYSCALLS_UNNAMED);
+        java.put("KERNEL_STATS_OFFCPU_UNMATCHED", (long) Layout.KERNEL_STATS_OFFCPU_UNMATCHED);
+        java.put("SYSCALL_KEY_SIZE", (long) Layout.SYSCALL_KEY_SIZE);
+        java.put("SYSCALL_KEY_NR", (long) Layout.SYSCALL_KEY_NR);
+        java.put("KERNEL_TARGET_SIZE", (long) Layout.KERNEL_TARGET_SIZE);
+        java.put("KERNEL_TARGET_HOST_TGID", (long) Layout.KERNEL_TARGET_HOST_TGID);
+        java.put("KERNEL_SETTINGS_SIZE", (long) Layout.KERNEL_SETTINGS_SIZE);
+        java.put("KERNEL_SETTINGS_PIDNS_INO", 8L); // KernelProbes writes the namespace's inode there
+        java.put("KERNEL_SETTINGS_COUNT_SWITCHES", (long) Layout.KERNEL_SETTINGS_COUNT_SWITCHES);
+        java.put("KERNEL_SETTINGS_COUNT_SYSCALLS", (long) Layout.KERNEL_SETTINGS_COUNT_SYSCALLS);
         return java;
     }
 
@@ -140,6 +151,17 @@ class LayoutContractTest {
         c.put("AUDIT_SETTINGS_TUPLE_ITEMS", "offsetof(struct audit_settings, str.tuple_items)");
         c.put("CALLS_SETTINGS_SIZE", "sizeof(struct calls_settings)");
         c.put("CALLS_SETTINGS_FUNC_GLOB", "offsetof(struct calls_settings, func_glob)");
+        c.put("KERNEL_STATS_SIZE", "sizeof(struct kernel_scope_stats)");
+        c.put("KERNEL_STATS_SYSCALLS_UNNAMED", "offsetof(struct kernel_scope_stats, syscalls_unnamed)");
+        c.put("KERNEL_STATS_OFFCPU_UNMATCHED", "offsetof(struct kernel_scope_stats, offcpu_unmatched)");
+        c.put("SYSCALL_KEY_SIZE", "sizeof(struct syscall_key)");
+        c.put("SYSCALL_KEY_NR", "offsetof(struct syscall_key, nr)");
+        c.put("KERNEL_TARGET_SIZE", "sizeof(struct kernel_target)");
+        c.put("KERNEL_TARGET_HOST_TGID", "offsetof(struct kernel_target, host_tgid)");
+        c.put("KERNEL_SETTINGS_SIZE", "sizeof(struct kernel_settings)");
+        c.put("KERNEL_SETTINGS_PIDNS_INO", "offsetof(struct kernel_settings, pidns_ino)");
+        c.put("KERNEL_SETTINGS_COUNT_SWITCHES", "offsetof(struct kernel_settings, count_switches)");
+        c.put("KERNEL_SETTINGS_COUNT_SYSCALLS", "offsetof(struct kernel_settings, count_syscalls)");
         return c;
     }
 

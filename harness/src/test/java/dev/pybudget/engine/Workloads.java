@@ -74,16 +74,12 @@ public final class Workloads {
      */
     public static OracleRun traceWithOracle(Path tmp, TraceOptions options, List<String> pythonOptions, String fixture,
                                             String... args) throws IOException {
-        return traceWithOracle(tmp, python(), options, pythonOptions, fixture, args);
+        return traceWithOracle(python(), tmp, options, pythonOptions, fixture, args);
     }
 
-    /** The same, run by another CPython (e.g. one of pyenv's, which have no markers). */
-    public static OracleRun traceWithOracle(Path tmp, Path python, TraceOptions options, List<String> pythonOptions,
+    /** As {@link #traceWithOracle(Path, TraceOptions, List, String, String...)}, with another CPython. */
+    public static OracleRun traceWithOracle(Path python, Path tmp, TraceOptions options, List<String> pythonOptions,
                                             String fixture, String... args) throws IOException {
-        if (!Files.isRegularFile(python)) {
-            fail(python + " is missing: pyenv install " + python.getParent().getParent().getFileName()
-                    + " (the in-process call tests run pyenv's CPythons from /root/.pyenv/versions)");
-        }
         Path script = fixture(fixture);
         Path oracleFile = tmp.resolve("oracle-" + System.nanoTime() + ".json");
         Path out = tmp.resolve("stdout-" + System.nanoTime() + ".txt");

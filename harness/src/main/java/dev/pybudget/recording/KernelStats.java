@@ -1,0 +1,123 @@
+package dev.pybudget.recording;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The kernel's side of a scope, counted in the kernel for the workload's threads: off-CPU time,
+ * context switches, page faults and syscalls. Off-CPU intervals count in the scopes open on the
+ * thread when it is switched back in; a Java window holds every thread.
+ *
+ * @param offCpuRunnableNanos time switched out while runnable (preempted, waiting for a CPU)
+ * @param offCpuBlockedNanos  time switched out blocked (sleeping, waiting for I/O or a lock)
+ * @param offCpuIntervals     how many off-CPU intervals ended in the scope
+ * @param voluntarySwitches   switches the thread asked for (getrusage's ru_nvcsw)
+ * @param involuntarySwitches switches it was made to (ru_nivcsw)
+ * @param minorFaults         page faults served without I/O (ru_minflt)
+ * @param majorFaults         page faults that waited for I/O (ru_majflt)
+ * @param syscalls            every syscall entered
+ * @param unnamedSyscalls     syscalls counted in {@code syscalls} that had no room to be counted by name
+ * @param syscallsByName      per syscall, most first
+ * @param offCpuUnmatched     switches whose other half the scheduler tracepoint did not deliver: off-CPU
+ *                            time is short by as many intervals
+ */
+public record KernelStats(long offCpuRunnableNanos, long offCpuBlockedNanos, long offCpuIntervals,
+                          long voluntarySwitches, long involuntarySwitches, long minorFaults, long majorFaults,
+                          long syscalls, long unnamedSyscalls, List<SyscallCount> syscallsByName, long offCpuUnmatched) {
+
+    public KernelStats {
+        syscallsByName = sorted(syscallsByName);
+    }
+
+    /** With every switch matched. */
+    public KernelStats(long offCpuRunnableNanos, long offCpuBlockedNanos, long offCpuIntervals, long voluntarySwitches,
+                       long involuntarySwitches, long minorFaults, long majorFaults, long syscalls, long unnamedSyscalls,
+                       List<SyscallCount> syscallsByName) {
+        this(offCpuRunnableNanos, offCpuBlockedNanos, offCpuIntervals, voluntarySwitches, involuntarySwitches, minorFaults,
+                majorFaults, syscalls, unnamedSyscalls, syscallsByName, 0);
+    }
+
+    public static final KernelStats NOTHING = new KernelStats(0, 0, 0, 0, 0, 0, 0, 0, 0, List.of());
+
+    public long offCpuNanos() {
+        return offCpuRunnableNanos + offCpuBlockedNanos;
+    }
+
+    public long contextSwitches() {
+        return voluntarySwitches + involuntarySwitches;
+    }
+
+    /** Entries of the syscall {@code name} ("openat"); 0 when it was not entered. */
+    public long syscalls(String name) {
+        return syscallsByName.stream().filter(s -> s.name().equals(name)).mapToLong(SyscallCount::count).sum();
+    }
+
+    /** Both together: two slots of one window (opened from Python and from Java) add up. */
+    public KernelStats plus(KernelStats o) {
+        return combine(o, 1);
+    }
+
+    /** What happened after {@code earlier}, a reading of the same scope. */
+    public KernelStats minus(KernelStats earlier) {
+        return combine(earlier, -1);
+    }
+
+    private KernelStats combine(KernelStats o, int sign) {
+        Map<String, Long> byName = new LinkedHashMap<>();
+        syscallsByName.forEach(s -> byName.merge(s.name(), s.count(), Long::sum));
+        o.syscallsByName.forEach(s -> byName.merge(s.name(), sign * s.count(), Long::sum));
+        List<SyscallCount> names = new ArrayList<>();
+        byName.forEach((name, n) -> {
+            if (n != 0) {
+                names.add(new SyscallCount(name, n));
+            }
+        });
+        return new KernelStats(offCpuRunnableNanos + sign * o.offCpuRunnableNanos, offCpuBlockedNanos + sign * o.offCpuBlockedNanos,
+                offCpuIntervals + sign * o.offCpuIntervals, voluntarySwitches + sign * o.voluntarySwitches,
+                involuntarySwitches + sign * o.involuntarySwitches, minorFaults + sign * o.minorFaults,
+                majorFaults + sign * o.majorFaults, syscalls + sign * o.syscalls, unnamedSyscalls + sign * o.unnamedSyscalls, names,
+                offCpuUnmatched + sign * o.offCpuUnmatched);
+    }
+
+    /**
+     * Two lines ("\n" between them) a person reads, in reports and in failure messages: "Kernel: off-CPU 12.300 ms (runnable
+     * 3.800 ms, blocked 8.500 ms, 7 intervals); context switches: 3 voluntary, 2 involuntary; page faults:
+     * 2 minor, 0 major" and "  syscalls: 81 (getppid 50, newfstatat 20, ...)", the {@code top} most entered.
+     */
+    public static String describe(KernelStats k, int top) {
+        StringBuilder s = new StringBuilder(String.format(Locale.ROOT,
+                "Kernel: off-CPU %s (runnable %s, blocked %s, %d intervals); context switches: %d voluntary, %d involuntary;"
+                        + " page faults: %d minor, %d major\n  syscalls: %d", millis(k.offCpuNanos()), millis(k.offCpuRunnableNanos()),
+                millis(k.offCpuBlockedNanos()), k.offCpuIntervals(), k.voluntarySwitches(), k.involuntarySwitches(),
+                k.minorFaults(), k.majorFaults(), k.syscalls()));
+        if (!k.syscallsByName().isEmpty()) {
+            s.append(" (").append(String.join(", ", k.syscallsByName().stream().limit(top)
+                    .map(c -> c.name() + " " + c.count()).toList()));
+            if (k.syscallsByName().size() > top) {
+                s.append(", ... ").append(k.syscallsByName().size() - top).append(" more");
+            }
+            s.append(")");
+        }
+        if (k.offCpuUnmatched() > 0) {
+            s.append("; ").append(k.offCpuUnmatched()).append(" switches not delivered by the scheduler tracepoint");
+        }
+        if (k.unnamedSyscalls() > 0) {
+            s.append("; ").append(k.unnamedSyscalls()).append(" had no room to be counted by name");
+        }
+        return s.toString();
+    }
+
+    private static String millis(long nanos) {
+        return String.format(Locale.ROOT, "%.3f ms", nanos / 1e6);
+    }
+
+    private static List<SyscallCount> sorted(List<SyscallCount> list) {
+        List<SyscallCount> copy = new ArrayList<>(list);
+        copy.sort(Comparator.comparing(SyscallCount::count).reversed().thenComparing(SyscallCount::name));
+        return List.copyOf(copy);
+    }
+}
