@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.jna.NativeLibrary;
+import dev.pybudget.engine.CallCounting;
 import dev.pybudget.engine.JavaWindow;
 import dev.pybudget.engine.Trace;
 import dev.pybudget.engine.TraceException;
@@ -74,6 +75,7 @@ public final class AgentMain {
                 switch (args[i]) {
                     case "--port" -> port = Integer.parseInt(args[++i]);
                     case "--calls" -> options = options.withCallPattern(args[++i]);
+                    case "--calls-by" -> options = options.withCallCounting(CallCounting.parse(args[++i]));
                     case "--stream-audit" -> options = options.withStreamAudit(true);
                     case "--kernel-context" -> options = options.withKernelContext(true);
                     case "--lenient-probes" -> options = options.withRequireProbes(false);

@@ -37,6 +37,8 @@ public final class Budgets {
     private Budgets() {}
 
     static final String CALL_PROBE = "function__return";
+    /** Calls counted inside the workload (sys.monitoring, sys.settrace on 3.11) stand for the call probe. */
+    static final String CALLS_IN_PROCESS = "calls:monitoring";
     static final String GC_PROBE = "gc__start";
     static final String GC_DONE_PROBE = "gc__done";
     static final String IMPORT_PROBE = "import__find__load__start";
@@ -487,6 +489,10 @@ public final class Budgets {
     /** Why a probe's counts are not there: this CPython lacks it, or it was not asked for. */
     static String missingProbe(Recording r, String probe, String what) {
         String python = "CPython " + r.python().version();
+        if (CALL_PROBE.equals(probe) && r.missingProbes().contains(CALLS_IN_PROCESS)) {
+            return "the in-process call counter did not count in this run (the recording's missingProbesReason says why), so "
+                    + what + " cannot be counted";
+        }
         if (r.missingProbes().contains(probe)) {
             String history = CALL_PROBE.equals(probe) && isAtLeast312(r.python().version()) ? " (CPython 3.12 removed it)" : "";
             return python + " has no " + probe + " probe" + history + ", so " + what + " cannot be counted";

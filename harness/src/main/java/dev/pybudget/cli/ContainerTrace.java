@@ -41,7 +41,8 @@ final class ContainerTrace {
         PythonImage image = image(command.containerImage().orElseThrow());
         PythonWorkloadContainer container = new PythonWorkloadContainer(image)
                 .withFixture(".")
-                .withCommand(command.workload.toArray(String[]::new));
+                .withCommand(command.workload.toArray(String[]::new))
+                .withCallCounting(options.callCounting());
         options.callPattern().ifPresent(container::withCallPattern);
         container.withKernelContext(options.kernelContext());
         container.setPortBindings(command.publish.stream().map(PublishedPort::binding).toList());

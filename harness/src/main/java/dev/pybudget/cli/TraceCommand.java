@@ -1,5 +1,6 @@
 package dev.pybudget.cli;
 
+import dev.pybudget.engine.CallCounting;
 import dev.pybudget.engine.Trace;
 import dev.pybudget.engine.TraceException;
 import dev.pybudget.engine.TraceOptions;
@@ -24,7 +25,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
- * {@code pybudget trace [--json FILE] [--calls PATTERN] [--kernel] [--timeout DURATION] [--container IMAGE
+ * {@code pybudget trace [--json FILE] [--calls PATTERN] [--calls-by usdt|monitoring] [--kernel] [--timeout DURATION] [--container IMAGE
  * [--publish HOST:CONTAINER]...] -- PYTHON SCRIPT [ARGS]}: runs the script with probes attached (on this
  * host, or in a container of IMAGE with the current directory copied in as its working directory),
  * prints the report and writes the JSON. Exits with the workload's status; 124 when --timeout stopped
@@ -41,6 +42,12 @@ final class TraceCommand implements Callable<Integer> {
     @Option(names = "--calls", paramLabel = "PATTERN",
             description = "Count calls of functions whose file:function matches the glob, e.g. '*/app.py:*'.")
     String calls;
+
+    @Option(names = "--calls-by", paramLabel = "usdt|monitoring",
+            description = "How calls are counted: usdt (the function__return probe, every call pays), monitoring (inside"
+                    + " the workload: sys.monitoring on 3.12+, sys.settrace on 3.11) or auto (the default: monitoring on"
+                    + " 3.12+, usdt before).")
+    String callsBy;
 
     @Option(names = "--kernel",
             description = "Also record the kernel context: off-CPU time, context switches, page faults, syscalls.")
@@ -86,6 +93,9 @@ final class TraceCommand implements Callable<Integer> {
         try {
             if (calls != null) {
                 options = options.withCallPattern(calls);
+            }
+            if (callsBy != null) {
+                options = options.withCallCounting(CallCounting.parse(callsBy));
             }
         } catch (IllegalArgumentException e) { // a malformed pattern: its message shows the form
             err.println("pybudget: " + e.getMessage());

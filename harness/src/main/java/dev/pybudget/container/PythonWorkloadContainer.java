@@ -5,8 +5,10 @@ import com.github.dockerjava.api.exception.DockerException;
 import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.model.Capability;
 import dev.pybudget.agent.AgentProtocol;
+import dev.pybudget.engine.CallCounting;
 import dev.pybudget.engine.CallPattern;
 import dev.pybudget.engine.TracedWorkload;
+import dev.pybudget.engine.Tracer;
 import dev.pybudget.engine.WindowHandle;
 import dev.pybudget.recording.Recording;
 import java.io.IOException;
@@ -56,6 +58,7 @@ public class PythonWorkloadContainer extends GenericContainer<PythonWorkloadCont
     private final List<String> workload = new ArrayList<>();
     private final OutputLog output = new OutputLog();
     private Optional<String> callPattern = Optional.empty();
+    private CallCounting callCounting = CallCounting.AUTO;
     private boolean streamAudit;
     private Optional<String> user = Optional.empty();
     private boolean kernelContext;
@@ -102,9 +105,18 @@ public class PythonWorkloadContainer extends GenericContainer<PythonWorkloadCont
         return self();
     }
 
-    /** Counts calls of functions matching {@code FILE_GLOB:FUNCTION_GLOB}; costs a uprobe hit per Python call. */
+    /**
+     * Counts calls of functions matching {@code FILE_GLOB:FUNCTION_GLOB}: with a uprobe hit per Python call
+     * on 3.11, inside the workload on 3.12 and later (see {@link #withCallCounting}).
+     */
     public PythonWorkloadContainer withCallPattern(String pattern) {
         this.callPattern = Optional.of(CallPattern.parse(pattern).text());
+        return self();
+    }
+
+    /** How calls are counted: in the kernel, inside the workload, or (AUTO, the default) the cheaper way. */
+    public PythonWorkloadContainer withCallCounting(CallCounting how) {
+        this.callCounting = java.util.Objects.requireNonNull(how, "how");
         return self();
     }
 
@@ -170,6 +182,10 @@ public class PythonWorkloadContainer extends GenericContainer<PythonWorkloadCont
         if (kernelContext) {
             traceArgs.add("--kernel-context");
         }
+        if (callCounting != CallCounting.AUTO) {
+            traceArgs.addAll(List.of("--calls-by", callCounting.label()));
+        }
+        callPattern.ifPresent(this::addInProcessCallsEnvironment);
         agentContainer = AgentContainer.gated(traceArgs, otherUser);
         agentContainer.start();
         String agentId = agentContainer.getContainerId();
@@ -186,6 +202,28 @@ public class PythonWorkloadContainer extends GenericContainer<PythonWorkloadCont
         });
         setWaitStrategy(new SidecarWaitStrategy(agentContainer, this::workloadEnded, output, userWaitStrategy,
                 startupTimeout.orElse(DEFAULT_STARTUP), startupTimeout.isPresent()));
+    }
+
+    /**
+     * The variables that let the agent count calls inside the workload (3.12 and later, or {@link #withCallCounting}):
+     * the counter's module is first on PYTHONPATH (yours, or the image's, follows it); the agent puts the module in
+     * the workload's /tmp before it releases it, and only when it counts there.
+     */
+    private void addInProcessCallsEnvironment(String pattern) {
+        String pythonPath = getEnvMap().get("PYTHONPATH");
+        if (pythonPath == null) {
+            try {
+                String[] env = DockerClientFactory.instance().client().inspectImageCmd(getDockerImageName()).exec().getConfig().getEnv();
+                for (String e : env == null ? new String[0] : env) {
+                    if (e.startsWith("PYTHONPATH=")) {
+                        pythonPath = e.substring("PYTHONPATH=".length());
+                    }
+                }
+            } catch (NotFoundException e) {
+                // Pulled at start: its PYTHONPATH is not known here.
+            }
+        }
+        Tracer.inProcessCallsEnvironment(pattern, pythonPath).forEach(this::addEnv);
     }
 
     /** The workload's user is not root: by {@link #withUser} or by the image's USER. */

@@ -217,7 +217,7 @@ public final class PythonBinary {
                                 + " so this build left them out";
             }
             return "CPython 3.12 to 3.14 have no function__entry/function__return/line probes (3.15 restored the first two),"
-                    + " so call counting needs CPython 3.11 or 3.15 and later";
+                    + " so count calls in process there (CallCounting.MONITORING, --calls-by monitoring)";
         }
         if (GC_PROBES.contains(name)) {
             return "CPython 3.6 and later define the gc__start/gc__done probes, so this build left them out";

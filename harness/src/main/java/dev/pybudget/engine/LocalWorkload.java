@@ -57,6 +57,12 @@ public class LocalWorkload implements TracedWorkload, AutoCloseable {
         return this;
     }
 
+    /** How calls are counted: in the kernel, inside the workload, or (AUTO, the default) the cheaper way. */
+    public LocalWorkload withCallCounting(CallCounting how) {
+        this.options = options.withCallCounting(how);
+        return this;
+    }
+
     /** Where the workload's stdout and stderr go (default: this process's). */
     public LocalWorkload withOutput(ProcessBuilder.Redirect redirect) {
         this.output = redirect;

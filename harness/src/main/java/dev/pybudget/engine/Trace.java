@@ -41,6 +41,8 @@ public final class Trace implements AutoCloseable {
     private final TraceOptions options;
     /** Loads the BPF objects of a next trace like this one ahead (see LoadedAhead). */
     private final Runnable loadNext;
+    /** Calls counted inside the workload, when they are (CallCounting.MONITORING). */
+    private final Optional<InProcessCalls> inProcessCalls;
     private final Map<String, Integer> javaSlots = new LinkedHashMap<>();
     private int javaSlotsUsed;
     private final String[] javaOpen = new String[Layout.MAX_JAVA_OPEN];
@@ -52,14 +54,15 @@ public final class Trace implements AutoCloseable {
     private boolean closed;
 
     Trace(PythonBinary python, List<String> probes, List<String> missingProbes, Optional<String> missingProbesReason,
-          BpfObjects bpf, EventStream stream, Process process, long originNanos, TraceOptions options, Runnable loadNext) {
+          BpfObjects bpf, EventStream stream, Process process, long originNanos, TraceOptions options, Runnable loadNext,
+          Optional<InProcessCalls> inProcessCalls) {
         this(python, probes, missingProbes, missingProbesReason, bpf, stream, process.toHandle(), process, OptionalLong.empty(),
-                originNanos, options, loadNext);
+                originNanos, options, loadNext, inProcessCalls);
     }
 
     Trace(PythonBinary python, List<String> probes, List<String> missingProbes, Optional<String> missingProbesReason,
           BpfObjects bpf, EventStream stream, ProcessHandle process, Process child, OptionalLong attachedAfterNanos,
-          long originNanos, TraceOptions options, Runnable loadNext) {
+          long originNanos, TraceOptions options, Runnable loadNext, Optional<InProcessCalls> inProcessCalls) {
         this.python = python;
         this.probes = probes;
         this.missingProbes = missingProbes;
@@ -72,6 +75,7 @@ public final class Trace implements AutoCloseable {
         this.originNanos = originNanos;
         this.options = options;
         this.loadNext = loadNext;
+        this.inProcessCalls = inProcessCalls;
     }
 
     public long pid() {
@@ -121,8 +125,21 @@ public final class Trace implements AutoCloseable {
 
         // A process this JVM did not start has no exit status here: whoever knows it (Docker) adds it.
         Optional<Integer> exit = child == null || child.isAlive() ? Optional.empty() : Optional.of(child.exitValue());
-        last = new Recording(new PythonInfo(python.executable().toString(), python.version(), process.pid(),
-                attachedAfterNanos), probes,
+        PythonInfo info = new PythonInfo(python.executable().toString(), python.version(), process.pid(), attachedAfterNanos);
+        List<String> attached = new ArrayList<>(probes);
+        if (probes.contains(Tracer.CALL_PROBE)) {
+            attached.add("calls:usdt");
+        }
+        if (inProcessCalls.isPresent()) {
+            InProcessReading counted = InProcessReading.of(inProcessCalls.get().read(), whole, windows, javaSlots,
+                    counters.losses(), probes.contains("audit"), python, !process.isAlive());
+            last = new Recording(info,
+                    counted.probes(attached), counted.missingProbes(missingProbes), now - originNanos, counted.whole(),
+                    counters.losses().events(), counted.losses(), counted.windows(), exit, options.callPattern(),
+                    counted.missingProbesReason(missingProbesReason));
+            return last;
+        }
+        last = new Recording(info, attached,
                 missingProbes, now - originNanos, whole, counters.losses().events(), counters.losses(), windows, exit,
                 options.callPattern(), missingProbesReason);
         return last;
@@ -177,6 +194,9 @@ public final class Trace implements AutoCloseable {
         }
         javaOpen[index] = name;
         setJavaWindow(index, slot);
+        int opened = slot;
+        int at = index;
+        inProcessCalls.ifPresent(c -> c.setJavaWindow(at, c.moduleSlot(name, opened)));
         javaOpenedAt[index] = System.nanoTime();
         return new JavaWindow(this, name, index);
     }
@@ -218,6 +238,7 @@ public final class Trace implements AutoCloseable {
     synchronized void closeWindow(int index) {
         if (!closed && javaOpen[index] != null) {
             setJavaWindow(index, 0);
+            inProcessCalls.ifPresent(c -> c.setJavaWindow(index, 0));
             long closedAt = System.nanoTime();
             javaSpans.add(javaOpen[index], new WindowSpan(WindowSpan.PROCESS, javaOpenedAt[index] - originNanos,
                     closedAt - javaOpenedAt[index], false));
@@ -343,6 +364,7 @@ public final class Trace implements AutoCloseable {
             } else {
                 bpf.closeInBackground();
             }
+            inProcessCalls.ifPresent(InProcessCalls::close);
             loadNext.run();
         }
         return last;

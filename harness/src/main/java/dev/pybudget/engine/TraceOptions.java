@@ -15,14 +15,34 @@ import java.util.Optional;
  * @param timeout         stop the workload after this long (zero: never)
  * @param kernelContext   also record the kernel's side of every scope: off-CPU time, context switches, page
  *                        faults and syscalls of the workload's threads (kernel.bpf.o; see docs/writing-tests.md)
+ * @param callCounting    how calls of the pattern are counted: in the kernel ({@link CallCounting#USDT}),
+ *                        inside the workload ({@link CallCounting#MONITORING}), or the cheaper way (AUTO)
  */
 public record TraceOptions(Optional<String> callPattern, boolean streamAudit, int ringBufferBytes,
-                           int callsMapEntries, boolean requireProbes, Duration timeout, boolean kernelContext) {
+                           int callsMapEntries, boolean requireProbes, Duration timeout, boolean kernelContext,
+                           CallCounting callCounting) {
+
+    public TraceOptions {
+        java.util.Objects.requireNonNull(callCounting, "callCounting");
+    }
+
+    /** Options without a choice of how calls are counted, as before it existed: the cheaper way. */
+    public TraceOptions(Optional<String> callPattern, boolean streamAudit, int ringBufferBytes, int callsMapEntries,
+                        boolean requireProbes, Duration timeout, boolean kernelContext) {
+        this(callPattern, streamAudit, ringBufferBytes, callsMapEntries, requireProbes, timeout, kernelContext,
+                CallCounting.AUTO);
+    }
 
     /** Options without the kernel context, as before it existed. */
     public TraceOptions(Optional<String> callPattern, boolean streamAudit, int ringBufferBytes, int callsMapEntries,
                         boolean requireProbes, Duration timeout) {
         this(callPattern, streamAudit, ringBufferBytes, callsMapEntries, requireProbes, timeout, false);
+    }
+
+    /** Counts calls in the kernel, inside the workload, or (AUTO, the default) the cheaper way for this CPython. */
+    public TraceOptions withCallCounting(CallCounting how) {
+        return new TraceOptions(callPattern, streamAudit, ringBufferBytes, callsMapEntries, requireProbes, timeout,
+                kernelContext, how);
     }
 
     public static TraceOptions defaults() {
@@ -31,36 +51,36 @@ public record TraceOptions(Optional<String> callPattern, boolean streamAudit, in
 
     public TraceOptions withCallPattern(String pattern) {
         return new TraceOptions(Optional.of(CallPattern.parse(pattern).text()), streamAudit, ringBufferBytes,
-                callsMapEntries, requireProbes, timeout, kernelContext);
+                callsMapEntries, requireProbes, timeout, kernelContext, callCounting);
     }
 
     public TraceOptions withStreamAudit(boolean stream) {
-        return new TraceOptions(callPattern, stream, ringBufferBytes, callsMapEntries, requireProbes, timeout, kernelContext);
+        return new TraceOptions(callPattern, stream, ringBufferBytes, callsMapEntries, requireProbes, timeout, kernelContext, callCounting);
     }
 
     public TraceOptions withRingBufferBytes(int bytes) {
         if (bytes < 4096 || Integer.bitCount(bytes) != 1) {
             throw new IllegalArgumentException("the ring buffer size must be a power of two of at least 4096 bytes, got " + bytes);
         }
-        return new TraceOptions(callPattern, streamAudit, bytes, callsMapEntries, requireProbes, timeout, kernelContext);
+        return new TraceOptions(callPattern, streamAudit, bytes, callsMapEntries, requireProbes, timeout, kernelContext, callCounting);
     }
 
     public TraceOptions withCallsMapEntries(int entries) {
         if (entries < 1) {
             throw new IllegalArgumentException("the calls map needs at least one entry, got " + entries);
         }
-        return new TraceOptions(callPattern, streamAudit, ringBufferBytes, entries, requireProbes, timeout, kernelContext);
+        return new TraceOptions(callPattern, streamAudit, ringBufferBytes, entries, requireProbes, timeout, kernelContext, callCounting);
     }
 
     public TraceOptions withRequireProbes(boolean require) {
-        return new TraceOptions(callPattern, streamAudit, ringBufferBytes, callsMapEntries, require, timeout, kernelContext);
+        return new TraceOptions(callPattern, streamAudit, ringBufferBytes, callsMapEntries, require, timeout, kernelContext, callCounting);
     }
 
     public TraceOptions withTimeout(Duration limit) {
-        return new TraceOptions(callPattern, streamAudit, ringBufferBytes, callsMapEntries, requireProbes, limit, kernelContext);
+        return new TraceOptions(callPattern, streamAudit, ringBufferBytes, callsMapEntries, requireProbes, limit, kernelContext, callCounting);
     }
 
     public TraceOptions withKernelContext(boolean record) {
-        return new TraceOptions(callPattern, streamAudit, ringBufferBytes, callsMapEntries, requireProbes, timeout, record);
+        return new TraceOptions(callPattern, streamAudit, ringBufferBytes, callsMapEntries, requireProbes, timeout, record, callCounting);
     }
 }

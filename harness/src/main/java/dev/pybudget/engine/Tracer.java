@@ -3,6 +3,7 @@ package dev.pybudget.engine;
 import dev.pybudget.elf.ElfException;
 import dev.pybudget.elf.MissingProbeException;
 import dev.pybudget.elf.PythonBinary;
+import dev.pybudget.elf.RootedPath;
 import java.io.File;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -67,7 +68,11 @@ public final class Tracer {
         BpfObjects bpf = LoadedAhead.take(plan.key(), plan.load());
         Process process = null;
         EventStream stream = null;
+        InProcessCalls calls = null;
         try {
+            if (plan.inProcess()) {
+                calls = InProcessCalls.prepare(CallPattern.parse(options.callPattern().orElseThrow()));
+            }
             List<String> gated = new ArrayList<>();
             if (Boolean.getBoolean(OWN_SESSION_PROPERTY)) {
                 // A child of this JVM leads no process group, so setsid(1) execs without forking: the pid stays
@@ -81,6 +86,9 @@ public final class Tracer {
                     .redirectOutput(workload.redirectOutput()).redirectError(workload.redirectError());
             builder.environment().clear();
             builder.environment().putAll(workload.environment());
+            if (calls != null) {
+                calls.addTo(builder.environment());
+            }
             process = builder.start();
             int pid = (int) process.pid();
             stream = new EventStream(bpf.lib(), bpf.mapFd("events"), options.ringBufferBytes(), "pybudget-events-" + pid);
@@ -88,10 +96,13 @@ public final class Tracer {
             long origin = System.nanoTime();
             release(process);
             return new Trace(python, List.copyOf(plan.recorded()), plan.missing(), plan.missingReason(), bpf, stream, process,
-                    origin, options, () -> LoadedAhead.prepare(plan.key(), plan.load()));
+                    origin, options, () -> LoadedAhead.prepare(plan.key(), plan.load()), Optional.ofNullable(calls));
         } catch (RuntimeException | IOException e) {
             if (process != null) {
                 process.destroyForcibly();
+            }
+            if (calls != null) {
+                calls.close();
             }
             if (stream != null) {
                 stream.close();
@@ -104,17 +115,22 @@ public final class Tracer {
         }
     }
 
-    /** What a trace attaches (markers, internal functions standing in for missing ones), lacks and records. */
+    /** What a trace attaches (markers, internal functions standing in for missing ones), lacks, records and counts in process. */
     private record Plan(Set<String> present, List<String> missing, Optional<String> missingReason,
-                        List<SymbolProbes.Served> served, List<String> recorded, LoadedAhead.Key key, Supplier<BpfObjects> load) {}
+                        List<SymbolProbes.Served> served, List<String> recorded, LoadedAhead.Key key, Supplier<BpfObjects> load,
+                        boolean inProcess) {}
 
     /**
      * @param root the file system the CPython is in, as seen from here ("/", or a container's /proc/PID/root)
      * @throws TraceException when strict and a probe is missing
      */
     private static Plan plan(PythonBinary python, TraceOptions options, Path root) {
+        Optional<CallCounting> counting = options.callPattern().map(p -> counting(python, options.callCounting()));
         Set<String> wanted = new LinkedHashSet<>(BASE_PROBES);
-        options.callPattern().ifPresent(p -> wanted.add(CALL_PROBE));
+        if (counting.equals(Optional.of(CallCounting.USDT))) {
+            wanted.add(CALL_PROBE);
+        }
+        boolean inProcess = counting.equals(Optional.of(CallCounting.MONITORING));
         Set<String> present = new LinkedHashSet<>();
         List<String> missing = new ArrayList<>();
         for (String probe : wanted) {
@@ -139,7 +155,10 @@ public final class Tracer {
         // Strict (the default) fails on any missing probe of a build with markers; a build served by its
         // symbols is traced for what they allow, unless calls were asked for and cannot be counted.
         boolean strict = options.requireProbes() && (served.isEmpty() || missing.contains(CALL_PROBE));
-        if (!missing.isEmpty() && (strict || present.isEmpty() && served.isEmpty())) {
+        // A CPython without any marker (pyenv's) can still have its calls counted in process: then it is traced
+        // for those (and whatever its symbols serve), the other families reported missing, not refused.
+        boolean callsOnly = inProcess && !python.hasMarkers();
+        if (!missing.isEmpty() && !callsOnly && (strict || present.isEmpty() && served.isEmpty())) {
             if (notServed.isEmpty()) {
                 try {
                     python.require(missing);
@@ -163,10 +182,13 @@ public final class Tracer {
         if (options.kernelContext()) {
             concerns.add(Concern.KERNEL); // no probe of CPython's: tracepoints and perf events
         }
-        Map<Concern, byte[]> settings = settings(python, options);
+        if (concerns.isEmpty()) {
+            concerns.add(Concern.AUDIT); // attached nowhere: its object creates the maps a trace reads
+        }
+        Map<Concern, byte[]> settings = settings(python, options, counting);
         LoadedAhead.Key key = LoadedAhead.Key.of(concerns, settings, options);
         Supplier<BpfObjects> load = () -> BpfObjects.load(concerns, settings, options);
-        return new Plan(present, missing, missingReason, served, recorded, key, load);
+        return new Plan(present, missing, missingReason, served, recorded, key, load, inProcess);
     }
 
     /** Every probe of the plan on {@code pid}, through the file this process reaches the probes' binary at. */
@@ -182,6 +204,28 @@ public final class Tracer {
         if (bpf.has(Concern.KERNEL)) {
             KernelProbes.attach(bpf, pid);
         }
+    }
+
+    /**
+     * Where a container workload's in-process call counter lives, in its own file system: the agent makes it
+     * (through /proc/PID/root) before it releases the workload; {@link #inProcessCallsEnvironment} names it.
+     */
+    public static final Path IN_PROCESS_CALLS_DIR = Path.of("/tmp/.pybudget-calls");
+
+    /**
+     * The environment a container workload needs for calls counted in process ({@code calls:monitoring}): set on its
+     * container by the harness, used only if the agent decides to count in process (else the directory does not
+     * exist and Python skips it).
+     *
+     * @param pythonPath the image's own PYTHONPATH, or null
+     */
+    public static Map<String, String> inProcessCallsEnvironment(String callPattern, String pythonPath) {
+        Map<String, String> environment = new java.util.LinkedHashMap<>();
+        if (pythonPath != null) {
+            environment.put("PYTHONPATH", pythonPath);
+        }
+        InProcessCalls.environment(environment, IN_PROCESS_CALLS_DIR, CallPattern.parse(callPattern).text());
+        return environment;
     }
 
     /**
@@ -206,10 +250,20 @@ public final class Tracer {
         } catch (IOException e) {
             throw new TraceException(executable + " could not be read in the workload's file system: " + e.getMessage() + ".", e);
         }
-        Plan plan = plan(python, options, root == null ? Path.of("/") : root);
+        Path fileSystem = root == null ? Path.of("/") : root;
+        Plan plan = plan(python, options, fileSystem);
+        if (plan.inProcess() && release == null) {
+            throw new TraceException("Calls cannot be counted in process in a CPython that already runs: its counter loads at"
+                    + " start; count them with the probe (--calls-by usdt) on a CPython that has it.");
+        }
         BpfObjects bpf = plan.load().get();
         EventStream stream = null;
+        InProcessCalls calls = null;
         try {
+            if (plan.inProcess()) {
+                calls = InProcessCalls.prepareIn(CallPattern.parse(options.callPattern().orElseThrow()),
+                        RootedPath.onHost(fileSystem, IN_PROCESS_CALLS_DIR), true);
+            }
             stream = new EventStream(bpf.lib(), bpf.mapFd("events"), options.ringBufferBytes(), "pybudget-events-" + pid);
             attachProbes(bpf, (int) pid, python, plan);
             long origin = System.nanoTime();
@@ -223,8 +277,11 @@ public final class Tracer {
                         .orElse(java.util.OptionalLong.of(0));
             }
             return new Trace(python, List.copyOf(plan.recorded()), plan.missing(), plan.missingReason(), bpf, stream,
-                    process, null, after, origin, options, () -> { });
+                    process, null, after, origin, options, () -> { }, Optional.ofNullable(calls));
         } catch (RuntimeException e) {
+            if (calls != null) {
+                calls.close();
+            }
             if (stream != null) {
                 stream.close();
             }
@@ -315,6 +372,31 @@ public final class Tracer {
         }
     }
 
+    /**
+     * How calls are counted for this CPython: as asked, or (AUTO) in process on 3.12 and later, where
+     * sys.monitoring lets every function the pattern does not name run at full speed (3.15 has the
+     * probe too, which makes every call pay). On 3.11 every call pays either way, and although
+     * sys.settrace in process costs less than the probe for a function the pattern does not name
+     * (docs/performance.md), it cannot see threads started from C or with _thread, where the probe
+     * is exact: the probe it is, unless asked.
+     */
+    static CallCounting counting(PythonBinary python, CallCounting asked) {
+        Optional<PythonBinary.MajorMinor> version = python.versionMajorMinor();
+        if (asked == CallCounting.MONITORING && version.isPresent() && !version.get().isAtLeast(3, 11)) {
+            throw new TraceException("Counting calls in process needs CPython 3.11 or later, and " + python.executable()
+                    + " is CPython " + python.version() + ": count them with the USDT probe (--calls-by usdt).");
+        }
+        if (asked != CallCounting.AUTO) {
+            return asked;
+        }
+        boolean probe = python.probe(CALL_PROBE).isPresent();
+        if (version.isEmpty()) {
+            return probe ? CallCounting.USDT : CallCounting.MONITORING;
+        }
+        return version.get().isAtLeast(3, 12) ? CallCounting.MONITORING : CallCounting.USDT;
+    }
+
+
     /** Where /usr/lib/debug is for this binary: "/", or a container's root when the path goes through /proc/PID/root. */
     static Path fileSystemRoot(Path binary) {
         java.util.regex.Matcher m = java.util.regex.Pattern.compile("^(/proc/\\d+/root)/").matcher(binary.toString());
@@ -338,7 +420,8 @@ public final class Tracer {
                 + " or use a CPython with the markers).";
     }
 
-    private static Map<Concern, byte[]> settings(PythonBinary python, TraceOptions options) {
+    private static Map<Concern, byte[]> settings(PythonBinary python, TraceOptions options,
+                                                 Optional<CallCounting> counting) {
         Map<Concern, byte[]> settings = new EnumMap<>(Concern.class);
         byte[] audit = new byte[Layout.AUDIT_SETTINGS_SIZE];
         Layout.putU32(audit, Layout.AUDIT_SETTINGS_STREAM_EVENTS, options.streamAudit() ? 1 : 0);
@@ -365,7 +448,7 @@ public final class Tracer {
         if (options.kernelContext()) {
             settings.put(Concern.KERNEL, KernelProbes.settings(options));
         }
-        options.callPattern().ifPresent(text -> {
+        options.callPattern().filter(text -> counting.equals(Optional.of(CallCounting.USDT))).ifPresent(text -> {
             CallPattern pattern = CallPattern.parse(text);
             byte[] calls = new byte[Layout.CALLS_SETTINGS_SIZE];
             byte[] file = pattern.fileGlob().getBytes(StandardCharsets.UTF_8);

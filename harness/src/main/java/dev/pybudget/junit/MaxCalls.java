@@ -11,7 +11,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 /**
  * At most {@code max} calls of the functions matching {@code function} during the test (or in one
  * of its windows). The workload must count those calls: give it a call pattern that covers them
- * ({@code withCallPattern}); a CPython without call probes (3.12 and later) makes this fail, saying so.
+ * ({@code withCallPattern}). On 3.12 and later the calls are counted inside the workload ({@code sys.monitoring});
+ * when they could not be counted at all, this fails as inconclusive, saying why.
  *
  * <pre>{@code @MaxCalls(function = "*}{@code /app.py:parse", max = 100)}</pre>
  */

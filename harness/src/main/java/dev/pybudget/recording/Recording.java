@@ -41,10 +41,11 @@ public record Recording(PythonInfo python, List<String> probes, List<String> mis
     /**
      * Whether this recording counted what the USDT probe {@code probe} gives: the probe was attached, or a
      * symbol probe stood in for its family ({@code gc:symbol ...} for gc__start and gc__done,
-     * {@code audit:symbol ...} for audit).
+     * {@code audit:symbol ...} for audit), or, for function__return, calls were counted inside the workload
+     * ({@code calls:monitoring}).
      */
     public boolean measures(String probe) {
-        if (probes.contains(probe)) {
+        if (probes.contains(probe) || (probe.equals("function__return") && probes.contains("calls:monitoring"))) {
             return true;
         }
         String family = probe.startsWith("gc__") ? "gc:" : probe.equals("audit") ? "audit:"

@@ -37,7 +37,7 @@ public final class TextReport {
         out.append(losses(r.losses()));
         out.append(children(r));
         out.append(callPatternMatched(r));
-        section(out, r.whole(), "");
+        section(out, r, r.whole(), "");
         for (Window w : r.windows()) {
             out.append(System.lineSeparator()).append("== window '").append(w.name()).append("'");
             if (w.unfollowedEnds() > 0) {
@@ -45,7 +45,7 @@ public final class TextReport {
                         .append(" on a thread where it was not open: it stayed open where it was opened)");
             }
             out.append(System.lineSeparator());
-            section(out, w.sections(), "   ");
+            section(out, r, w.sections(), "   ");
         }
         return out.toString();
     }
@@ -114,19 +114,28 @@ public final class TextReport {
                 + String.join(", ", seen) + System.lineSeparator();
     }
 
-    private static void section(StringBuilder out, Sections s, String indent) {
+    /** A family whose probe this CPython lacks was not measured: its zeros would read as a measurement. */
+    private static void section(StringBuilder out, Recording r, Sections s, String indent) {
         String nl = System.lineSeparator();
         long importNanos = s.imports().stream().mapToLong(ImportNode::durationNanos).sum();
-        out.append(nl).append(indent).append(String.format(Locale.ROOT, "Imports: %d (%s at the top level)%n",
-                s.importCount(), millis(importNanos)));
+        if (r.missingProbes().contains("import__find__load__start")) {
+            out.append(nl).append(indent).append("Imports: not measured (no import__find__load__start probe)").append(nl);
+        } else {
+            out.append(nl).append(indent).append(String.format(Locale.ROOT, "Imports: %d (%s at the top level)%n",
+                    s.importCount(), millis(importNanos)));
+        }
         if (!s.imports().isEmpty()) {
             out.append(indent).append("  self [us] | cumulative | module").append(nl);
             s.imports().forEach(i -> importLine(out, i, indent, 0));
         }
         GcStats gc = s.gc();
-        out.append(nl).append(indent).append(String.format(Locale.ROOT,
-                "Collections: gen0 %d, gen1 %d, gen2 %d; %d objects collected%n", gc.collections(0), gc.collections(1),
-                gc.collections(2), gc.collected()));
+        if (r.missingProbes().contains("gc__start")) {
+            out.append(nl).append(indent).append("Collections: not measured (no gc__start probe)").append(nl);
+        } else {
+            out.append(nl).append(indent).append(String.format(Locale.ROOT,
+                    "Collections: gen0 %d, gen1 %d, gen2 %d; %d objects collected%n", gc.collections(0), gc.collections(1),
+                    gc.collections(2), gc.collected()));
+        }
         if (gc.pauseNanos().count() > 0) {
             out.append(indent).append(String.format(Locale.ROOT, "  pauses: %d, p50 <= %s, p99 <= %s, max %s, total %s%n",
                     gc.pauseNanos().count(), millis(gc.pauseNanos().p50()), millis(gc.pauseNanos().p99()),

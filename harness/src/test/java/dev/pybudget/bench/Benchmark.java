@@ -27,7 +27,7 @@ import java.util.function.ToDoubleFunction;
  *
  * <p>Run it with {@code bash ci/benchmark.sh} (builds, then runs this class). Not a test: nothing
  * here runs in {@code mvn verify}. Options: {@code --reps N} (default 7), {@code --only a,b}
- * (rows: startup, teardown, gc, calls, imports, audit, drain, http, memory), {@code --markdown FILE}.
+ * (rows: startup, teardown, gc, calls, imports, audit, drain, http, memory, callsby), {@code --markdown FILE}.
  */
 public final class Benchmark {
 
@@ -140,6 +140,12 @@ public final class Benchmark {
         table.add(new String[] {"one record() window on a reused container", "≤ 10 ms", "pending container path", "", "", ""});
         if (wanted("memory")) {
             memory();
+        }
+        if (wanted("callsby")) {
+            // Its own table: per CPython, each way of counting calls against cProfile and untraced.
+            notes.add("Calls by mechanism (pattern '" + CallCountingBench.PATTERN + "', ns per call added to an untraced"
+                    + " call, thread CPU time):\n\n" + String.join("\n", CallCountingBench.rows(bench, reps, 200_000))
+                    + "\n\n" + String.join("\n", CallCountingBench.wholeProgram(repo.resolve("python-fixtures"), reps, 20_000)));
         }
     }
 

@@ -3,6 +3,7 @@ package dev.pybudget.container;
 import static dev.pybudget.container.ContainerRuns.assertSameGc;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.pybudget.engine.CallCounting;
 import dev.pybudget.engine.Workloads;
 import dev.pybudget.engine.Workloads.Oracle;
 import dev.pybudget.container.ContainerRuns.OracleRun;
@@ -74,21 +75,27 @@ class ContainerOracleTest {
         assertThat(run.window("second").imports()).isEmpty();
     }
 
-    /** 3.11 and 3.15 have function__return, which fires as often as the profiler's "call" (generator resumes too). */
-    static java.util.stream.Stream<PythonImage> imagesWithCallProbes() {
-        return java.util.stream.Stream.of(PythonImage.CPYTHON_3_11, PythonImage.CPYTHON_3_15);
+    /**
+     * 3.11 and 3.15 have function__return, which fires as often as the profiler's "return" (generator resumes
+     * too), while the oracle's profiler is on; calls are also counted in process there: both ways, one oracle.
+     */
+    static java.util.stream.Stream<org.junit.jupiter.params.provider.Arguments> imagesWithCallProbes() {
+        return java.util.stream.Stream.of(PythonImage.CPYTHON_3_11, PythonImage.CPYTHON_3_15).flatMap(image ->
+                java.util.stream.Stream.of(CallCounting.USDT, CallCounting.MONITORING)
+                        .map(how -> org.junit.jupiter.params.provider.Arguments.of(image, how)));
     }
 
-    @ParameterizedTest(name = "{0}")
+    @ParameterizedTest(name = "{0} {1}")
     @MethodSource("imagesWithCallProbes")
-    void should_count_calls_per_function_as_the_profiler_sees_them_return(PythonImage image) {
+    void should_count_calls_per_function_as_the_profiler_sees_them_return(PythonImage image, CallCounting how) {
         OracleRun run = ContainerRuns.runToExit(ContainerRuns.withOracle(image, "python-fixtures",
-                "python3", "call_parser.py").withCallPattern("*/call_parser.py:*"));
+                "python3", "call_parser.py").withCallPattern("*/call_parser.py:*").withCallCounting(how));
 
+        assertThat(run.recording().probes()).contains(how == CallCounting.USDT ? "calls:usdt" : "calls:monitoring");
         Map<String, Long> oracle = Oracle.counts(run.oracle().root(), "rawCalls");
-        assertThat(Workloads.calls(run.recording().whole())).as("calls over the whole run, kernel vs oracle")
+        assertThat(Workloads.calls(run.recording().whole())).as("calls over the whole run, %s vs oracle", how)
                 .isEqualTo(oracle);
-        assertThat(Workloads.calls(run.window("work"))).as("calls in window 'work', kernel vs oracle")
+        assertThat(Workloads.calls(run.window("work"))).as("calls in window 'work', %s vs oracle", how)
                 .isEqualTo(Oracle.counts(run.oracle().window("work"), "rawCalls"));
         assertThat(oracle).containsEntry("/workload/call_parser.py:tokenize", 2496L)
                 .containsEntry("/workload/call_parser.py:parse_factor", 1184L);
@@ -102,25 +109,22 @@ class ContainerOracleTest {
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("imagesWithoutCallProbes")
-    void should_say_in_one_sentence_that_3_13_and_3_14_have_no_call_probe_and_count_the_rest(PythonImage image) {
+    void should_count_calls_on_3_13_and_3_14_in_process_as_the_profiler_sees_them_return_and_the_rest_in_the_kernel(
+            PythonImage image) {
         OracleRun run = ContainerRuns.runToExit(ContainerRuns.withOracle(image, "python-fixtures",
                 "python3", "call_parser.py").withCallPattern("*/call_parser.py:*"));
-        String minor = image.toString().substring("pybudget/cpython-".length());
 
-        assertThat(run.recording().missingProbes()).containsExactly("function__return");
-        assertThat(run.recording().missingProbesReason()).hasValueSatisfying(sentence -> assertThat(sentence)
-                .startsWith("/usr/bin/python" + minor + " (CPython " + minor)
-                .contains("has no USDT probe function__return: CPython 3.12 to 3.14 have no"
-                        + " function__entry/function__return/line probes (3.15 restored the first two), so call"
-                        + " counting needs CPython 3.11 or 3.15 and later")
-                .endsWith(".")
-                .doesNotContain("\n"));
-        assertThat(run.recording().probes()).doesNotContain("function__return").contains("gc__start", "audit",
-                "import__find__load__start");
-        assertThat(run.recording().calls()).isEmpty();
-        assertThat(Oracle.counts(run.oracle().window("work"), "rawCalls")).as("the oracle saw the calls")
-                .containsKey("/workload/call_parser.py:tokenize");
-        // Everything else is still counted.
+        // 3.12 to 3.14 have no call probe: sys.monitoring counts the calls inside the workload instead.
+        assertThat(run.recording().missingProbes()).isEmpty();
+        assertThat(run.recording().probes()).contains("calls:monitoring", "gc__start", "audit", "import__find__load__start")
+                .doesNotContain("function__return");
+        Map<String, Long> oracle = Oracle.counts(run.oracle().root(), "rawCalls");
+        assertThat(Workloads.calls(run.recording().whole())).as("calls over the whole run, in process vs oracle")
+                .isEqualTo(oracle);
+        assertThat(Workloads.calls(run.window("work"))).as("calls in window 'work', in process vs oracle")
+                .isEqualTo(Oracle.counts(run.oracle().window("work"), "rawCalls"));
+        assertThat(oracle).containsKey("/workload/call_parser.py:tokenize");
+        // Everything else is still counted in the kernel.
         assertSameGc("whole run", run.recording().gc(), run.oracle().gcStats());
         assertThat(Workloads.audit(run.window("work"))).isEqualTo(Oracle.counts(run.oracle().window("work"), "audit"));
     }

@@ -18,8 +18,8 @@ class PythonBinaryTest {
     private static final String NO_MARKERS = " has no USDT markers (.note.stapsdt): use a CPython built with"
             + " --with-dtrace, such as Debian's python3.11 or the pybudget/cpython-3.11 image.";
     private static final String CALLS_REMOVED = "CPython 3.12 to 3.14 have no"
-            + " function__entry/function__return/line probes (3.15 restored the first two), so call counting needs"
-            + " CPython 3.11 or 3.15 and later";
+            + " function__entry/function__return/line probes (3.15 restored the first two), so count calls in process"
+            + " there (CallCounting.MONITORING, --calls-by monitoring)";
 
     @TempDir
     Path tmp;

@@ -152,7 +152,9 @@ class SymbolProbesOracleTest {
         Path python = pyenv("3.12.1");
         ProcessBuilder workload = new ProcessBuilder(python.toString(), script.toString()).directory(tmp.toFile());
         Recording r;
-        try (Trace trace = Tracer.start(workload, Workloads.options().withRequireProbes(false).withCallPattern("*:f"))) {
+        // Calls asked of the probe (--calls-by usdt): this build has none.
+        try (Trace trace = Tracer.start(workload, Workloads.options().withRequireProbes(false).withCallPattern("*:f")
+                .withCallCounting(CallCounting.USDT))) {
             r = trace.finish();
         }
         assertThat(r.missingProbes()).containsExactly("import__find__load__start", "import__find__load__done",
@@ -164,11 +166,21 @@ class SymbolProbesOracleTest {
         assertThat(r.whole().importCount()).isZero();
         assertThat(r.measures("import__find__load__start")).isFalse();
 
-        // Strict (the default), calls asked for and not countable fail before anything runs.
+        // Strict (the default), calls asked of the probe and not countable fail before anything runs.
         assertThatThrownBy(() -> Tracer.start(new ProcessBuilder(python.toString(), script.toString()),
-                Workloads.options().withCallPattern("*:f")))
+                Workloads.options().withCallPattern("*:f").withCallCounting(CallCounting.USDT)))
                 .isInstanceOf(TraceException.class)
                 .hasMessageContaining("has no USDT markers");
+
+        // By default (3.12+) the calls are counted inside the workload instead, strict or not.
+        try (Trace trace = Tracer.start(new ProcessBuilder(python.toString(), script.toString()).directory(tmp.toFile()),
+                Workloads.options().withCallPattern("*:f"))) {
+            r = trace.finish();
+        }
+        assertThat(r.missingProbes()).containsExactly("import__find__load__start", "import__find__load__done");
+        assertThat(r.probes()).containsExactly("gc:symbol gc_collect_main", "audit:symbol sys_audit_tstate,sys_audit",
+                "calls:monitoring");
+        assertThat(Workloads.calls(r.whole())).isEqualTo(java.util.Map.of(script + ":f", 3L));
     }
 
     /**
