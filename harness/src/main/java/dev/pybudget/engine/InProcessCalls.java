@@ -53,12 +53,19 @@ final class InProcessCalls implements AutoCloseable {
     private final Path names;
     private final MappedByteBuffer shared;
 
-    private InProcessCalls(String pattern, Path directory, Path data, Path names, MappedByteBuffer shared) {
+    /**
+     * The names file, open for the trace's life: a container workload's file is reached through /proc/PID/root,
+     * which is gone once the workload exits, and the recording is still read after that.
+     */
+    private final FileChannel namesChannel;
+
+    private InProcessCalls(String pattern, Path directory, Path data, Path names, MappedByteBuffer shared) throws IOException {
         this.pattern = pattern;
         this.directory = directory;
         this.data = data;
         this.names = names;
         this.shared = shared;
+        this.namesChannel = FileChannel.open(names, java.nio.file.StandardOpenOption.READ);
     }
 
     /** A directory with the module, the (sparse) count file and the names file. */
@@ -204,7 +211,11 @@ final class InProcessCalls implements AutoCloseable {
     private List<List<String>> lines() {
         String text;
         try {
-            text = new String(Files.readAllBytes(names), StandardCharsets.UTF_8);
+            java.nio.ByteBuffer all = java.nio.ByteBuffer.allocate((int) namesChannel.size());
+            while (all.hasRemaining() && namesChannel.read(all, all.position()) > 0) {
+                // read(buffer, position) does not move the channel: the whole file each time
+            }
+            text = new String(all.array(), 0, all.position(), StandardCharsets.UTF_8);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -240,6 +251,11 @@ final class InProcessCalls implements AutoCloseable {
     /** Deletes the directory; the workload, if it still runs, keeps counting into its mapping, unread. */
     @Override
     public void close() {
+        try {
+            namesChannel.close();
+        } catch (IOException e) {
+            // Closing a read-only file: nothing to lose.
+        }
         delete(directory);
     }
 
