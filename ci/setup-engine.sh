@@ -46,7 +46,7 @@ docker_ok() { command -v docker >/dev/null && docker info >/dev/null 2>&1; }
 want=()
 # What the build and the tests need; a test that misses one fails naming its package.
 for pkg in clang llvm libbpf-dev linux-libc-dev make binutils debootstrap bpftrace python3.11 libpython3.11 \
-    gcc libc6-dev systemtap-sdt-dev libcap2-bin util-linux procps ca-certificates; do
+    gcc libc6-dev systemtap-sdt-dev libcap2-bin util-linux procps ca-certificates iproute2; do
     installed "$pkg" || want+=("$pkg")
 done
 # Debian's /usr/bin/python3.11 is the dtrace-enabled build the local mode needs
