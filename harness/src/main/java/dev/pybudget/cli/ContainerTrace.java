@@ -27,17 +27,7 @@ final class ContainerTrace {
     static final Duration PULL_LIMIT = Duration.ofSeconds(20);
 
     static Recording run(TraceCommand command, TraceOptions options, StopRequests stops) {
-        withoutRyuk();
-        boolean docker;
-        try {
-            docker = DockerClientFactory.instance().isDockerAvailable();
-        } catch (RuntimeException e) {
-            docker = false;
-        }
-        if (!docker) {
-            throw new TraceException("No Docker engine could be reached for --container: start one (on Debian, sudo bash"
-                    + " ci/setup-engine.sh) or point DOCKER_HOST at one.");
-        }
+        requireDocker("--container");
         PythonImage image = image(command.containerImage().orElseThrow());
         PythonWorkloadContainer container = new PythonWorkloadContainer(image)
                 .withFixture(".")
@@ -61,6 +51,21 @@ final class ContainerTrace {
             } finally {
                 stopping.cancel(false);
             }
+        }
+    }
+
+    /** Without Ryuk (see {@link #withoutRyuk()}); one sentence when no Docker engine answers. */
+    static void requireDocker(String option) {
+        withoutRyuk();
+        boolean docker;
+        try {
+            docker = DockerClientFactory.instance().isDockerAvailable();
+        } catch (RuntimeException e) {
+            docker = false;
+        }
+        if (!docker) {
+            throw new TraceException("No Docker engine could be reached for " + option + ": start one (on Debian, sudo bash"
+                    + " ci/setup-engine.sh) or point DOCKER_HOST at one.");
         }
     }
 
@@ -151,7 +156,7 @@ final class ContainerTrace {
         return text.replaceAll("\\s+", " ").strip();
     }
 
-    private static String rootMessage(Throwable e) {
+    static String rootMessage(Throwable e) {
         String message = e.getMessage();
         for (Throwable t = e.getCause(); t != null && t != t.getCause(); t = t.getCause()) {
             if (t.getMessage() != null) {

@@ -25,7 +25,8 @@ public final class Main {
     /** Appended to the one line on stderr when the command line has the wrong shape. */
     static final String USAGE = "Usage: pybudget trace [--json FILE] [--calls PATTERN] [--calls-by usdt|monitoring] [--kernel]"
             + " [--timeout DURATION]"
-            + " [--container IMAGE [--publish HOST:CONTAINER]...] -- PYTHON SCRIPT [ARGS] | pybudget setup";
+            + " [--container IMAGE [--publish HOST:CONTAINER]...] -- PYTHON SCRIPT [ARGS]"
+            + " | pybudget trace [OPTIONS] --attach CONTAINER | pybudget setup";
 
     public static void main(String[] args) {
         // One trace per process: loading the programs of a next one ahead would be wasted.
@@ -54,7 +55,8 @@ public final class Main {
         List<String> all = Arrays.asList(args);
         int dashes = all.indexOf("--");
         List<String> options = dashes < 0 ? all : all.subList(0, dashes);
-        if (args[0].equals("trace") && !options.contains("--help") && !options.contains("-h")
+        boolean attaching = options.contains("--attach") || options.stream().anyMatch(o -> o.startsWith("--attach="));
+        if (args[0].equals("trace") && !options.contains("--help") && !options.contains("-h") && !attaching
                 && (dashes < 0 || args.length - dashes < 3)) {
             return usageError(err, "give the workload after '--': PYTHON SCRIPT [ARGS].");
         }

@@ -61,6 +61,11 @@ final class TraceCommand implements Callable<Integer> {
             description = "Run in a container of IMAGE (cpython-3.11, cpython-3.13, or any image with a CPython with markers, /bin/sh and mkfifo).")
     String container;
 
+    @Option(names = "--attach", paramLabel = "CONTAINER",
+            description = "Attach to the CPython already running in CONTAINER (id or name) instead of starting one;"
+                    + " a signal or --timeout detaches and prints the report, the container runs on.")
+    String attach;
+
     @Option(names = {"-p", "--publish"}, paramLabel = "HOST:CONTAINER", converter = PublishedPort.Converter.class,
             description = "With --container: publish the container's port CONTAINER on the host's port HOST.")
     List<PublishedPort> publish = new ArrayList<>();
@@ -84,8 +89,13 @@ final class TraceCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         List<String> given = spec.commandLine().getParseResult().originalArgs();
+        if (attach != null && (container != null || !publish.isEmpty() || !workload.isEmpty())) {
+            err.println("pybudget: --attach traces what already runs in that container: give no workload, --container"
+                    + " or --publish with it. " + Main.USAGE);
+            return Main.CANNOT_TRACE;
+        }
         List<String> afterDashes = given.subList(given.indexOf("--") + 1, given.size());
-        if (!afterDashes.equals(workload)) { // picocli also takes positional arguments before '--'
+        if (attach == null && !afterDashes.equals(workload)) { // picocli also takes positional arguments before '--'
             err.println("pybudget: unexpected argument '" + workload.get(0) + "' before '--'. " + Main.USAGE);
             return Main.CANNOT_TRACE;
         }
@@ -111,7 +121,8 @@ final class TraceCommand implements Callable<Integer> {
         }
         Recording recording;
         try {
-            recording = container != null ? ContainerTrace.run(this, options, stops) : hostTrace(options);
+            recording = attach != null ? AttachTrace.run(attach, options, stops)
+                    : container != null ? ContainerTrace.run(this, options, stops) : hostTrace(options);
         } catch (TraceException e) {
             err.println("pybudget: " + e.getMessage());
             return Main.CANNOT_TRACE;
@@ -129,8 +140,8 @@ final class TraceCommand implements Callable<Integer> {
         out.flush();
         Optional<StopRequests.Stop> stop = stops.stop();
         if (stop.isPresent()) {
-            err.println("pybudget: " + stop.get().sentence(timeout) + " the workload was stopped; the report holds what it"
-                    + " did until then.");
+            err.println("pybudget: " + stop.get().sentence(timeout) + (attach != null ? " the probes were detached (the"
+                    + " container runs on);" : " the workload was stopped;") + " the report holds what it did until then.");
             return stop.get().status;
         }
         return recording.exitStatus().orElse(Main.CANNOT_TRACE);

@@ -55,7 +55,12 @@ public final class PythonImage {
         });
     }
 
-    Future<String> future() {
+    /**
+     * The image's name once it is there (a built-in image is built on first use), as Testcontainers takes it:
+     * {@code new GenericContainer<>(PythonImage.CPYTHON_3_11.future())} for a service of your own that pybudget
+     * attaches to ({@link PythonProbes#attach}).
+     */
+    public Future<String> future() {
         return image;
     }
 

@@ -113,6 +113,11 @@ public final class PythonProbes implements TracedWorkload, AutoCloseable {
         return probes;
     }
 
+    /** Whether the container attached to still runs. */
+    public boolean isTargetRunning() {
+        return targetRunning.getAsBoolean();
+    }
+
     /** Already running: nothing to start. */
     @Override
     public void start() {}

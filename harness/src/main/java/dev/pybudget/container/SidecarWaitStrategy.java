@@ -26,8 +26,13 @@ final class SidecarWaitStrategy extends AbstractWaitStrategy {
         }
     }
     private static final long POLL_MS = 50;
-    /** How long the agent's log may lag behind a container's exit. */
-    private static final long SETTLE_MS = 1000;
+    /**
+     * How long the agent's ready line may lag behind the workload's exit: the agent opens the gate, then prints it,
+     * and a short script can run and exit in between. Under load (eight containers on two cores) 1 s was too
+     * little: a script that ran to its end was said to have exited before it was ready. Waited for only once the
+     * workload has ended without that line.
+     */
+    private static final long SETTLE_MS = 10_000;
 
     private final AgentContainer agent;
     private final Supplier<Optional<String>> workloadEnded;
