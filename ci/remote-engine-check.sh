@@ -48,10 +48,12 @@ docker version --format 'remote engine {{.Server.Version}} at '"$DOCKER_HOST" ||
 
 # The images, from this machine's engine: the base images and pybudget's built ones (the harness builds
 # its agent image on the remote engine itself, sending the build context over DOCKER_HOST).
-images=(debian:bookworm-slim debian:trixie-slim)
-for repo in pybudget/cpython-3.11 pybudget/cpython-3.13 pybudget/agent-runtime; do
-    tag=$(sha256sum "containers/${repo#pybudget/}/Dockerfile" 2>/dev/null | cut -c1-12 || true)
-    [[ $repo == pybudget/agent-runtime ]] && tag=$(sha256sum containers/agent/Dockerfile | cut -c1-12)
+images=(debian:bookworm-slim debian:trixie-slim debian:sid-slim)
+for dockerfile in containers/cpython-*/Dockerfile containers/agent/Dockerfile; do
+    name=$(basename "$(dirname "$dockerfile")")
+    repo=pybudget/$name
+    [[ $name == agent ]] && repo=pybudget/agent-runtime
+    tag=$(sha256sum "$dockerfile" | cut -c1-12)
     DOCKER_HOST= docker image inspect "$repo:$tag" >/dev/null 2>&1 && images+=("$repo:$tag")
 done
 log "loading ${images[*]}"
