@@ -101,18 +101,21 @@ public final class Tracer {
             if (process != null) {
                 process.destroyForcibly();
             }
-            if (calls != null) {
-                calls.close();
-            }
-            if (stream != null) {
-                stream.close();
-            }
-            bpf.close();
-            if (e instanceof TraceException t) {
-                throw t;
-            }
-            throw new TraceException("The workload could not be started: " + e.getMessage() + ".", e);
+            throw failed("started", e, calls, stream, bpf);
         }
+    }
+
+    /** Frees what a start or an attach made before it failed; the failure as the one sentence the caller throws. */
+    private static TraceException failed(String what, Exception e, InProcessCalls calls, EventStream stream, BpfObjects bpf) {
+        if (calls != null) {
+            calls.close();
+        }
+        if (stream != null) {
+            stream.close();
+        }
+        bpf.close();
+        return e instanceof TraceException t ? t
+                : new TraceException("The workload could not be " + what + ": " + e.getMessage() + ".", e);
     }
 
     /** What a trace attaches (markers, internal functions standing in for missing ones), lacks, records and counts in process. */
@@ -279,17 +282,7 @@ public final class Tracer {
             return new Trace(python, List.copyOf(plan.recorded()), plan.missing(), plan.missingReason(), bpf, stream,
                     process, null, after, origin, options, () -> { }, Optional.ofNullable(calls));
         } catch (RuntimeException e) {
-            if (calls != null) {
-                calls.close();
-            }
-            if (stream != null) {
-                stream.close();
-            }
-            bpf.close();
-            if (e instanceof TraceException t) {
-                throw t;
-            }
-            throw new TraceException("The workload could not be released: " + e.getMessage() + ".", e);
+            throw failed("released", e, calls, stream, bpf);
         }
     }
 
