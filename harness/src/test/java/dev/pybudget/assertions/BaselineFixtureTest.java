@@ -26,6 +26,9 @@ class BaselineFixtureTest {
         FixtureRuns.Run again = FixtureRuns.trace(TraceOptions.defaults(), "gc_churn.py", "400");
         FixtureRuns.Run more = FixtureRuns.trace(TraceOptions.defaults(), "gc_churn.py", "800");
         String before = System.getProperty(BaselineMode.PROPERTY);
+        String beforeOnCi = System.getProperty(BaselineMode.UPDATE_ON_CI_PROPERTY);
+        // Update mode is what this test is about; on CI it must be allowed explicitly (as a team would).
+        System.setProperty(BaselineMode.UPDATE_ON_CI_PROPERTY, "true");
         try {
             System.setProperty(BaselineMode.PROPERTY, "update");
             assertThat(usual.recording()).window("work").matchesBaseline(baseline);
@@ -52,6 +55,11 @@ class BaselineFixtureTest {
                 System.clearProperty(BaselineMode.PROPERTY);
             } else {
                 System.setProperty(BaselineMode.PROPERTY, before);
+            }
+            if (beforeOnCi == null) {
+                System.clearProperty(BaselineMode.UPDATE_ON_CI_PROPERTY);
+            } else {
+                System.setProperty(BaselineMode.UPDATE_ON_CI_PROPERTY, beforeOnCi);
             }
         }
     }

@@ -2,6 +2,7 @@ package dev.pybudget.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.pybudget.engine.Workloads.OracleRun;
 import dev.pybudget.recording.Losses;
 import dev.pybudget.recording.Window;
@@ -44,9 +45,24 @@ class ThreadsGcOracleTest {
         }
         long perThread = WINDOWS.subList(1, WINDOWS.size()).stream()
                 .mapToLong(name -> run.window(name).gc().totalCollections()).sum();
-        assertThat(perThread).as("the thread windows add up to 'churn'").isEqualTo(run.window("churn").gc().totalCollections())
-                .isPositive();
+        // A collection can also start between a thread's two opening (or closing) marks, where the thread is in
+        // 'churn' but not in 'thread-N' (the oracle's own bookkeeping allocates there); when threads churn at once
+        // another thread's allocation can trigger it. The oracle sees the same gap: compare it, not a sum of 0.
+        long oraclePerThread = WINDOWS.subList(1, WINDOWS.size()).stream()
+                .mapToLong(name -> gcTotal(run.oracle().window(name))).sum();
+        long oracleGap = gcTotal(run.oracle().window("churn")) - oraclePerThread;
+        assertThat(perThread).as("the thread windows add up to 'churn', but for the collections that started between"
+                + " a thread's two marks (the oracle saw %d)", oracleGap).isPositive()
+                .isEqualTo(run.window("churn").gc().totalCollections() - oracleGap);
         Workloads.assertSameGc("whole run", run.recording().gc(), run.oracle().gcStats());
         assertThat(run.recording().losses()).isEqualTo(Losses.NONE);
+    }
+
+    private static long gcTotal(JsonNode window) {
+        long total = 0;
+        for (JsonNode n : window.path("gc").path("collections")) {
+            total += n.asLong();
+        }
+        return total;
     }
 }
