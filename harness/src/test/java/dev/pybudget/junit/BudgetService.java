@@ -1,8 +1,8 @@
 package dev.pybudget.junit;
 
 import dev.pybudget.engine.LocalWorkload;
-import dev.pybudget.engine.Readiness;
 import java.io.IOException;
+import java.net.HttpURLConnection;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -24,8 +24,27 @@ final class BudgetService {
         LocalWorkload w = new LocalWorkload("/usr/bin/python3.11", "server.py", String.valueOf(port))
                 .withDirectory(FIXTURES.resolve("budget_service"))
                 .withOutput(ProcessBuilder.Redirect.DISCARD)
-                .waitingFor(Readiness.listeningOn(port), Duration.ofSeconds(30));
+                .waitingFor(this::answersHealth, Duration.ofSeconds(30));
         workload = callPattern == null ? w : w.withCallPattern(callPattern);
+    }
+
+    /**
+     * Ready once it has answered GET /health: a bare TCP connect would be accepted by the server later, after the
+     * test's starting snapshot, and its {@code socket.__new__} audit event would count as the test's activity.
+     */
+    private boolean answersHealth() {
+        try {
+            HttpURLConnection health = (HttpURLConnection) uri("/health").toURL().openConnection();
+            health.setConnectTimeout(200);
+            health.setReadTimeout(2000);
+            try {
+                return health.getResponseCode() == 200;
+            } finally {
+                health.disconnect();
+            }
+        } catch (IOException notYet) {
+            return false;
+        }
     }
 
     /** GET /?query once the service answers; the work happens in the window "request". */
