@@ -70,6 +70,16 @@ public interface LibBpf extends Library {
 
     int bpf_link__destroy(Pointer link);
 
+    Pointer bpf_object__next_program(Pointer obj, Pointer previous);
+
+    /** enum bpf_prog_type */
+    int bpf_program__type(Pointer prog);
+
+    /** Before load: the attach type the kernel verifies the program for (a multi-uprobe link needs its own). */
+    int bpf_program__set_expected_attach_type(Pointer prog, int type);
+
+    int bpf_program__fd(Pointer prog);
+
     int bpf_map_lookup_elem(int fd, byte[] key, byte[] value);
 
     int bpf_map_update_elem(int fd, byte[] key, byte[] value, long flags);

@@ -28,4 +28,7 @@ public interface LibC extends Library {
 
     /** syscall(SYS_perf_event_open, attr, pid, cpu, group_fd, flags): glibc has no wrapper. */
     int syscall(long number, byte[] attr, int pid, int cpu, int groupFd, long flags);
+
+    /** syscall(SYS_bpf, cmd, attr, size): the bpf() commands libbpf 1.1 has no API for (multi-uprobe links). */
+    long syscall(long number, long cmd, com.sun.jna.Pointer attr, long size);
 }

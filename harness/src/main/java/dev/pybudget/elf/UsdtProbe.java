@@ -61,6 +61,17 @@ public record UsdtProbe(String provider, String name, long location, long base, 
     }
 
     /**
+     * The probe instruction's offset in the file {@code elf} (the ELF of {@link #binary()}): where a uprobe
+     * goes. Shifted as the semaphore is when prelink moved {@code .stapsdt.base} (as libbpf does).
+     *
+     * @throws ElfException if the address is not file-backed in any PT_LOAD segment
+     */
+    public long locationFileOffset(ElfFile elf) {
+        long actualBase = elf.section(".stapsdt.base").map(ElfFile.Section::address).orElse(base);
+        return elf.fileOffset(location + (actualBase - base));
+    }
+
+    /**
      * The semaphore's offset in the file {@code elf} (the ELF of {@link #binary()}): what the kernel
      * takes as a uprobe's reference counter offset. Without a {@code .stapsdt.base} section no prelink
      * adjustment is possible and none is made (as libbpf does).

@@ -5,6 +5,9 @@ import com.sun.jna.Native;
 import com.sun.jna.Pointer;
 import com.sun.jna.ptr.LongByReference;
 import dev.pybudget.bindings.LibBpf;
+import dev.pybudget.bindings.LibC;
+import dev.pybudget.elf.ElfFile;
+import dev.pybudget.elf.UsdtProbe;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -28,11 +31,18 @@ final class BpfObjects implements AutoCloseable {
     private final Map<Concern, Pointer> objects = new EnumMap<>(Concern.class);
     private final List<Memory> images = new ArrayList<>();
     private final List<Pointer> links = new ArrayList<>();
+    /** fds of multi-uprobe links (see UprobeMulti), made without libbpf, closed side by side */
+    private final List<Integer> multiLinks = new ArrayList<>();
+    /** Whether the uprobe programs were loaded for multi-uprobe links (the kernel has them); else libbpf's, one per site. */
+    private final boolean multi;
+    /** Per object, the next free id in its __bpf_usdt_specs map (the cookie a site's program finds its arguments by). */
+    private final Map<Concern, Integer> nextSpecId = new EnumMap<>(Concern.class);
     /** fds of the shared maps, from the first object loaded */
     private final Map<String, Integer> shared = new java.util.HashMap<>();
 
-    private BpfObjects(LibBpf lib) {
+    private BpfObjects(LibBpf lib, boolean multi) {
         this.lib = lib;
+        this.multi = multi;
     }
 
     /**
@@ -43,7 +53,7 @@ final class BpfObjects implements AutoCloseable {
     static BpfObjects load(List<Concern> concerns, Map<Concern, byte[]> settings, TraceOptions options) {
         LibBpf lib = loadLibrary();
         LibBpfLog.install(lib);
-        BpfObjects loaded = new BpfObjects(lib);
+        BpfObjects loaded = new BpfObjects(lib, UprobeMulti.unsupportedReason().isEmpty());
         try {
             for (Concern concern : concerns) {
                 loaded.loadOne(concern, settings.get(concern), options);
@@ -85,6 +95,13 @@ final class BpfObjects implements AutoCloseable {
                 check(lib.bpf_map__set_max_entries(map, options.callsMapEntries()), "size the calls map");
             } else if (name.endsWith(".rodata") && settings != null) {
                 writeSettings(map, settings);
+            }
+        }
+        if (multi) {
+            for (Pointer prog = lib.bpf_object__next_program(obj, null); prog != null; prog = lib.bpf_object__next_program(obj, prog)) {
+                if (lib.bpf_program__type(prog) == UprobeMulti.PROG_TYPE_KPROBE) {
+                    check(lib.bpf_program__set_expected_attach_type(prog, UprobeMulti.ATTACH_TYPE), "prepare a multi-uprobe program");
+                }
             }
         }
         int err = lib.bpf_object__load(obj);
@@ -149,27 +166,31 @@ final class BpfObjects implements AutoCloseable {
         return objects.containsKey(concern);
     }
 
-    /** Attaches every program of every loaded object to the probes in {@code binary}, for process {@code pid} only. */
-    void attach(int pid, String binary, Set<String> probes) {
+    /**
+     * Attaches every program of every loaded object to the probes in {@code binary}, for process {@code pid} only:
+     * each program to all the sites of its probe in one multi-uprobe link where the kernel has them, else
+     * (libbpf) one uprobe per site.
+     *
+     * @param sites every USDT note of {@code binary} ({@link dev.pybudget.elf.PythonBinary#probes()})
+     */
+    void attach(int pid, String binary, Set<String> probes, List<UsdtProbe> sites) {
+        ElfFile elf = null;
         for (Map.Entry<Concern, Pointer> entry : objects.entrySet()) {
             for (Map.Entry<String, String> program : entry.getKey().programs.entrySet()) {
                 if (!probes.contains(program.getValue())) {
                     continue;
                 }
                 Pointer prog = lib.bpf_object__find_program_by_name(entry.getValue(), program.getKey());
+                List<UsdtProbe> at = sites.stream().filter(p -> p.name().equals(program.getValue())).toList();
+                if (multi) {
+                    elf = elf != null ? elf : readElf(binary);
+                    attachUsdtMulti(pid, binary, entry.getKey(), prog, program.getValue(), at, elf);
+                    continue;
+                }
                 LibBpfLog.clear();
                 Pointer link = lib.bpf_program__attach_usdt(prog, pid, binary, "python", program.getValue(), null);
                 if (link == null) {
-                    int errno = Native.getLastError();
-                    if (Errno.isPermission(errno)) {
-                        throw new TraceException("Attaching to the USDT probe " + program.getValue() + " of " + binary
-                                + " was refused (" + Errno.describe(errno) + "): " + Errno.NEED_RIGHTS + ".");
-                    }
-                    if (errno == Errno.ESRCH || errno == Errno.ENOENT) {
-                        throw new TraceException("The workload (pid " + pid + ") ended before its probes were attached.");
-                    }
-                    throw new TraceException("Attaching to the USDT probe " + program.getValue() + " of " + binary + " failed ("
-                            + Errno.describe(errno) + "): " + LibBpfLog.lastError());
+                    throw usdtFailed(Native.getLastError(), pid, binary, program.getValue(), LibBpfLog.lastError());
                 }
                 links.add(link);
             }
@@ -187,6 +208,63 @@ final class BpfObjects implements AutoCloseable {
         }
     }
 
+    private static ElfFile readElf(String binary) {
+        try {
+            return ElfFile.read(java.nio.file.Path.of(binary));
+        } catch (IOException e) {
+            throw new TraceException(binary + " could not be read: " + e.getMessage() + ".", e);
+        }
+    }
+
+    private static TraceException usdtFailed(int errno, int pid, String binary, String probe, String detail) {
+        if (Errno.isPermission(errno)) {
+            return new TraceException("Attaching to the USDT probe " + probe + " of " + binary
+                    + " was refused (" + Errno.describe(errno) + "): " + Errno.NEED_RIGHTS + ".");
+        }
+        if (errno == Errno.ESRCH || errno == Errno.ENOENT) {
+            return new TraceException("The workload (pid " + pid + ") ended before its probes were attached.");
+        }
+        return new TraceException("Attaching to the USDT probe " + probe + " of " + binary + " failed ("
+                + Errno.describe(errno) + "): " + detail);
+    }
+
+    /**
+     * All sites of one probe in one link: each site's argument spec goes into the object's {@code __bpf_usdt_specs}
+     * (what libbpf's attach would write), its id is the site's cookie, and its semaphore offset is given so that
+     * the kernel raises it while attached (CPython evaluates a probe's arguments only then).
+     */
+    private void attachUsdtMulti(int pid, String binary, Concern concern, Pointer prog, String probe, List<UsdtProbe> sites,
+            ElfFile elf) {
+        int n = sites.size();
+        long[] offsets = new long[n], semaphores = new long[n], cookies = new long[n];
+        int specs = mapFd(objects.get(concern), "__bpf_usdt_specs");
+        for (int i = 0; i < n; i++) {
+            UsdtProbe site = sites.get(i);
+            byte[] spec = UsdtSpec.of(site.arguments()).orElseThrow(() -> new TraceException("The USDT probe " + probe
+                    + " of " + binary + " has arguments pybudget cannot read (" + site.arguments() + ")."));
+            int id = nextSpecId.merge(concern, 1, Integer::sum) - 1;
+            byte[] key = {(byte) id, (byte) (id >> 8), (byte) (id >> 16), (byte) (id >> 24)};
+            check(lib.bpf_map_update_elem(specs, key, spec, 0), "write a USDT argument spec");
+            offsets[i] = site.locationFileOffset(elf);
+            semaphores[i] = site.hasSemaphore() ? site.semaphoreFileOffset(elf) : 0;
+            cookies[i] = id;
+        }
+        try {
+            multiLinks.add(UprobeMulti.link(lib.bpf_program__fd(prog), binary, offsets, semaphores, cookies, false, pid));
+        } catch (UprobeMulti.LinkException e) {
+            throw usdtFailed(e.errno, pid, binary, probe, "the kernel refused a multi-uprobe link (-Dpybudget.noMultiUprobe=true"
+                    + " attaches one uprobe per site instead).");
+        }
+    }
+
+    private int mapFd(Pointer obj, String name) {
+        Pointer map = lib.bpf_object__find_map_by_name(obj, name);
+        if (map == null) {
+            throw new IllegalStateException("no BPF map named " + name);
+        }
+        return lib.bpf_map__fd(map);
+    }
+
     /** A program of a loaded object, by name. */
     Pointer program(Concern concern, String name) {
         Pointer prog = lib.bpf_object__find_program_by_name(objects.get(concern), name);
@@ -202,16 +280,47 @@ final class BpfObjects implements AutoCloseable {
     }
 
     /**
+     * Attaches the symbol-probe sites (uprobes or uretprobes at function offsets of {@code binary}, each with a BPF
+     * cookie its program reads), for process {@code pid} only: the sites of one program and kind in one multi-uprobe
+     * link where the kernel has them, else one uprobe each.
+     */
+    void attachUprobes(int pid, String binary, List<SymbolProbes.Site> sites) {
+        if (!multi) {
+            for (SymbolProbes.Site site : sites) {
+                attachUprobe(pid, binary, site.concern(), site.program(), site.offset(), site.atReturn(), site.cookie(), site.symbol());
+            }
+            return;
+        }
+        Map<List<Object>, List<SymbolProbes.Site>> byProgram = new java.util.LinkedHashMap<>();
+        for (SymbolProbes.Site site : sites) {
+            byProgram.computeIfAbsent(List.of(site.concern(), site.program(), site.atReturn()), k -> new ArrayList<>()).add(site);
+        }
+        for (List<SymbolProbes.Site> group : byProgram.values()) {
+            SymbolProbes.Site first = group.get(0);
+            Pointer prog = program(first.concern(), first.program());
+            long[] offsets = group.stream().mapToLong(SymbolProbes.Site::offset).toArray();
+            long[] cookies = group.stream().mapToLong(SymbolProbes.Site::cookie).toArray();
+            try {
+                multiLinks.add(UprobeMulti.link(lib.bpf_program__fd(prog), binary, offsets, null, cookies, first.atReturn(), pid));
+            } catch (UprobeMulti.LinkException e) {
+                String what = String.join(", ", group.stream().map(SymbolProbes.Site::symbol).distinct().toList());
+                throw uprobeFailed(e.errno, pid, binary, what, "the kernel refused a multi-uprobe link"
+                        + " (-Dpybudget.noMultiUprobe=true attaches one uprobe per site instead).");
+            }
+        }
+    }
+
+    /**
      * Attaches {@code program} of the {@code concern}'s object as a uprobe (or uretprobe) at
      * {@code offset} of {@code binary}, for process {@code pid} only, with a BPF cookie the program reads.
      */
     void attachUprobe(int pid, String binary, Concern concern, String program, long offset, boolean atReturn, long cookie,
             String what) {
-        Pointer obj = objects.get(concern);
-        Pointer prog = obj == null ? null : lib.bpf_object__find_program_by_name(obj, program);
-        if (prog == null) {
-            throw new IllegalStateException("no BPF program " + program + " in " + concern.object);
+        if (multi) {
+            attachUprobes(pid, binary, List.of(new SymbolProbes.Site(concern, program, what, offset, atReturn, cookie)));
+            return;
         }
+        Pointer prog = program(concern, program);
         Memory opts = new Memory(UPROBE_OPTS_SIZE);
         opts.clear();
         opts.setLong(0, UPROBE_OPTS_SIZE);
@@ -220,22 +329,62 @@ final class BpfObjects implements AutoCloseable {
         LibBpfLog.clear();
         Pointer link = lib.bpf_program__attach_uprobe_opts(prog, pid, binary, offset, opts);
         if (link == null) {
-            int errno = Native.getLastError();
-            if (Errno.isPermission(errno)) {
-                throw new TraceException("Attaching to the function " + what + " of " + binary + " was refused ("
-                        + Errno.describe(errno) + "): " + Errno.NEED_RIGHTS + ".");
-            }
-            if (errno == Errno.ESRCH || errno == Errno.ENOENT) {
-                throw new TraceException("The workload (pid " + pid + ") ended before its probes were attached.");
-            }
-            throw new TraceException("Attaching to the function " + what + " of " + binary + " failed ("
-                    + Errno.describe(errno) + "): " + LibBpfLog.lastError());
+            throw uprobeFailed(Native.getLastError(), pid, binary, what, LibBpfLog.lastError());
         }
         links.add(link);
     }
 
+    private static TraceException uprobeFailed(int errno, int pid, String binary, String what, String detail) {
+        if (Errno.isPermission(errno)) {
+            return new TraceException("Attaching to the function " + what + " of " + binary + " was refused ("
+                    + Errno.describe(errno) + "): " + Errno.NEED_RIGHTS + ".");
+        }
+        if (errno == Errno.ESRCH || errno == Errno.ENOENT) {
+            return new TraceException("The workload (pid " + pid + ") ended before its probes were attached.");
+        }
+        return new TraceException("Attaching to the function " + what + " of " + binary + " failed ("
+                + Errno.describe(errno) + "): " + detail);
+    }
+
     /** sizeof(struct bpf_uprobe_opts) in libbpf 1.0-1.1: sz, ref_ctr_offset, bpf_cookie, retprobe (padded), func_name. */
     private static final int UPROBE_OPTS_SIZE = 40;
+
+    /** Threads closing multi-uprobe links (see {@link #startDetaching()}); close() waits for them. */
+    private final List<Thread> detaching = new ArrayList<>();
+
+    /**
+     * Starts closing the multi-uprobe links, side by side, and returns at once: each close unregisters its sites
+     * and then waits for RCU grace periods (tens of milliseconds), which concurrent closes share. Only for a
+     * trace whose workload has exited, so that the wait overlaps the final reading; {@link #close()} waits
+     * for it (and starts it if nobody did).
+     */
+    synchronized void startDetaching() {
+        for (int fd : multiLinks) {
+            Thread t = new Thread(() -> LibC.INSTANCE.close(fd), "pybudget-detach-" + fd);
+            t.setDaemon(true);
+            t.start();
+            detaching.add(t);
+        }
+        multiLinks.clear();
+    }
+
+    private void awaitDetaching() {
+        boolean interrupted = false;
+        for (Thread t : detaching) {
+            while (true) {
+                try {
+                    t.join();
+                    break;
+                } catch (InterruptedException e) {
+                    interrupted = true; // the links must be gone before the programs and maps are freed
+                }
+            }
+        }
+        detaching.clear();
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
 
     LibBpf lib() {
         return lib;
@@ -281,6 +430,8 @@ final class BpfObjects implements AutoCloseable {
     /** Detaches every link (the kernel then lowers the probe semaphores) and frees maps and programs. */
     @Override
     public synchronized void close() {
+        startDetaching();
+        awaitDetaching();
         for (Pointer link : links) {
             lib.bpf_link__destroy(link);
         }

@@ -11,6 +11,8 @@ final class Errno {
     static final int ESRCH = 3;
     static final int EACCES = 13;
     static final int E2BIG = 7;
+    static final int EBADF = 9;
+    static final int EINVAL = 22;
 
     static String describe(int errno) {
         return LibC.INSTANCE.strerror(errno) + " (errno " + errno + ")";

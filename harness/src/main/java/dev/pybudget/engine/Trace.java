@@ -354,6 +354,9 @@ public final class Trace implements AutoCloseable {
         if (closed) {
             return last;
         }
+        if (!process.isAlive()) {
+            bpf.startDetaching(); // no probe can fire any more: the kernel's unregistering overlaps the final reading
+        }
         try {
             snapshot();
         } finally {

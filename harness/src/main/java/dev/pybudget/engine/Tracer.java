@@ -197,12 +197,9 @@ public final class Tracer {
     /** Every probe of the plan on {@code pid}, through the file this process reaches the probes' binary at. */
     private static void attachProbes(BpfObjects bpf, int pid, PythonBinary python, Plan plan) {
         String binary = python.probeBinaryFile().toString();
-        bpf.attach(pid, binary, plan.present());
+        bpf.attach(pid, binary, plan.present(), python.probes());
         for (SymbolProbes.Served s : plan.served()) {
-            for (SymbolProbes.Site site : s.sites()) {
-                bpf.attachUprobe(pid, binary, site.concern(), site.program(), site.offset(), site.atReturn(), site.cookie(),
-                        site.symbol());
-            }
+            bpf.attachUprobes(pid, binary, s.sites());
         }
         if (bpf.has(Concern.KERNEL)) {
             KernelProbes.attach(bpf, pid);

@@ -28,7 +28,7 @@ public final class DrainBench {
             Process p = new ProcessBuilder("/bin/sh", "-c", "read _ && exec \"$0\" \"$@\"", python, script, Integer.toString(events))
                     .directory(dir.toFile()).redirectOutput(ProcessBuilder.Redirect.DISCARD)
                     .redirectError(ProcessBuilder.Redirect.INHERIT).start();
-            bpf.attach((int) p.pid(), py.probeBinary().toString(), Set.of("audit"));
+            bpf.attach((int) p.pid(), py.probeBinary().toString(), Set.of("audit"), py.probes());
             try (OutputStream gate = p.getOutputStream()) {
                 gate.write('\n');
             }

@@ -1,0 +1,165 @@
+package dev.pybudget.engine;
+
+import com.sun.jna.Memory;
+import com.sun.jna.Native;
+import dev.pybudget.bindings.LibC;
+import java.nio.charset.StandardCharsets;
+import java.util.Optional;
+
+/**
+ * Multi-uprobe links ({@code BPF_TRACE_UPROBE_MULTI}, Linux 6.6+): one program on many offsets of one
+ * file in one link, through the {@code bpf(BPF_LINK_CREATE)} syscall itself (libbpf 1.1 has no API for
+ * it). Why: a uprobe made through a perf event is unregistered on its own, under a global lock, with
+ * RCU grace periods of its own (about 0.1 s each here, one after the other); a multi link unregisters
+ * all its sites and then waits once, and links closed side by side share that wait.
+ */
+final class UprobeMulti {
+    private UprobeMulti() {}
+
+    /** enum bpf_attach_type: BPF_TRACE_UPROBE_MULTI; the program must be loaded with it as expected_attach_type. */
+    static final int ATTACH_TYPE = 48;
+    /** enum bpf_prog_type: BPF_PROG_TYPE_KPROBE, which SEC("usdt"), SEC("uprobe") and SEC("uretprobe") load as. */
+    static final int PROG_TYPE_KPROBE = 2;
+    private static final int BPF_PROG_LOAD = 5, BPF_LINK_CREATE = 28;
+    private static final int UPROBE_MULTI_RETURN = 1;
+    /** union bpf_attr as far as link_create.uprobe_multi reaches (pid at 56), rounded up. */
+    private static final int LINK_CREATE_SIZE = 64;
+    private static final long SYS_BPF = switch (System.getProperty("os.arch")) {
+        case "aarch64" -> 280;
+        default -> 321; // x86-64
+    };
+
+    private static volatile Optional<String> unsupported;
+    /** Marks a reason not worth saying (no BPF rights at all: the attach then says so). */
+    private static final String QUIET = "\u0000";
+
+    /**
+     * Why this kernel cannot take multi-uprobe links, or empty when it can. Asked once per JVM: a
+     * program of two instructions is loaded, and links are asked for on an invalid path (as libbpf
+     * probes it): EBADF says the attach type exists, then EINVAL for pid -1 says the pid filter is
+     * per process (6.6-6.9 filtered one thread, which would miss every other thread of the workload).
+     */
+    static Optional<String> unsupportedReason() {
+        Optional<String> known = unsupported;
+        if (known == null) {
+            synchronized (UprobeMulti.class) {
+                if (unsupported == null) {
+                    unsupported = probe();
+                    // Said once per JVM: nothing is lost, but every trace's end waits for the kernel per probe.
+                    unsupported.filter(why -> !why.startsWith(QUIET)).ifPresent(why -> System.err.println(
+                            "pybudget: no multi-uprobe links (" + why + "): each uprobe is attached and detached on its own,"
+                                    + " about 0.1 s each when a trace ends."));
+                }
+                known = unsupported;
+            }
+        }
+        return known;
+    }
+
+    private static Optional<String> probe() {
+        if (Boolean.getBoolean("pybudget.noMultiUprobe")) {
+            return Optional.of("turned off (-Dpybudget.noMultiUprobe=true)");
+        }
+        Memory insns = new Memory(16);
+        insns.clear();
+        insns.setByte(0, (byte) 0xb7); // r0 = 0
+        insns.setByte(8, (byte) 0x95); // exit
+        Memory license = cString("GPL");
+        Memory attr = new Memory(128);
+        attr.clear();
+        attr.setInt(0, PROG_TYPE_KPROBE);
+        attr.setInt(4, 2);
+        attr.setLong(8, com.sun.jna.Pointer.nativeValue(insns));
+        attr.setLong(16, com.sun.jna.Pointer.nativeValue(license));
+        attr.setInt(68, ATTACH_TYPE);
+        int prog = (int) LibC.INSTANCE.syscall(SYS_BPF, BPF_PROG_LOAD, attr, 128);
+        if (prog < 0) {
+            int errno = Native.getLastError();
+            // Without the rights nothing can be traced, and the attach says so in its own sentence.
+            return Optional.of((Errno.isPermission(errno) ? QUIET : "") + "a program for them could not be loaded ("
+                    + Errno.describe(errno) + ")");
+        }
+        try {
+            int errno = tryLink(prog, 0);
+            if (errno != Errno.EBADF) {
+                return Optional.of("the kernel does not know them (" + Errno.describe(errno) + ")");
+            }
+            errno = tryLink(prog, -1);
+            if (errno != Errno.EINVAL) {
+                return Optional.of("the kernel's multi-uprobe pid filter follows one thread, not the process");
+            }
+            return Optional.empty();
+        } finally {
+            LibC.INSTANCE.close(prog);
+        }
+    }
+
+    /** A link on "/" (not a regular file): the errno it fails with. */
+    private static int tryLink(int prog, int pid) {
+        try {
+            int fd = link(prog, "/", new long[] {0}, null, null, false, pid);
+            LibC.INSTANCE.close(fd);
+            return 0;
+        } catch (LinkException e) {
+            return e.errno;
+        }
+    }
+
+    /** A link create that failed, with the kernel's errno. */
+    static final class LinkException extends Exception {
+        final int errno;
+
+        LinkException(int errno) {
+            super(Errno.describe(errno));
+            this.errno = errno;
+        }
+    }
+
+    /**
+     * Attaches program {@code progFd} at {@code offsets} of {@code path} (file offsets), for process {@code pid}
+     * only (0: every process).
+     *
+     * @param refCtrOffsets per offset, the file offset of a USDT semaphore the kernel raises while attached (0: none), or null
+     * @param cookies       per offset, what {@code bpf_get_attach_cookie} returns there, or null for 0
+     * @return the link's fd; closing it detaches every site
+     */
+    static int link(int progFd, String path, long[] offsets, long[] refCtrOffsets, long[] cookies, boolean atReturn, int pid)
+            throws LinkException {
+        Memory file = cString(path);
+        Memory offs = longs(offsets);
+        Memory refs = refCtrOffsets == null ? null : longs(refCtrOffsets);
+        Memory cooks = cookies == null ? null : longs(cookies);
+        Memory attr = new Memory(LINK_CREATE_SIZE);
+        attr.clear();
+        attr.setInt(0, progFd);
+        attr.setInt(8, ATTACH_TYPE);
+        attr.setLong(16, com.sun.jna.Pointer.nativeValue(file));
+        attr.setLong(24, com.sun.jna.Pointer.nativeValue(offs));
+        attr.setLong(32, refs == null ? 0 : com.sun.jna.Pointer.nativeValue(refs));
+        attr.setLong(40, cooks == null ? 0 : com.sun.jna.Pointer.nativeValue(cooks));
+        attr.setInt(48, offsets.length);
+        attr.setInt(52, atReturn ? UPROBE_MULTI_RETURN : 0);
+        attr.setInt(56, pid);
+        int fd = (int) LibC.INSTANCE.syscall(SYS_BPF, BPF_LINK_CREATE, attr, LINK_CREATE_SIZE);
+        if (fd < 0) {
+            throw new LinkException(Native.getLastError());
+        }
+        return fd;
+    }
+
+    private static Memory longs(long[] values) {
+        Memory m = new Memory(8L * values.length);
+        for (int i = 0; i < values.length; i++) {
+            m.setLong(8L * i, values[i]);
+        }
+        return m;
+    }
+
+    private static Memory cString(String s) {
+        byte[] b = s.getBytes(StandardCharsets.UTF_8);
+        Memory m = new Memory(b.length + 1);
+        m.write(0, b, 0, b.length);
+        m.setByte(b.length, (byte) 0);
+        return m;
+    }
+}
