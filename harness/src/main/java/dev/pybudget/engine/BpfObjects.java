@@ -241,7 +241,8 @@ final class BpfObjects implements AutoCloseable {
         for (int i = 0; i < n; i++) {
             UsdtProbe site = sites.get(i);
             byte[] spec = UsdtSpec.of(site.arguments()).orElseThrow(() -> new TraceException("The USDT probe " + probe
-                    + " of " + binary + " has arguments pybudget cannot read (" + site.arguments() + ")."));
+                    + " of " + binary + " has arguments pybudget cannot read for a multi-uprobe link (" + site.arguments()
+                    + "): -D" + UprobeMulti.OFF_PROPERTY + "=true lets libbpf attach it, one uprobe per site."));
             int id = nextSpecId.merge(concern, 1, Integer::sum) - 1;
             byte[] key = {(byte) id, (byte) (id >> 8), (byte) (id >> 16), (byte) (id >> 24)};
             check(lib.bpf_map_update_elem(specs, key, spec, 0), "write a USDT argument spec");
@@ -252,8 +253,8 @@ final class BpfObjects implements AutoCloseable {
         try {
             multiLinks.add(UprobeMulti.link(lib.bpf_program__fd(prog), binary, offsets, semaphores, cookies, false, pid));
         } catch (UprobeMulti.LinkException e) {
-            throw usdtFailed(e.errno, pid, binary, probe, "the kernel refused a multi-uprobe link (-Dpybudget.noMultiUprobe=true"
-                    + " attaches one uprobe per site instead).");
+            throw usdtFailed(e.errno, pid, binary, probe, "the kernel refused a multi-uprobe link (-D" + UprobeMulti.OFF_PROPERTY
+                    + "=true attaches one uprobe per site instead).");
         }
     }
 
@@ -305,7 +306,7 @@ final class BpfObjects implements AutoCloseable {
             } catch (UprobeMulti.LinkException e) {
                 String what = String.join(", ", group.stream().map(SymbolProbes.Site::symbol).distinct().toList());
                 throw uprobeFailed(e.errno, pid, binary, what, "the kernel refused a multi-uprobe link"
-                        + " (-Dpybudget.noMultiUprobe=true attaches one uprobe per site instead).");
+                        + " (-D" + UprobeMulti.OFF_PROPERTY + "=true attaches one uprobe per site instead).");
             }
         }
     }

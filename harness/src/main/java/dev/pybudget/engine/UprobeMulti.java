@@ -29,37 +29,41 @@ final class UprobeMulti {
         default -> 321; // x86-64
     };
 
-    private static volatile Optional<String> unsupported;
+    /** System property: {@code true} attaches one uprobe per site (libbpf's way) even where multi-uprobe links exist. */
+    static final String OFF_PROPERTY = "pybudget.noMultiUprobe";
+
+    private static volatile Optional<String> kernelLacks;
     /** Marks a reason not worth saying (no BPF rights at all: the attach then says so). */
     private static final String QUIET = "\u0000";
 
     /**
-     * Why this kernel cannot take multi-uprobe links, or empty when it can. Asked once per JVM: a
-     * program of two instructions is loaded, and links are asked for on an invalid path (as libbpf
-     * probes it): EBADF says the attach type exists, then EINVAL for pid -1 says the pid filter is
-     * per process (6.6-6.9 filtered one thread, which would miss every other thread of the workload).
+     * Why multi-uprobe links are not used, or empty when they are: turned off by {@value #OFF_PROPERTY}, or the
+     * kernel lacks them. The kernel is asked once per JVM: a program of two instructions is loaded, and links are
+     * asked for on an invalid path (as libbpf probes it): EBADF says the attach type exists, then EINVAL for pid -1
+     * says the pid filter is per process (6.6-6.9 filtered one thread, which would miss every other thread of the
+     * workload). A kernel without them is said once on stderr: nothing is lost, but each trace's end waits for
+     * the kernel per probe.
      */
     static Optional<String> unsupportedReason() {
-        Optional<String> known = unsupported;
+        if (Boolean.getBoolean(OFF_PROPERTY)) {
+            return Optional.of("turned off (-D" + OFF_PROPERTY + "=true)");
+        }
+        Optional<String> known = kernelLacks;
         if (known == null) {
             synchronized (UprobeMulti.class) {
-                if (unsupported == null) {
-                    unsupported = probe();
-                    // Said once per JVM: nothing is lost, but every trace's end waits for the kernel per probe.
-                    unsupported.filter(why -> !why.startsWith(QUIET)).ifPresent(why -> System.err.println(
+                if (kernelLacks == null) {
+                    kernelLacks = probe();
+                    kernelLacks.filter(why -> !why.startsWith(QUIET)).ifPresent(why -> System.err.println(
                             "pybudget: no multi-uprobe links (" + why + "): each uprobe is attached and detached on its own,"
                                     + " about 0.1 s each when a trace ends."));
                 }
-                known = unsupported;
+                known = kernelLacks;
             }
         }
-        return known;
+        return known.map(why -> why.replace(QUIET, ""));
     }
 
     private static Optional<String> probe() {
-        if (Boolean.getBoolean("pybudget.noMultiUprobe")) {
-            return Optional.of("turned off (-Dpybudget.noMultiUprobe=true)");
-        }
         Memory insns = new Memory(16);
         insns.clear();
         insns.setByte(0, (byte) 0xb7); // r0 = 0

