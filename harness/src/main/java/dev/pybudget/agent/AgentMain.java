@@ -280,6 +280,16 @@ public final class AgentMain {
         return request;
     }
 
+    /**
+     * The recording so far into {@code response}. Once the workload is gone the trace ends here, not when the JDK's
+     * poll of a process that is not our child notices: every later snapshot is then this final one.
+     */
+    private void snapshot(ObjectNode response) {
+        boolean running = trace.isRunning();
+        response.set("recording", JsonReport.toJson(running ? trace.snapshot() : trace.detach()));
+        response.put("running", running);
+    }
+
     ObjectNode answer(String line) {
         ObjectNode response = Json.MAPPER.createObjectNode();
         JsonNode request = parse(line, response);
@@ -292,14 +302,12 @@ public final class AgentMain {
                 case "hello" -> {
                     response.put("protocol", AgentProtocol.VERSION).put("pid", trace.pid()).put("python", trace.pythonVersion());
                 }
-                case "snapshot" -> {
-                    // Once the workload is gone the trace ends here, not when the JDK's poll of a process that is not
-                    // our child notices: every later snapshot is then this final one.
-                    boolean running = trace.isRunning();
-                    response.set("recording", JsonReport.toJson(running ? trace.snapshot() : trace.detach()));
-                    response.put("running", running);
-                }
+                case "snapshot" -> snapshot(response);
                 case "open" -> {
+                    // With "snapshot": the recording just before the window opens, in the same round trip (record()).
+                    if (request.path("snapshot").asBoolean(false)) {
+                        snapshot(response);
+                    }
                     String name = request.path("name").asText("");
                     int id = nextWindow.getAndIncrement();
                     windows.put(id, trace.openWindow(name));
@@ -311,6 +319,9 @@ public final class AgentMain {
                         return error(response, "no open window " + request.path("window"));
                     }
                     window.close();
+                    if (request.path("snapshot").asBoolean(false)) {
+                        snapshot(response); // the recording just after it closed
+                    }
                 }
                 case "stop" -> trace.close();
                 case "status" -> {

@@ -8,6 +8,8 @@ package dev.pybudget.agent;
  * {"id":2,"op":"snapshot"}              -> {"id":2,"ok":true,"recording":{...JSON report, schema 1...},"running":true}
  * {"id":3,"op":"open","name":"request"} -> {"id":3,"ok":true,"window":0}
  * {"id":4,"op":"close","window":0}      -> {"id":4,"ok":true}
+ * "open" and "close" with "snapshot":true also answer "recording" and "running" as "snapshot" does, taken just
+ * before the window opens and just after it closes: record() in two round trips instead of four.
  * {"id":5,"op":"stop"}                  -> {"id":5,"ok":true}   (stops the workload, ends the trace)
  * {"id":6,"op":"status"}                -> {"id":6,"ok":true,"running":false,"exitStatus":0}
  * anything else                         -> {"id":...,"ok":false,"error":"one sentence"}

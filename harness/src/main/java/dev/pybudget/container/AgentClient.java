@@ -162,8 +162,25 @@ final class AgentClient implements AutoCloseable {
     record Snapshot(Recording recording, boolean running) {}
 
     Snapshot snapshot() {
-        JsonNode answer = call(request("snapshot"));
+        return snapshotIn(call(request("snapshot")));
+    }
+
+    private static Snapshot snapshotIn(JsonNode answer) {
         return new Snapshot(JsonReport.fromJson(answer.path("recording")), answer.path("running").asBoolean(true));
+    }
+
+    /** A window opened with the recording taken just before it opened. */
+    record Opened(int window, Snapshot before) {}
+
+    /** Opens a window, and takes the snapshot before it, in one round trip. */
+    Opened openAfterSnapshot(String name) {
+        JsonNode answer = call(request("open").put("name", name).put("snapshot", true));
+        return new Opened(answer.path("window").asInt(), snapshotIn(answer));
+    }
+
+    /** Closes a window, and takes the snapshot after it, in one round trip. */
+    Snapshot closeThenSnapshot(int window) {
+        return snapshotIn(call(request("close").put("window", window).put("snapshot", true)));
     }
 
     int open(String name) {

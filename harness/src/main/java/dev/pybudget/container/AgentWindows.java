@@ -1,10 +1,28 @@
 package dev.pybudget.container;
 
 import dev.pybudget.engine.WindowHandle;
+import dev.pybudget.engine.WindowedRun;
+import dev.pybudget.recording.Recording;
 
 /** Windows opened from Java through the agent's channel. */
 final class AgentWindows {
     private AgentWindows() {}
+
+    /** record(name, work) through the agent: the snapshots come with the window's open and close. */
+    static Recording record(AgentClient client, String name, Runnable work,
+            java.util.function.Function<AgentClient.Snapshot, Recording> withExitStatus) {
+        if (name == null || name.isEmpty()) {
+            throw new IllegalArgumentException("A window needs a name.");
+        }
+        AgentClient.Opened opened = client.openAfterSnapshot(name);
+        AgentClient.Snapshot after;
+        try {
+            work.run();
+        } finally {
+            after = client.closeThenSnapshot(opened.window());
+        }
+        return WindowedRun.between(withExitStatus.apply(opened.before()), withExitStatus.apply(after), name);
+    }
 
     static WindowHandle open(AgentClient client, String name) {
         if (name == null || name.isEmpty()) {

@@ -13,7 +13,7 @@ import java.util.function.Function;
 import java.util.function.Supplier;
 
 /** record(name, work), for every kind of traced workload: a window around the work, and what happened while it ran. */
-final class WindowedRun {
+public final class WindowedRun {
     private WindowedRun() {}
 
     static Recording record(Supplier<Recording> snapshot, Function<String, ? extends WindowHandle> open, String name,
@@ -22,7 +22,15 @@ final class WindowedRun {
         try (WindowHandle ignored = open.apply(name)) {
             work.run();
         }
-        Recording after = snapshot.get();
+        return between(before, snapshot.get(), name);
+    }
+
+    /**
+     * What happened between two recordings of one trace, {@code before} taken just before the window {@code name}
+     * opened and {@code after} just after it closed: for a workload that takes them with the window's open and
+     * close (a container's agent does, in one round trip each).
+     */
+    public static Recording between(Recording before, Recording after, String name) {
         Recording during = after.since(before);
         // since() leaves out a window that existed before and did nothing in between; this one was open
         // throughout, so it is there, empty, when the process did nothing (a repeated name on an idle workload).

@@ -235,6 +235,26 @@ class AgentChannelTest {
     }
 
     @Test
+    void should_answer_open_and_close_with_a_snapshot_only_when_asked() throws Exception {
+        try (Raw raw = new Raw().authenticated()) {
+            JsonNode plain = raw.send("{\"op\":\"open\",\"name\":\"plain\"}");
+            assertThat(plain.has("recording")).as("a plain open: no recording").isFalse();
+            assertThat(raw.send("{\"op\":\"close\",\"window\":" + plain.path("window").asInt() + "}").has("recording")).isFalse();
+
+            JsonNode opened = raw.send("{\"op\":\"open\",\"name\":\"paired\",\"snapshot\":true}");
+            assertThat(opened.path("ok").asBoolean()).isTrue();
+            assertThat(opened.path("recording").path("schema").asInt()).as("the snapshot before the window").isEqualTo(1);
+            assertThat(opened.path("running").asBoolean()).isTrue();
+            assertThat(opened.path("recording").path("windows").findValuesAsText("name")).doesNotContain("paired");
+            JsonNode closed = raw.send("{\"op\":\"close\",\"window\":" + opened.path("window").asInt() + ",\"snapshot\":true}");
+            assertThat(closed.path("ok").asBoolean()).isTrue();
+            assertThat(closed.path("recording").path("wallNanos").asLong()).as("the snapshot after it")
+                    .isGreaterThan(opened.path("recording").path("wallNanos").asLong());
+            assertThat(closed.path("recording").path("windows").findValuesAsText("name")).contains("paired");
+        }
+    }
+
+    @Test
     void should_serve_a_bounded_number_of_connections_and_take_new_ones_when_they_close() throws Exception {
         List<Raw> open = new ArrayList<>();
         try {
