@@ -393,8 +393,8 @@ final class BpfObjects implements AutoCloseable {
 
     /**
      * One daemon thread detaches, in order, the probes of traces whose workload has exited: the kernel
-     * unregisters each uprobe under a global lock and waits for RCU grace periods, about 0.1 s per probe,
-     * one after the other (threads do not overlap them).
+     * unregisters a per-site uprobe under a global lock and waits for RCU grace periods, about 0.1 s per probe,
+     * one after the other (threads do not overlap them); a multi-uprobe link waits once for all its sites.
      */
     private static final BackgroundThread DETACHER = new BackgroundThread("pybudget-detach");
 

@@ -346,8 +346,9 @@ public final class Trace implements AutoCloseable {
 
     /**
      * The final reading, then every link detached, the ring buffer freed and the maps closed. When the
-     * workload has exited (finish(), or close() after stopping it), no probe can fire any more, and the
-     * detaching (the kernel takes about 0.1 s per probe) finishes on a background thread:
+     * workload has exited (finish(), or close() after stopping it), no probe can fire any more: the links start
+     * closing before the final reading, and the detaching (tens of milliseconds with multi-uprobe links, about
+     * 0.1 s per probe without) finishes on a background thread:
      * {@link Tracer#awaitDetached()} waits for it.
      */
     private synchronized Recording end() {

@@ -286,8 +286,8 @@ public final class Tracer {
     /**
      * Waits until the probes of every ended trace are detached, and frees the BPF objects loaded ahead
      * for a next trace. A trace whose workload has exited returns from {@link Trace#finish()} before the
-     * kernel has unregistered its uprobes (about 0.1 s per probe, one after the other); that finishes on
-     * a background thread. And when a trace ends, the programs and maps of a next one are loaded on
+     * kernel has unregistered its uprobes (tens of milliseconds with multi-uprobe links, about 0.1 s per probe
+     * one after the other without them); that finishes on a background thread. And when a trace ends, the programs and maps of a next one are loaded on
      * another (most of a start is the kernel loading them); they attach nowhere until a trace takes them.
      * Nothing needs to wait for either: call this only to measure, or before counting what the machine
      * holds of pybudget's.
