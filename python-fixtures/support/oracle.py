@@ -61,8 +61,9 @@ calls{ABSPATH:func: n}, rawCalls{co_filename:func: n}, imports[sorted],
 openAtFinish[names], windows{name: {gc, audit, calls, rawCalls, imports,
 opened}}.
 
-Keep every copy of this file identical (lazy_import/oracle.py is a copy;
-verify.py checks it).
+There is one copy of this file: workloads import it from sys.path, where the
+runner puts this folder (PYTHONPATH=python-fixtures/support locally,
+/support in a container).
 """
 
 import gc

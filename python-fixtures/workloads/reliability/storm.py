@@ -8,14 +8,13 @@ page or two, most stream records are dropped: the kernel counts them
 imports) still equal the oracle's.
 
 The modules go into a fresh temporary folder, removed at the end.  The
-oracle is python-fixtures/oracle.py (found through the parent folder).
+oracle is python-fixtures/support/oracle.py (found on PYTHONPATH).
 
 Usage: storm.py [MODULES=200] [TICKS=200]
 """
 import os
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import oracle  # noqa: E402
 oracle.install()
 

@@ -32,7 +32,9 @@ import subprocess
 import sys
 import tempfile
 
-HERE = os.path.dirname(os.path.abspath(__file__))
+FIXTURES = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+HERE = os.path.join(FIXTURES, "workloads")
+SUPPORT = os.path.join(FIXTURES, "support")
 
 DEFAULT_RUNS = [
     ["gc_churn.py"],
@@ -123,7 +125,7 @@ def crosscheck(python, argv, has_calls, stroff, tmp):
     bt = os.path.join(tmp, "trace.bt")
     with open(bt, "w") as f:
         f.write(script)
-    env = dict(os.environ, PYBUDGET_ORACLE=out, BPFTRACE_STRLEN="96", BPFTRACE_PERF_RB_PAGES="4096")
+    env = dict(os.environ, PYTHONPATH=SUPPORT, PYBUDGET_ORACLE=out, BPFTRACE_STRLEN="96", BPFTRACE_PERF_RB_PAGES="4096")
     cmd = " ".join([python, fixture] + argv[1:])
     p = subprocess.run(["bpftrace", "-o", trace, "-c", cmd, bt], cwd=os.path.dirname(fixture), env=env,
                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=600)
