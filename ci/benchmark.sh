@@ -17,6 +17,4 @@ if [[ -z ${SKIP_BUILD:-} ]]; then
     # package builds the jar; test-compile (with -DskipTests nothing runs) the benchmark classes.
     mvn -B -q package -DskipTests >/tmp/pybudget-benchmark-build.log 2>&1 || { tail -n 40 /tmp/pybudget-benchmark-build.log >&2; exit 1; }
 fi
-# The workloads import the oracle from python-fixtures/support (as under Maven, whose surefire sets the same).
-export PYTHONPATH="$PWD/python-fixtures/support${PYTHONPATH:+:$PYTHONPATH}"
 exec java -XX:+UseSerialGC -cp harness/target/pybudget.jar:harness/target/test-classes dev.pybudget.bench.Benchmark --repo . "$@"

@@ -61,9 +61,9 @@ calls{ABSPATH:func: n}, rawCalls{co_filename:func: n}, imports[sorted],
 openAtFinish[names], windows{name: {gc, audit, calls, rawCalls, imports,
 opened}}.
 
-There is one copy of this file: workloads import it from sys.path, where the
-runner puts this folder (PYTHONPATH=python-fixtures/support locally,
-/support in a container).
+There is one copy of this file: a workload appends python-fixtures/support to
+sys.path, relative to its own file, before ``import oracle`` (in a container,
+where the workload's folder is /workload, that is /support: copy it there).
 """
 
 import gc

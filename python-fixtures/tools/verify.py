@@ -5,7 +5,7 @@ write nothing), two runs with it (must exit 0, write the JSON, and give the
 same counts both times, pid aside), plus a few fixture-specific facts
 ("second" has no import, a worker's collection is not in "batch", ...).
 Then the crash modes, the HTTP service (cold and --warm), and that there is
-one oracle.py (support/), which the workloads import through PYTHONPATH.
+one oracle.py (support/), which every workload puts on its sys.path.
 
 Usage: verify.py [--python PATH] [--print] [--only NAME]
   --python  interpreter to run the fixtures with (default /usr/bin/python3.11)
@@ -24,7 +24,6 @@ import urllib.request
 
 FIXTURES = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 HERE = os.path.join(FIXTURES, "workloads")
-SUPPORT = os.path.join(FIXTURES, "support")
 
 # fixture (relative to HERE), arguments
 ORACLE_FIXTURES = [
@@ -51,7 +50,6 @@ def run(python, fixture, args, oracle_path=None, timeout=120):
     env = dict(os.environ)
     env.pop("PYBUDGET_ORACLE", None)
     env.pop("PYTHONDONTWRITEBYTECODE", None)   # the oracle itself must keep runs alike
-    env["PYTHONPATH"] = SUPPORT                 # where every workload finds oracle.py
     if oracle_path:
         env["PYBUDGET_ORACLE"] = oracle_path
     return subprocess.run([python, path] + args, cwd=os.path.dirname(path), env=env,

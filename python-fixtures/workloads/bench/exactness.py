@@ -13,7 +13,6 @@ import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 FIXTURES = os.path.dirname(HERE)
-SUPPORT = os.path.join(os.path.dirname(FIXTURES), "support")  # where the workloads find oracle.py
 # windows.py closes a window it never opened ("ghost"): one unbalanced end is expected there.
 EXPECTED_LOSSES = {"windows.py": {"windowUnbalanced": 1}}
 RUNS = [["gc_churn.py"], ["call_parser.py"], ["audit_io.py"], ["windows.py"], ["threads_gc.py"],
@@ -71,7 +70,7 @@ def main():
             script = os.path.join(FIXTURES, argv[0])
             folder = os.path.dirname(script)
             oracle_out, report = os.path.join(tmp, "oracle.json"), os.path.join(tmp, "report.json")
-            env = dict(os.environ, PYTHONPATH=SUPPORT, PYBUDGET_ORACLE=oracle_out)
+            env = dict(os.environ, PYBUDGET_ORACLE=oracle_out)
             cmd = ["java", "-jar", jar, "trace", "--calls", "*:*", "--json", report, "--",
                    python, os.path.basename(script)] + argv[1:]
             done = subprocess.run(cmd, cwd=folder, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)

@@ -19,13 +19,14 @@ With --hold=PATH the parent, once done, prints "parent done", keeps the
 forked child alive, and waits until PATH exists before it tells the child to
 exit and finishes (so that a test can look at both processes meanwhile).
 
-The oracle is python-fixtures/support/oracle.py (found on PYTHONPATH).
+The oracle is python-fixtures/support/oracle.py (found through sys.path, as every workload finds it).
 
 Usage: fork_child.py [--hold=PATH]
 """
 import os
 import sys
 
+sys.path.append(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "support"))  # oracle.py
 import oracle  # noqa: E402
 oracle.install()
 

@@ -17,6 +17,7 @@ Usage: threads_imports.py [THREADS=4] [MODULES=15]
 import os
 import sys
 
+sys.path.append(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "support"))  # oracle.py
 import oracle  # noqa: E402
 oracle.install()
 

@@ -85,7 +85,7 @@ class WindowsOracleTest {
     @Test
     void should_follow_the_window_rules_for_stray_and_out_of_order_marks_and_non_ascii_names() throws Exception {
         java.nio.file.Files.writeString(tmp.resolve("marks.py"), STRAY_MARKS);
-        ProcessBuilder workload = new ProcessBuilder(Pythons.debian().toString(), "marks.py", PythonFixtures.WORKLOADS.toString())
+        ProcessBuilder workload = new ProcessBuilder(Pythons.debian().toString(), "marks.py", PythonFixtures.SUPPORT.toString())
                 .directory(tmp.toFile()).redirectError(tmp.resolve("marks.err").toFile());
         Path oracleFile = tmp.resolve("marks.json");
         workload.environment().put("PYBUDGET_ORACLE", oracleFile.toString());

@@ -102,6 +102,8 @@ class ParallelContainersTest {
      * what CPython's own hooks saw.
      */
     static final String DRIVEN = """
+            import os, sys
+            sys.path.append(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))  # oracle.py
             import oracle; oracle.install()
 
             import gc

@@ -27,7 +27,10 @@ public final class ContainerRuns {
 
     /** Where the oracle writes its JSON inside the container. */
     public static final String ORACLE = "/workload/oracle.json";
-    /** Where python-fixtures/support goes inside the container: the workload's PYTHONPATH, as on the host. */
+    /**
+     * Where python-fixtures/support goes inside the container: a workload adds the support folder next to its
+     * own folder's parent to sys.path, and the workload's folder is /workload there.
+     */
     public static final String SUPPORT = "/support";
     /** No workload runs this long; a hang fails the test instead of the build. */
     public static final Duration TIMEOUT = Duration.ofSeconds(90);
@@ -39,10 +42,9 @@ public final class ContainerRuns {
         return Stream.of(PythonImage.CPYTHON_3_11, PythonImage.CPYTHON_3_13);
     }
 
-    /** The container's workload finds oracle.py as every workload does: python-fixtures/support on its PYTHONPATH. */
+    /** The container's workload finds oracle.py where every workload looks for it: {@value #SUPPORT}. */
     public static PythonWorkloadContainer withOracleImportable(PythonWorkloadContainer container) {
-        return container.withCopyFileToContainer(MountableFile.forHostPath(PythonFixtures.SUPPORT), SUPPORT)
-                .withEnv("PYTHONPATH", SUPPORT);
+        return container.withCopyFileToContainer(MountableFile.forHostPath(PythonFixtures.SUPPORT), SUPPORT);
     }
 
     /** A container that runs {@code command} in {@code workloads} (a folder of python-fixtures/workloads) with the oracle on. */

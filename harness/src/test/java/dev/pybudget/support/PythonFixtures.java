@@ -15,7 +15,7 @@ public final class PythonFixtures {
 
     public static final Path ROOT = Path.of("..", "python-fixtures").toAbsolutePath().normalize();
     public static final Path WORKLOADS = ROOT.resolve("workloads");
-    /** Holds oracle.py; on the PYTHONPATH of every workload (harness/pom.xml sets it for the test JVM's children). */
+    /** Holds oracle.py, which a workload finds through the sys.path entry it adds, relative to its own file. */
     public static final Path SUPPORT = ROOT.resolve("support");
     public static final Path TOOLS = ROOT.resolve("tools");
 
@@ -34,18 +34,5 @@ public final class PythonFixtures {
             fail(path + " is missing: the python-fixtures/ directory of the repository holds it");
         }
         return path;
-    }
-
-    /**
-     * Fails unless a child of this JVM finds oracle.py: the workloads import it from sys.path, and Maven's
-     * surefire puts {@link #SUPPORT} on PYTHONPATH (an IDE run must do the same).
-     */
-    public static void requireOracleImportable() {
-        String path = System.getenv("PYTHONPATH");
-        if (path == null || !java.util.Arrays.stream(path.split(":")).map(p -> Path.of(p).toAbsolutePath().normalize())
-                .toList().contains(SUPPORT)) {
-            fail("The workloads import oracle.py from PYTHONPATH, which is " + path + ": run the tests with Maven"
-                    + " (harness/pom.xml sets it) or set PYTHONPATH=" + SUPPORT);
-        }
     }
 }
