@@ -3,8 +3,14 @@ package dev.pybudget.engine;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.pybudget.elf.PythonBinary;
-import dev.pybudget.engine.Workloads.OracleRun;
 import dev.pybudget.recording.Losses;
+import dev.pybudget.support.Attachments;
+import dev.pybudget.support.CountComparisons;
+import dev.pybudget.support.LocalRuns;
+import dev.pybudget.support.Oracle;
+import dev.pybudget.support.OracleRun;
+import dev.pybudget.support.Pythons;
+import dev.pybudget.support.RecordedCounts;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -52,10 +58,10 @@ class MultiUprobeTest {
         System.setProperty(UprobeMulti.OFF_PROPERTY, "true");
         try {
             Tracer.awaitDetached();
-            OracleRun run = Workloads.traceWithOracle(tmp, Workloads.options(), "gc_churn.py", "250");
-            Workloads.assertSameGc("whole run", run.recording().gc(), run.oracle().gcStats());
-            Workloads.assertSameGc("window 'work'", run.window("work").gc(), run.oracle().window("work").path("gc"));
-            assertThat(Workloads.audit(run.window("work"))).isEqualTo(Workloads.Oracle.counts(run.oracle().window("work"), "audit"));
+            OracleRun run = LocalRuns.traceWithOracle(tmp, LocalRuns.options(), "gc_churn.py", "250");
+            CountComparisons.assertSameGc("whole run", run.recording().gc(), run.oracle().gcStats());
+            CountComparisons.assertSameGc("window 'work'", run.window("work").gc(), run.oracle().window("work").path("gc"));
+            assertThat(RecordedCounts.audit(run.window("work"))).isEqualTo(Oracle.counts(run.oracle().window("work"), "audit"));
             assertThat(run.recording().losses()).isEqualTo(Losses.NONE);
         } finally {
             System.clearProperty(UprobeMulti.OFF_PROPERTY);
@@ -70,10 +76,10 @@ class MultiUprobeTest {
         Path script = Files.writeString(tmp.resolve("wait.py"), "import os, sys, time\nwhile not os.path.exists(sys.argv[1]):\n"
                 + "    time.sleep(0.005)\n");
         List<String> before = Attachments.traceFds();
-        ProcessBuilder workload = new ProcessBuilder(Workloads.python().toString(), script.toString(), go.toString())
+        ProcessBuilder workload = new ProcessBuilder(Pythons.debian().toString(), script.toString(), go.toString())
                 .directory(tmp.toFile()).redirectOutput(tmp.resolve("out").toFile()).redirectError(tmp.resolve("err").toFile());
         Map<String, Integer> kinds;
-        try (Trace trace = Tracer.start(workload, Workloads.options())) {
+        try (Trace trace = Tracer.start(workload, LocalRuns.options())) {
             List<String> held = Attachments.heldFds();
             kinds = Map.of("bpf_link", count(held, "bpf_link") - count(before, "bpf_link"),
                     "perf_event", count(held, "[perf_event]") - count(before, "[perf_event]"));
