@@ -61,6 +61,7 @@ public final class Tracer {
             throw new TraceException("No command to trace: give the Python executable and a script, e.g. python3 app.py.");
         }
         Path directory = workload.directory() == null ? Path.of("").toAbsolutePath() : workload.directory().toPath();
+        UprobeMulti.probeAhead(); // a JVM's first trace: asking the kernel overlaps the ELF preflight
         PythonBinary python = inspect(resolve(command.get(0), workload.environment().get("PATH")));
         checkScript(command, directory);
 
@@ -242,6 +243,7 @@ public final class Tracer {
     public static Trace attach(long pid, Path root, Path executable, Runnable release, TraceOptions options) {
         ProcessHandle process = ProcessHandle.of(pid).orElseThrow(() -> new TraceException(
                 "The workload (pid " + pid + ") ended before its probes were attached."));
+        UprobeMulti.probeAhead();
         PythonBinary python;
         try {
             python = PythonBinary.inspect(root, executable);

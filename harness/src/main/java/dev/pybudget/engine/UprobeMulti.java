@@ -2,9 +2,12 @@ package dev.pybudget.engine;
 
 import com.sun.jna.Memory;
 import com.sun.jna.Native;
+import com.sun.jna.Pointer;
 import dev.pybudget.bindings.LibC;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Multi-uprobe links ({@code BPF_TRACE_UPROBE_MULTI}, Linux 6.6+): one program on many offsets of one
@@ -32,9 +35,23 @@ final class UprobeMulti {
     /** System property: {@code true} attaches one uprobe per site (libbpf's way) even where multi-uprobe links exist. */
     static final String OFF_PROPERTY = "pybudget.noMultiUprobe";
 
-    private static volatile Optional<String> kernelLacks;
+    /** The kernel's answer, asked once per JVM (see {@link #probeAhead()}). */
+    private static final CompletableFuture<Optional<String>> KERNEL_LACKS = new CompletableFuture<>();
+    private static final AtomicBoolean ASKED = new AtomicBoolean();
     /** Marks a reason not worth saying (no BPF rights at all: the attach then says so). */
     private static final String QUIET = "\u0000";
+
+    /**
+     * Starts asking the kernel on a thread of its own, if nobody has yet: in a fresh JVM the question takes 20-60 ms
+     * (JNA binding the calls, a program loaded), which a trace's start overlaps with reading the interpreter's ELF.
+     */
+    static void probeAhead() {
+        if (ASKED.compareAndSet(false, true)) {
+            Thread t = new Thread(UprobeMulti::answer, "pybudget-multi-uprobe-probe");
+            t.setDaemon(true);
+            t.start();
+        }
+    }
 
     /**
      * Why multi-uprobe links are not used, or empty when they are: turned off by {@value #OFF_PROPERTY}, or the
@@ -48,19 +65,22 @@ final class UprobeMulti {
         if (Boolean.getBoolean(OFF_PROPERTY)) {
             return Optional.of("turned off (-D" + OFF_PROPERTY + "=true)");
         }
-        Optional<String> known = kernelLacks;
-        if (known == null) {
-            synchronized (UprobeMulti.class) {
-                if (kernelLacks == null) {
-                    kernelLacks = probe();
-                    kernelLacks.filter(why -> !why.startsWith(QUIET)).ifPresent(why -> System.err.println(
-                            "pybudget: no multi-uprobe links (" + why + "): each uprobe is attached and detached on its own,"
-                                    + " about 0.1 s each when a trace ends."));
-                }
-                known = kernelLacks;
-            }
+        if (ASKED.compareAndSet(false, true)) {
+            answer(); // nobody asked ahead: ask here
         }
-        return known.map(why -> why.replace(QUIET, ""));
+        return KERNEL_LACKS.join().map(why -> why.replace(QUIET, ""));
+    }
+
+    private static void answer() {
+        Optional<String> lacks;
+        try {
+            lacks = probe();
+        } catch (RuntimeException | LinkageError e) {
+            lacks = Optional.of("asking the kernel failed: " + e);
+        }
+        lacks.filter(why -> !why.startsWith(QUIET)).ifPresent(why -> System.err.println("pybudget: no multi-uprobe links ("
+                + why + "): each uprobe is attached and detached on its own, about 0.1 s each when a trace ends."));
+        KERNEL_LACKS.complete(lacks);
     }
 
     private static Optional<String> probe() {
@@ -73,8 +93,8 @@ final class UprobeMulti {
         attr.clear();
         attr.setInt(0, PROG_TYPE_KPROBE);
         attr.setInt(4, 2);
-        attr.setLong(8, com.sun.jna.Pointer.nativeValue(insns));
-        attr.setLong(16, com.sun.jna.Pointer.nativeValue(license));
+        attr.setLong(8, Pointer.nativeValue(insns));
+        attr.setLong(16, Pointer.nativeValue(license));
         attr.setInt(68, ATTACH_TYPE);
         int prog = (int) LibC.INSTANCE.syscall(SYS_BPF, BPF_PROG_LOAD, attr, 128);
         if (prog < 0) {
@@ -84,28 +104,18 @@ final class UprobeMulti {
                     + Errno.describe(errno) + ")");
         }
         try {
-            int errno = tryLink(prog, 0);
+            // "/" is not a regular file: the errno says how far the kernel got.
+            int errno = -create(prog, "/", new long[] {0}, null, null, false, 0);
             if (errno != Errno.EBADF) {
                 return Optional.of("the kernel does not know them (" + Errno.describe(errno) + ")");
             }
-            errno = tryLink(prog, -1);
+            errno = -create(prog, "/", new long[] {0}, null, null, false, -1);
             if (errno != Errno.EINVAL) {
                 return Optional.of("the kernel's multi-uprobe pid filter follows one thread, not the process");
             }
             return Optional.empty();
         } finally {
             LibC.INSTANCE.close(prog);
-        }
-    }
-
-    /** A link on "/" (not a regular file): the errno it fails with. */
-    private static int tryLink(int prog, int pid) {
-        try {
-            int fd = link(prog, "/", new long[] {0}, null, null, false, pid);
-            LibC.INSTANCE.close(fd);
-            return 0;
-        } catch (LinkException e) {
-            return e.errno;
         }
     }
 
@@ -129,6 +139,16 @@ final class UprobeMulti {
      */
     static int link(int progFd, String path, long[] offsets, long[] refCtrOffsets, long[] cookies, boolean atReturn, int pid)
             throws LinkException {
+        int fd = create(progFd, path, offsets, refCtrOffsets, cookies, atReturn, pid);
+        if (fd < 0) {
+            throw new LinkException(-fd);
+        }
+        return fd;
+    }
+
+    /** The link's fd, or -errno. */
+    private static int create(int progFd, String path, long[] offsets, long[] refCtrOffsets, long[] cookies,
+            boolean atReturn, int pid) {
         Memory file = cString(path);
         Memory offs = longs(offsets);
         Memory refs = refCtrOffsets == null ? null : longs(refCtrOffsets);
@@ -137,18 +157,15 @@ final class UprobeMulti {
         attr.clear();
         attr.setInt(0, progFd);
         attr.setInt(8, ATTACH_TYPE);
-        attr.setLong(16, com.sun.jna.Pointer.nativeValue(file));
-        attr.setLong(24, com.sun.jna.Pointer.nativeValue(offs));
-        attr.setLong(32, refs == null ? 0 : com.sun.jna.Pointer.nativeValue(refs));
-        attr.setLong(40, cooks == null ? 0 : com.sun.jna.Pointer.nativeValue(cooks));
+        attr.setLong(16, Pointer.nativeValue(file));
+        attr.setLong(24, Pointer.nativeValue(offs));
+        attr.setLong(32, refs == null ? 0 : Pointer.nativeValue(refs));
+        attr.setLong(40, cooks == null ? 0 : Pointer.nativeValue(cooks));
         attr.setInt(48, offsets.length);
         attr.setInt(52, atReturn ? UPROBE_MULTI_RETURN : 0);
         attr.setInt(56, pid);
         int fd = (int) LibC.INSTANCE.syscall(SYS_BPF, BPF_LINK_CREATE, attr, LINK_CREATE_SIZE);
-        if (fd < 0) {
-            throw new LinkException(Native.getLastError());
-        }
-        return fd;
+        return fd < 0 ? -Native.getLastError() : fd;
     }
 
     private static Memory longs(long[] values) {

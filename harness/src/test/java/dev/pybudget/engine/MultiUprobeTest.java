@@ -73,13 +73,19 @@ class MultiUprobeTest {
     private Map<String, Integer> attachedAndDetached() throws Exception {
         PythonBinary python = Attachments.debianPython();
         Path go = tmp.resolve("go");
-        Path script = Files.writeString(tmp.resolve("wait.py"), "import os, sys, time\nwhile not os.path.exists(sys.argv[1]):\n"
-                + "    time.sleep(0.005)\n");
+        Path script = Files.writeString(tmp.resolve("wait.py"), "import os, sys, time\nprint('ready', flush=True)\n"
+                + "while not os.path.exists(sys.argv[1]):\n    time.sleep(0.005)\n");
         List<String> before = Attachments.traceFds();
         ProcessBuilder workload = new ProcessBuilder(Pythons.debian().toString(), script.toString(), go.toString())
                 .directory(tmp.toFile()).redirectOutput(tmp.resolve("out").toFile()).redirectError(tmp.resolve("err").toFile());
         Map<String, Integer> kinds;
         try (Trace trace = Tracer.start(workload, LocalRuns.options())) {
+            // Released: the shell execs CPython, which maps itself; its first line says it runs.
+            for (long until = System.nanoTime() + 30_000_000_000L; !Files.readString(tmp.resolve("out")).contains("ready"); ) {
+                assertThat(System.nanoTime() - until).as("the workload started; stderr: %s",
+                        Files.readString(tmp.resolve("err"))).isNegative();
+                Thread.sleep(5);
+            }
             List<String> held = Attachments.heldFds();
             kinds = Map.of("bpf_link", count(held, "bpf_link") - count(before, "bpf_link"),
                     "perf_event", count(held, "[perf_event]") - count(before, "[perf_event]"));
