@@ -18,10 +18,12 @@ struct gc_start {
 	struct scope_list scopes;
 };
 
+/* Per thread, in the thread's own storage: no hash to search, nothing to insert or delete per collection,
+ * and the kernel frees it when the thread exits. ts_ns 0: no collection running. */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 4096);
-	__type(key, __u32);
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
 	__type(value, struct gc_start);
 } gc_running SEC(".maps");
 
@@ -46,12 +48,16 @@ SEC("usdt")
 int BPF_USDT(gc_start, int generation)
 {
 	__u32 tid = current_tid();
-	struct gc_start start = { .ts_ns = bpf_ktime_get_ns(), .generation = generation };
-	int n = current_scopes(tid, &start.scopes);
-	start.nscopes = n;
+	struct gc_start now = { .ts_ns = bpf_ktime_get_ns(), .generation = generation };
+	int n = current_scopes(tid, &now.scopes);
+	now.nscopes = n;
 
-	bpf_loop(n, gc_start_one, &start, 0);
-	bpf_map_update_elem(&gc_running, &tid, &start, BPF_ANY);
+	bpf_loop(n, gc_start_one, &now, 0); /* bpf_loop's context must be on the stack */
+	struct gc_start *start = bpf_task_storage_get(&gc_running, bpf_get_current_task_btf(), 0,
+						      BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!start)
+		return 0; /* no memory for the thread's storage: counted; its end is counted as unpaired */
+	__builtin_memcpy(start, &now, sizeof(now));
 	return 0;
 }
 
@@ -86,9 +92,8 @@ static long gc_done_one(__u32 i, struct gc_done_ctx *c)
 SEC("usdt")
 int BPF_USDT(gc_done, long collected)
 {
-	__u32 tid = current_tid();
-	struct gc_start *start = bpf_map_lookup_elem(&gc_running, &tid);
-	if (!start) {
+	struct gc_start *start = bpf_task_storage_get(&gc_running, bpf_get_current_task_btf(), 0, 0);
+	if (!start || !start->ts_ns) {
 		count_loss(LOSS_GC_UNPAIRED);
 		return 0;
 	}
@@ -96,7 +101,7 @@ int BPF_USDT(gc_done, long collected)
 	c.bucket = log2_bucket(c.pause);
 	__builtin_memcpy(&c.scopes, &start->scopes, sizeof(c.scopes));
 	__u32 n = start->nscopes;
-	bpf_map_delete_elem(&gc_running, &tid);
+	start->ts_ns = 0;
 	if (n < 1 || n > MAX_SCOPES) /* for the verifier: gc_start stored 1..MAX_SCOPES */
 		n = 1;
 	bpf_loop(n, gc_done_one, &c, 0);
