@@ -13,6 +13,8 @@ import dev.pybudget.recording.ImportNode;
 import dev.pybudget.recording.Loss;
 import dev.pybudget.recording.Losses;
 import dev.pybudget.recording.PauseStats;
+import dev.pybudget.recording.ProbeCost;
+import dev.pybudget.recording.ProbeRates;
 import dev.pybudget.recording.PythonInfo;
 import dev.pybudget.recording.Recording;
 import dev.pybudget.recording.Sections;
@@ -33,7 +35,8 @@ import java.util.Optional;
  * unfollowedEnds per window, exitStatus, callPattern and missingProbesReason
  * (one sentence saying why the missingProbes are missing, or null), spans of windows (the times each was open),
  * callPatternMatched (the functions the call pattern matched, "file:function", derived from the calls), kernel
- * per section (off-CPU time, context switches, page faults, syscalls; null when not recorded).
+ * per section (off-CPU time, context switches, page faults, syscalls; null when not recorded), probeCost per section
+ * and probeRates (what the probes cost the workload, see {@link ProbeCostJson}).
  */
 public final class JsonReport {
     private JsonReport() {}
@@ -59,6 +62,8 @@ public final class JsonReport {
         }
         root.put("wallNanos", r.wallNanos());
         putSections(root, r.whole());
+        Optional<ProbeRates> rates = ProbeRates.known();
+        ProbeCostJson.put(root, ProbeCost.of(r, rates));
         root.put("lostEvents", r.lostEvents());
         ObjectNode losses = root.putObject("losses");
         for (Loss kind : Loss.values()) {
@@ -69,6 +74,7 @@ public final class JsonReport {
             ObjectNode node = windows.addObject();
             node.put("name", w.name());
             putSections(node, w.sections());
+            ProbeCostJson.put(node, ProbeCost.of(r, w, rates));
             node.put("unfollowedEnds", w.unfollowedEnds());
             ArrayNode spans = node.putArray("spans");
             for (WindowSpan span : w.spans()) {
@@ -87,6 +93,7 @@ public final class JsonReport {
         } else {
             root.putNull("exitStatus");
         }
+        ProbeCostJson.putRates(root, rates);
         return root;
     }
 

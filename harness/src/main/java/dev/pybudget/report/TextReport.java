@@ -5,6 +5,8 @@ import dev.pybudget.recording.CallCount;
 import dev.pybudget.recording.GcStats;
 import dev.pybudget.recording.ImportNode;
 import dev.pybudget.recording.Losses;
+import dev.pybudget.recording.ProbeCost;
+import dev.pybudget.recording.ProbeRates;
 import dev.pybudget.recording.Recording;
 import dev.pybudget.recording.KernelStats;
 import dev.pybudget.recording.Sections;
@@ -35,6 +37,7 @@ public final class TextReport {
         out.append(System.lineSeparator());
         r.missingProbesReason().ifPresent(reason -> out.append(reason).append(System.lineSeparator()));
         out.append(losses(r.losses()));
+        out.append(ProbeCost.of(r, ProbeRates.known()).describe("run")).append(System.lineSeparator());
         out.append(children(r));
         out.append(callPatternMatched(r));
         section(out, r, r.whole(), "");
@@ -45,6 +48,7 @@ public final class TextReport {
                         .append(" on a thread where it was not open: it stayed open where it was opened)");
             }
             out.append(System.lineSeparator());
+            out.append("   ").append(ProbeCost.of(r, w, ProbeRates.known()).describe("window")).append(System.lineSeparator());
             section(out, r, w.sections(), "   ");
         }
         return out.toString();
