@@ -36,7 +36,7 @@ final class ProbeCostGate {
             percent = -1;
         }
         if (!(percent >= 0) || Double.isInfinite(percent)) {
-            throw new ExtensionConfigurationException(SETTING + " is '" + value.get() + "': give a percentage of a window's"
+            throw new ExtensionConfigurationException("pybudget.maxProbeCostPercent is '" + value.get() + "': give a percentage of a window's"
                     + " wall time, e.g. 5 (0 turns the gate off).");
         }
         return percent == 0 ? OptionalDouble.empty() : OptionalDouble.of(percent);
