@@ -33,7 +33,6 @@ public final class Main {
         System.setProperty(Tracer.LOAD_AHEAD_PROPERTY, System.getProperty(Tracer.LOAD_AHEAD_PROPERTY, "false"));
         // A terminal's Ctrl-C reaches the command line alone, which stops the workload and still reports.
         System.setProperty(Tracer.OWN_SESSION_PROPERTY, System.getProperty(Tracer.OWN_SESSION_PROPERTY, "true"));
-        StartAhead.begin(args);
         int status;
         try (StopRequests stops = StopRequests.onSignals()) {
             status = run(args, System.out, System.err, stops);

@@ -4,7 +4,6 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.function.Supplier;
@@ -41,24 +40,6 @@ final class LoadedAhead {
     /** The set loaded ahead for {@code key}, or one loaded now. */
     static BpfObjects take(Key key, Supplier<BpfObjects> load) {
         Future<BpfObjects> ready = null;
-        CompletableFuture<Prepared> planned;
-        synchronized (LoadedAhead.class) {
-            planned = pending;
-            pending = null;
-        }
-        if (planned != null) {
-            Key preparedKey = null;
-            try {
-                preparedKey = planned.join().key();
-            } catch (RuntimeException e) {
-                // Not prepared (its preflight failed): discarded below, the start says why.
-            }
-            synchronized (LoadedAhead.class) {
-                if (waiting != null && waitingKey == null) {
-                    waitingKey = preparedKey;
-                }
-            }
-        }
         synchronized (LoadedAhead.class) {
             if (waiting != null && key.equals(waitingKey)) {
                 ready = waiting;
@@ -91,35 +72,6 @@ final class LoadedAhead {
         waiting = LOADER.submit(load::get);
     }
 
-    /** A key and how to load its set, worked out on the loader thread. */
-    record Prepared(Key key, Supplier<BpfObjects> load) {}
-
-    /**
-     * Loads the set a start about to come will take, whatever {@value #PROPERTY} says: the key is worked out
-     * on the loader thread too (it needs the ELF preflight). A start that asks before the key is known waits
-     * for it; one with other settings frees the set. A failure is dropped: the start fails with its own sentence.
-     */
-    static synchronized void prepareNow(Supplier<Prepared> prepare) {
-        discard();
-        CompletableFuture<Prepared> planned = new CompletableFuture<>();
-        pending = planned;
-        waiting = LOADER.submit(() -> {
-            Prepared p;
-            try {
-                p = prepare.get();
-            } catch (RuntimeException e) {
-                planned.completeExceptionally(e);
-                throw e;
-            }
-            planned.complete(p);
-            return p.load().get();
-        });
-        waitingKey = null;
-    }
-
-    /** The key of the set {@link #prepareNow} loads, once its loader thread has worked it out; null otherwise. */
-    private static CompletableFuture<Prepared> pending;
-
     /** Frees the waiting set, if any, and returns once nothing loaded ahead is held. */
     static void release() {
         synchronized (LoadedAhead.class) {
@@ -134,7 +86,6 @@ final class LoadedAhead {
     }
 
     private static void discard() {
-        pending = null;
         if (waiting != null) {
             closeWhenLoaded(waiting);
             waiting = null;

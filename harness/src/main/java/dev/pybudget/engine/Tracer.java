@@ -105,21 +105,6 @@ public final class Tracer {
         }
     }
 
-    /**
-     * Begins, on a background thread, what {@link #start} with this Python and these options will need first: the
-     * ELF preflight and the kernel's loading of the BPF programs (most of a first start), so that a caller with
-     * other work to do first (the command line parsing its arguments) overlaps it. {@link #start} takes what was
-     * prepared when its settings match, else frees it; a preparation that fails is dropped, and {@link #start}
-     * then fails with its own sentence. Returns at once.
-     */
-    public static void prepare(String python, String pathVariable, TraceOptions options) {
-        LoadedAhead.prepareNow(() -> {
-            PythonBinary binary = inspect(resolve(python, pathVariable));
-            Plan plan = plan(binary, options, fileSystemRoot(binary.probeBinary()));
-            return new LoadedAhead.Prepared(plan.key(), plan.load());
-        });
-    }
-
     /** Frees what a start or an attach made before it failed; the failure as the one sentence the caller throws. */
     private static TraceException failed(String what, Exception e, InProcessCalls calls, EventStream stream, BpfObjects bpf) {
         if (calls != null) {

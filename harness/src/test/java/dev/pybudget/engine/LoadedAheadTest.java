@@ -1,7 +1,6 @@
 package dev.pybudget.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.pybudget.engine.Workloads.Oracle;
 import dev.pybudget.engine.Workloads.OracleRun;
@@ -48,37 +47,5 @@ class LoadedAheadTest {
         }
         assertThat(Workloads.calls(second.recording().whole())).as("the second run's counts are its own")
                 .isNotEqualTo(Workloads.calls(first.recording().whole()));
-    }
-
-    @Test
-    void should_count_exactly_with_the_programs_prepare_loaded_and_free_a_set_prepared_for_other_settings() throws Exception {
-        BackgroundWork.await();
-        List<String> before = Attachments.traceFds();
-        Tracer.prepare(Workloads.python().toString(), null, Workloads.options().withCallPattern("*/call_parser.py:*"));
-        LoadedAhead.awaitLoaded();
-        assertThat(Attachments.heldFds()).as("prepared: loaded, attached to nothing").anyMatch(fd -> fd.endsWith("anon_inode:bpf-prog"))
-                .noneMatch(fd -> fd.endsWith("[perf_event]"));
-
-        OracleRun run = Workloads.traceWithOracle(tmp, Workloads.options().withCallPattern("*/call_parser.py:*"), "call_parser.py", "40");
-        assertThat(Workloads.calls(run.recording().whole())).isEqualTo(Oracle.counts(run.oracle().whole(), "rawCalls"));
-        assertThat(Workloads.audit(run.window("work"))).isEqualTo(Oracle.counts(run.oracle().window("work"), "audit"));
-
-        Tracer.prepare(Workloads.python().toString(), null, Workloads.options()); // no call pattern: another set
-        OracleRun other = Workloads.traceWithOracle(tmp, Workloads.options().withCallPattern("*/call_parser.py:*"), "call_parser.py", "40");
-        assertThat(Workloads.calls(other.recording().whole())).isEqualTo(Oracle.counts(other.oracle().whole(), "rawCalls"));
-        BackgroundWork.await();
-        assertThat(Attachments.traceFds()).as("after awaitDetached()").isEqualTo(before);
-    }
-
-    @Test
-    void should_drop_a_preparation_that_fails_and_leave_the_start_its_own_sentence() throws Exception {
-        BackgroundWork.await();
-        List<String> before = Attachments.traceFds();
-        Tracer.prepare("/no/such/python3", null, Workloads.options());
-        assertThatThrownBy(() -> Tracer.start(new ProcessBuilder("/no/such/python3", "app.py"), Workloads.options()))
-                .isInstanceOf(TraceException.class)
-                .hasMessage("No such file: /no/such/python3 (the Python executable to trace).");
-        BackgroundWork.await();
-        assertThat(Attachments.traceFds()).isEqualTo(before);
     }
 }
