@@ -29,8 +29,9 @@ import java.util.Optional;
  * empty module from a finder that touches no file)
  * run untraced and traced, interleaved, 3 times; a kind's rate is the median of (traced − untraced thread CPU
  * time of its loop) / its hits, which the trace counts exactly per loop (each runs in a window of its name);
- * the hits of other kinds in a loop (the imports loop's audit events, importlib's calls) are taken out at their
- * own rates first, and every function's calls are counted for that. It takes about
+ * the hits of other kinds in a loop (the imports loop's audit events) are taken out at their own rates first.
+ * gc, audit and imports are measured under the default probes; calls and syscalls under the call probe and the
+ * kernel context, a second traced run. It takes about
  * 1-2 s, once per machine: the rates are kept in {@code ~/.cache/pybudget/probe-cost.json} (or under
  * {@code $XDG_CACHE_HOME}), keyed by kernel release and CPU model, and this JVM remembers them.
  */
@@ -153,24 +154,31 @@ public final class ProbeCalibration {
                 Files.copy(in, script);
             }
             boolean callProbe = PythonBinary.inspect(python).probe(Tracer.CALL_PROBE).isPresent();
-            TraceOptions options = TraceOptions.defaults().withKernelContext(true);
+            // Two traced runs: the default probes (gc, imports, audit, as most traces have them), and the call probe
+            // and the kernel context, which make every return and every syscall of the process pay (so an import
+            // under them costs importlib's calls too).
+            TraceOptions base = TraceOptions.defaults();
+            TraceOptions more = TraceOptions.defaults().withKernelContext(true);
             if (callProbe) {
-                // Every function: the probe fires on every return, and the imports loop runs importlib's functions,
-                // which are taken out at the calls' rate only when they are counted.
-                options = options.withCallPattern("*:*").withCallCounting(CallCounting.USDT);
+                more = more.withCallPattern("*/" + SCRIPT + ":f").withCallCounting(CallCounting.USDT);
             }
             Map<String, List<Double>> perHit = new LinkedHashMap<>();
             for (int i = 0; i < repetitions; i++) {
                 Map<String, Long> untraced = run(python, dir, script, Optional.empty());
-                Recording[] recording = new Recording[1];
-                Map<String, Long> traced = run(python, dir, script, Optional.of(options), recording);
+                Recording[] withBase = new Recording[1];
+                Recording[] withMore = new Recording[1];
+                Map<String, Long> tracedBase = run(python, dir, script, Optional.of(base), withBase);
+                Map<String, Long> tracedMore = run(python, dir, script, Optional.of(more), withMore);
                 Map<String, Double> rates = new HashMap<>();
                 for (String kind : ORDER) {
-                    Optional<Window> w = recording[0].window(kind);
+                    boolean fromMore = kind.equals(ProbeCost.CALLS) || kind.equals(ProbeCost.SYSCALLS);
+                    Recording recording = fromMore ? withMore[0] : withBase[0];
+                    Map<String, Long> traced = fromMore ? tracedMore : tracedBase;
+                    Optional<Window> w = recording.window(kind);
                     if (w.isEmpty() || !traced.containsKey(kind)) {
                         continue;
                     }
-                    ProbeCost cost = ProbeCost.of(recording[0], w.get(), Optional.empty());
+                    ProbeCost cost = ProbeCost.of(recording, w.get(), Optional.empty());
                     long hits = cost.hits().getOrDefault(kind, 0L);
                     if (hits == 0) {
                         continue;
@@ -178,7 +186,7 @@ public final class ProbeCalibration {
                     double extra = traced.get(kind) - untraced.get(kind);
                     for (Map.Entry<String, Long> other : cost.hits().entrySet()) {
                         if (!other.getKey().equals(kind) && rates.containsKey(other.getKey())) {
-                            extra -= rates.get(other.getKey()) * other.getValue(); // the imports loop's audit events and importlib's calls
+                            extra -= rates.get(other.getKey()) * other.getValue(); // the imports loop's audit events
                         }
                     }
                     rates.put(kind, extra / hits);
