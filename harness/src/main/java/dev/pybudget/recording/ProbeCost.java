@@ -137,7 +137,8 @@ public record ProbeCost(Map<String, Long> hits, OptionalDouble nanos, long wallN
 
     private static String micros(double nanos) {
         double us = nanos / 1000;
-        return us >= 100 ? String.format(Locale.ROOT, "%,.0f µs", us) : String.format(Locale.ROOT, "%.1f µs", us);
+        return us >= 1000 ? String.format(Locale.ROOT, "%,.1f ms", us / 1000) : us >= 100 ? String.format(Locale.ROOT, "%.0f µs", us)
+                : String.format(Locale.ROOT, "%.1f µs", us);
     }
 
     private static String percent(double p) {

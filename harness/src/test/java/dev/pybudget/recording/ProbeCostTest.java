@@ -51,7 +51,7 @@ class ProbeCostTest {
         ProbeCost cost = ProbeCost.of(recording(probes, s, List.of(w)), w, Optional.of(RATES));
 
         assertThat(cost.wallNanos()).isEqualTo(1_000_000);
-        assertThat(cost.describe("window")).isEqualTo("probes: at least 1,000 hits, about 1,500 µs or more of the workload's CPU"
+        assertThat(cost.describe("window")).isEqualTo("probes: at least 1,000 hits, about 1.5 ms or more of the workload's CPU"
                 + " (150% of the window's wall time); returns of functions the call pattern does not name hit the call probe"
                 + " too, uncounted");
     }
