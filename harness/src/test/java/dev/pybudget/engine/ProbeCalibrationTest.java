@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.within;
 
 import dev.pybudget.recording.ProbeCost;
 import dev.pybudget.recording.ProbeRates;
+import dev.pybudget.support.Pythons;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -25,8 +26,8 @@ class ProbeCalibrationTest {
 
     @Test
     void should_measure_positive_bounded_rates_that_a_fresh_calibration_repeats_within_a_factor_of_three() throws Exception {
-        ProbeRates first = ProbeCalibration.measure(Workloads.python(), ProbeCalibration.REPETITIONS);
-        ProbeRates second = ProbeCalibration.measure(Workloads.python(), ProbeCalibration.REPETITIONS);
+        ProbeRates first = ProbeCalibration.measure(Pythons.debian(), ProbeCalibration.REPETITIONS);
+        ProbeRates second = ProbeCalibration.measure(Pythons.debian(), ProbeCalibration.REPETITIONS);
 
         for (String kind : List.of(ProbeCost.GC, ProbeCost.AUDIT, ProbeCost.CALLS, ProbeCost.IMPORTS)) {
             assertThat(first.nanosPerHit(kind)).as(kind).hasValueSatisfying(ns -> assertThat(ns).isBetween(300.0, 20_000.0));

@@ -10,6 +10,7 @@ import dev.pybudget.recording.ProbeRates;
 import dev.pybudget.recording.Recording;
 import dev.pybudget.report.BudgetSummary;
 import dev.pybudget.report.JsonReport;
+import dev.pybudget.support.JUnitRun;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
