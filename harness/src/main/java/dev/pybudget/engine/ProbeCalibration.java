@@ -64,6 +64,8 @@ public final class ProbeCalibration {
                         store(rates.get());
                     } catch (TraceException | IOException e) {
                         rates = Optional.empty();
+                    } finally {
+                        Tracer.awaitDetached(); // nothing of the calibration's traces left attached or held
                     }
                     break;
                 }
