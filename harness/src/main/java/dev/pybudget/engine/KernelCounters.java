@@ -23,7 +23,7 @@ record KernelCounters(Map<Integer, GcStats> gc, Map<Integer, Long> imports, Map<
         LibBpf lib = objects.lib();
         Map<Integer, String> pyWindows = new HashMap<>();
         if (objects.has(Concern.AUDIT) || objects.has(Concern.AUDIT_SYMBOL)) {
-            forEach(lib, objects.mapFd("window_slots"), Layout.WINDOW_KEY_SIZE, 4,
+            MapWalk.forEach(lib, objects.mapFd("window_slots"), Layout.WINDOW_KEY_SIZE, 4,
                     (key, value) -> pyWindows.put(Layout.u32(value, 0), Layout.cString(key, 0, Layout.WINDOW_NAME_LEN)));
         }
         List<Integer> slots = new ArrayList<>();
@@ -38,22 +38,15 @@ record KernelCounters(Map<Integer, GcStats> gc, Map<Integer, Long> imports, Map<
         Map<Integer, GcStats> gc = new HashMap<>();
         Map<Integer, Long> imports = new HashMap<>();
         Map<Integer, Long> unfollowedEnds = new HashMap<>();
-        int statsFd = objects.mapFd("stats");
-        byte[] value = new byte[Layout.STATS_SIZE];
-        for (int slot : slots) {
-            byte[] key = new byte[4];
-            Layout.putU32(key, 0, slot);
-            if (lib.bpf_map_lookup_elem(statsFd, key, value) < 0) {
-                throw new TraceException("Reading the BPF map stats failed for slot " + slot + ".");
-            }
+        MapWalk.slots(objects, "stats", Layout.STATS_SIZE, slots).forEach((slot, value) -> {
             gc.put(slot, gcStats(value));
             imports.put(slot, Layout.u64(value, Layout.STATS_IMPORTS));
             unfollowedEnds.put(slot, Layout.u64(value, Layout.STATS_WINDOW_UNFOLLOWED_ENDS));
-        }
+        });
 
         Map<Integer, List<AuditCount>> audit = new HashMap<>();
         if (objects.has(Concern.AUDIT) || objects.has(Concern.AUDIT_SYMBOL)) {
-            forEach(lib, objects.mapFd("audit_counts"), Layout.AUDIT_KEY_SIZE, 8, (k, v) -> audit
+            MapWalk.forEach(lib, objects.mapFd("audit_counts"), Layout.AUDIT_KEY_SIZE, 8, (k, v) -> audit
                     .computeIfAbsent(Layout.u32(k, 0), s -> new ArrayList<>())
                     .add(new AuditCount(Layout.cString(k, 8, Layout.AUDIT_NAME_LEN), Layout.u64(v, 0))));
         }
@@ -62,11 +55,11 @@ record KernelCounters(Map<Integer, GcStats> gc, Map<Integer, Long> imports, Map<
             // Counts are kept per (slot, function id); call_ids names the ids. An id is in call_ids
             // before any count uses it, so reading the counts first leaves none unnamed.
             Map<Integer, List<long[]>> counts = new HashMap<>();
-            forEach(lib, objects.mapFd("call_counts"), Layout.CALL_KEY_SIZE, 8, (k, v) -> counts
+            MapWalk.forEach(lib, objects.mapFd("call_counts"), Layout.CALL_KEY_SIZE, 8, (k, v) -> counts
                     .computeIfAbsent(Layout.u32(k, 0), s -> new ArrayList<>())
                     .add(new long[] {Layout.u32(k, 4), Layout.u64(v, 0)}));
             Map<Integer, String[]> names = new HashMap<>();
-            forEach(lib, objects.mapFd("call_ids"), Layout.CALL_NAME_SIZE, 4, (k, v) -> names.put(Layout.u32(v, 0),
+            MapWalk.forEach(lib, objects.mapFd("call_ids"), Layout.CALL_NAME_SIZE, 4, (k, v) -> names.put(Layout.u32(v, 0),
                     new String[] {Layout.cString(k, 0, Layout.FILE_LEN), Layout.cString(k, Layout.FILE_LEN, Layout.FUNC_LEN)}));
             counts.forEach((slot, list) -> {
                 List<CallCount> named = new ArrayList<>();
@@ -112,22 +105,5 @@ record KernelCounters(Map<Integer, GcStats> gc, Map<Integer, Long> imports, Map<
             n.put(kind, Layout.u64(value, 0));
         }
         return Losses.of(n);
-    }
-
-    private interface Entry {
-        void accept(byte[] key, byte[] value);
-    }
-
-    /** Every entry of a hash map. Entries are never deleted while we trace, so the walk is complete. */
-    private static void forEach(LibBpf lib, int fd, int keySize, int valueSize, Entry action) {
-        byte[] key = null;
-        byte[] next = new byte[keySize];
-        while (lib.bpf_map_get_next_key(fd, key, next) == 0) {
-            byte[] value = new byte[valueSize];
-            if (lib.bpf_map_lookup_elem(fd, next, value) == 0) {
-                action.accept(next.clone(), value);
-            }
-            key = next.clone();
-        }
     }
 }

@@ -5,8 +5,10 @@ import dev.pybudget.recording.AuditEvent;
 import dev.pybudget.recording.CallCount;
 import dev.pybudget.recording.GcStats;
 import dev.pybudget.recording.PauseStats;
+import dev.pybudget.recording.Section;
 import dev.pybudget.recording.Sections;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -17,8 +19,40 @@ import java.util.Set;
 final class Scopes {
     private Scopes() {}
 
-    static Sections sections(Set<Integer> slots, KernelCounters counters, ImportTrees trees, List<StreamEvent> events,
-                             long originNanos) {
+    /** One reading of every recorded family's maps: each family's section per scope slot. */
+    static final class FamilyReadings {
+        private final Map<ProbeFamily<?>, Map<Integer, ? extends Section<?>>> bySlot;
+
+        private FamilyReadings(Map<ProbeFamily<?>, Map<Integer, ? extends Section<?>>> bySlot) {
+            this.bySlot = bySlot;
+        }
+
+        static FamilyReadings read(BpfObjects bpf, Collection<Integer> slots) {
+            Map<ProbeFamily<?>, Map<Integer, ? extends Section<?>>> read = new LinkedHashMap<>();
+            for (ProbeFamily<?> family : ProbeFamily.all()) {
+                if (bpf.has(family.concern())) {
+                    family.read(bpf, slots).ifPresent(sections -> read.put(family, sections));
+                }
+            }
+            return new FamilyReadings(read);
+        }
+
+        /** Each family's section of the scope made of {@code slots}, by family name. */
+        Map<String, Section<?>> of(Set<Integer> slots) {
+            Map<String, Section<?>> sections = new LinkedHashMap<>();
+            bySlot.forEach((family, read) -> sections.put(family.name(), sum(family, read, slots)));
+            return sections;
+        }
+
+        @SuppressWarnings("unchecked")
+        private static <S extends Section<S>> S sum(ProbeFamily<S> family, Map<Integer, ? extends Section<?>> read,
+                                                    Set<Integer> slots) {
+            return family.of((Map<Integer, S>) read, slots);
+        }
+    }
+
+    static Sections sections(Set<Integer> slots, KernelCounters counters, FamilyReadings families, ImportTrees trees,
+                             List<StreamEvent> events, long originNanos) {
         GcStats gc = null;
         long importCount = 0;
         Map<String, Long> audit = new LinkedHashMap<>();
@@ -45,7 +79,7 @@ final class Scopes {
             }
         }
         return new Sections(gc, importCount, slots.contains(0) ? trees.all() : trees.in(slots), callCounts, auditCounts,
-                auditEvents);
+                auditEvents, families.of(slots));
     }
 
     /** Two slots with one name (a window opened both from Python and from Java) add up. */

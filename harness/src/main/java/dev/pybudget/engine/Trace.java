@@ -108,9 +108,8 @@ public final class Trace implements AutoCloseable {
         List<Integer> allSlots = new ArrayList<>(counters.pythonWindows().keySet());
         allSlots.add(0);
         allSlots.addAll(javaSlots.values());
-        Optional<KernelContextCounters> kernel = KernelContextCounters.read(bpf, allSlots);
-        Sections whole = Scopes.sections(Set.of(0), counters, trees, events, originNanos)
-                .withKernel(kernel.map(k -> k.of(Set.of(0))));
+        Scopes.FamilyReadings families = Scopes.FamilyReadings.read(bpf, allSlots);
+        Sections whole = Scopes.sections(Set.of(0), counters, families, trees, events, originNanos);
 
         Map<String, Set<Integer>> slotsByName = new LinkedHashMap<>();
         counters.pythonWindows().entrySet().stream().sorted(Map.Entry.comparingByKey())
@@ -119,7 +118,7 @@ public final class Trace implements AutoCloseable {
         WindowSpans pythonSpans = WindowSpans.fromMarks(events, originNanos, now);
         List<Window> windows = new ArrayList<>();
         slotsByName.forEach((name, slots) -> windows.add(new Window(name,
-                Scopes.sections(slots, counters, trees, events, originNanos).withKernel(kernel.map(k -> k.of(slots))),
+                Scopes.sections(slots, counters, families, trees, events, originNanos),
                 slots.stream().mapToLong(slot -> counters.unfollowedEnds().getOrDefault(slot, 0L)).sum(),
                 spans(name, pythonSpans, now))));
 

@@ -35,7 +35,7 @@ final class Deltas {
     /** A window that did anything at all, its own begin mark included. */
     private static boolean isActive(Sections s) {
         return s.gc().totalCollections() > 0 || s.importCount() > 0 || !s.calls().isEmpty() || !s.audit().isEmpty()
-                || s.kernel().map(k -> !k.equals(KernelStats.NOTHING)).orElse(false);
+                || s.families().values().stream().anyMatch(f -> !f.isEmpty());
     }
 
     private static Sections sections(Sections a, Sections b, long since) {
@@ -62,8 +62,10 @@ final class Deltas {
         }
         audit.sort((x, y) -> Long.compare(y.count(), x.count()));
         List<AuditEvent> events = b.auditEvents().stream().filter(e -> e.nanos() >= since).toList();
-        return new Sections(gc(a.gc(), b.gc()), b.importCount() - a.importCount(), imports, calls, audit, events,
-                b.kernel().map(k -> a.kernel().map(k::minus).orElse(k)));
+        Map<String, Section<?>> families = new LinkedHashMap<>();
+        b.families().forEach((family, later) -> families.put(family,
+                a.families().containsKey(family) ? Section.minus(later, a.families().get(family)) : later));
+        return new Sections(gc(a.gc(), b.gc()), b.importCount() - a.importCount(), imports, calls, audit, events, families);
     }
 
     /** Imports that started at or after {@code since}, each with its subtree. */

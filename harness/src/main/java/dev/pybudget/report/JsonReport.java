@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.pybudget.engine.ProbeFamily;
 import dev.pybudget.recording.AuditCount;
 import dev.pybudget.recording.AuditEvent;
 import dev.pybudget.recording.CallCount;
@@ -15,6 +16,7 @@ import dev.pybudget.recording.Losses;
 import dev.pybudget.recording.PauseStats;
 import dev.pybudget.recording.PythonInfo;
 import dev.pybudget.recording.Recording;
+import dev.pybudget.recording.Section;
 import dev.pybudget.recording.Sections;
 import dev.pybudget.recording.Window;
 import dev.pybudget.recording.WindowSpan;
@@ -23,7 +25,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -32,8 +36,9 @@ import java.util.Optional;
  * totalNanos of pauses, selfNanos of imports, losses (one field per kind of loss),
  * unfollowedEnds per window, exitStatus, callPattern and missingProbesReason
  * (one sentence saying why the missingProbes are missing, or null), spans of windows (the times each was open),
- * callPatternMatched (the functions the call pattern matched, "file:function", derived from the calls), kernel
- * per section (off-CPU time, context switches, page faults, syscalls; null when not recorded).
+ * callPatternMatched (the functions the call pattern matched, "file:function", derived from the calls), and per
+ * section one field per probe family ({@link ProbeFamily#all()}, each written by its family; null when not
+ * recorded): kernel (off-CPU time, context switches, page faults, syscalls).
  */
 public final class JsonReport {
     private JsonReport() {}
@@ -178,7 +183,19 @@ public final class JsonReport {
         for (AuditEvent e : s.auditEvents()) {
             events.addObject().put("event", e.event()).put("nanos", e.nanos()).put("thread", e.thread());
         }
-        KernelJson.put(node, s.kernel());
+        for (ProbeFamily<?> family : ProbeFamily.all()) {
+            putFamily(node, family, s);
+        }
+    }
+
+    /** The family's object in a scope, or null when it was not recorded. */
+    private static <S extends Section<S>> void putFamily(ObjectNode scope, ProbeFamily<S> family, Sections s) {
+        Optional<S> section = s.section(family.name(), family.sectionType());
+        if (section.isPresent()) {
+            family.writeJson(scope.putObject(family.name()), section.get());
+        } else {
+            scope.putNull(family.name());
+        }
     }
 
     private static void putImport(ObjectNode node, ImportNode i) {
@@ -212,7 +229,14 @@ public final class JsonReport {
         List<AuditEvent> events = new ArrayList<>();
         node.path("auditEvents").forEach(e -> events.add(new AuditEvent(e.path("event").asText(), e.path("nanos").asLong(),
                 e.path("thread").asLong())));
-        return new Sections(gcStats, node.path("importCount").asLong(), imports, calls, audit, events, KernelJson.read(node));
+        Map<String, Section<?>> families = new LinkedHashMap<>();
+        for (ProbeFamily<?> family : ProbeFamily.all()) {
+            JsonNode section = node.path(family.name());
+            if (section.isObject()) {
+                families.put(family.name(), family.readJson(section));
+            }
+        }
+        return new Sections(gcStats, node.path("importCount").asLong(), imports, calls, audit, events, families);
     }
 
     private static ImportNode importNode(JsonNode i) {

@@ -1,17 +1,19 @@
 package dev.pybudget.report;
 
+import dev.pybudget.engine.ProbeFamily;
 import dev.pybudget.recording.AuditCount;
 import dev.pybudget.recording.CallCount;
 import dev.pybudget.recording.GcStats;
 import dev.pybudget.recording.ImportNode;
 import dev.pybudget.recording.Losses;
 import dev.pybudget.recording.Recording;
-import dev.pybudget.recording.KernelStats;
+import dev.pybudget.recording.Section;
 import dev.pybudget.recording.Sections;
 import dev.pybudget.recording.Window;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.Locale;
 
@@ -155,11 +157,14 @@ public final class TextReport {
                 out.append(indent).append(String.format(Locale.ROOT, "  %10d  %s%n", a.count(), a.event()));
             }
         }
-        s.kernel().ifPresent(k -> out.append(nl).append(indent).append(KernelStats.describe(k, TOP_SYSCALLS).replace("\n", nl + indent))
-                .append(nl));
+        for (ProbeFamily<?> family : ProbeFamily.all()) {
+            describe(family, s).ifPresent(text -> out.append(nl).append(indent).append(text.replace("\n", nl + indent)).append(nl));
+        }
     }
 
-    private static final int TOP_SYSCALLS = 10;
+    private static <S extends Section<S>> Optional<String> describe(ProbeFamily<S> family, Sections s) {
+        return s.section(family.name(), family.sectionType()).map(family::describe);
+    }
 
     private static void importLine(StringBuilder out, ImportNode node, String indent, int depth) {
         out.append(indent).append(String.format(Locale.ROOT, "  %9d | %10d | %s%s%s%n", node.selfNanos() / 1000,
