@@ -14,13 +14,21 @@ public interface Section<S extends Section<S>> {
     /** What happened after {@code earlier}, a reading of the same scope. */
     S minus(S earlier);
 
+    /**
+     * What happened after {@code earlier} when the later reading was taken at {@code sinceNanos} (nanoseconds from
+     * the trace's start): a section that holds things from the stream keeps those at or after it.
+     */
+    default S minus(S earlier, long sinceNanos) {
+        return minus(earlier);
+    }
+
     /** Nothing was counted: a window with only empty sections did nothing since an earlier reading. */
     boolean isEmpty();
 
     /** {@code later.minus(earlier)} for two sections of one family known only by name: one record type, so safe. */
     @SuppressWarnings({"unchecked", "rawtypes"})
-    static Section<?> minus(Section<?> later, Section<?> earlier) {
-        return (Section<?>) ((Section) later).minus((Section) earlier);
+    static Section<?> minus(Section<?> later, Section<?> earlier, long sinceNanos) {
+        return (Section<?>) ((Section) later).minus((Section) earlier, sinceNanos);
     }
 
     /** {@code a.plus(b)} for two sections of one family known only by name. */
