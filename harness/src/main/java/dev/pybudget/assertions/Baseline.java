@@ -1,5 +1,8 @@
 package dev.pybudget.assertions;
 
+import dev.pybudget.assertions.internal.FamilyChecks;
+import dev.pybudget.assertions.error.ShouldMatchBaseline;
+import dev.pybudget.assertions.internal.Globs;
 import dev.pybudget.assertions.internal.Evidence;
 import com.fasterxml.jackson.core.util.DefaultIndenter;
 import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
@@ -124,7 +127,7 @@ public final class Baseline {
     /** Checks one scope against this baseline (or records it, as the mode says). */
     public BudgetCheck check(RecordingScope scope) {
         String budget = "no regression against baseline " + file + scope.where();
-        Optional<BudgetCheck> trouble = Budgets.scopeTrouble(scope, budget);
+        Optional<BudgetCheck> trouble = FamilyChecks.scopeTrouble(scope, budget);
         if (trouble.isPresent()) {
             return trouble.get();
         }

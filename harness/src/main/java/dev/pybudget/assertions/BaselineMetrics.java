@@ -1,5 +1,6 @@
 package dev.pybudget.assertions;
 
+import dev.pybudget.assertions.internal.FamilyChecks;
 import dev.pybudget.assertions.internal.Evidence;
 import dev.pybudget.recording.AuditCount;
 import dev.pybudget.recording.CallCount;
@@ -68,15 +69,15 @@ final class BaselineMetrics {
         Sections s = scope.sections();
         Losses l = r.losses();
 
-        if (!r.measures(Budgets.GC_PROBE)) {
-            m.unmeasured.put("gc.", Budgets.missingProbe(r, Budgets.GC_PROBE, "collections"));
+        if (!r.measures(FamilyChecks.GC_PROBE)) {
+            m.unmeasured.put("gc.", FamilyChecks.missingProbe(r, FamilyChecks.GC_PROBE, "collections"));
         } else {
             GcStats gc = s.gc();
             for (int g = 0; g < 3; g++) {
                 m.counts.put("gc.collections.gen" + g, new Value(gc.collections(g), Bound.EXACT, ""));
             }
-            boolean paired = r.measures(Budgets.GC_DONE_PROBE) && l.gcUnpaired() == 0;
-            String why = !r.measures(Budgets.GC_DONE_PROBE) ? Budgets.missingProbe(r, Budgets.GC_DONE_PROBE, "pauses")
+            boolean paired = r.measures(FamilyChecks.GC_DONE_PROBE) && l.gcUnpaired() == 0;
+            String why = !r.measures(FamilyChecks.GC_DONE_PROBE) ? FamilyChecks.missingProbe(r, FamilyChecks.GC_DONE_PROBE, "pauses")
                     : Evidence.count(l.gcUnpaired(), "collection", "collections") + " ended without a recorded start";
             m.counts.put("gc.collected", new Value(gc.collected(), paired ? Bound.EXACT : Bound.AT_LEAST, paired ? "" : why));
             if (times.test("gc.pause.maxNanos")) {
@@ -90,8 +91,8 @@ final class BaselineMetrics {
             }
         }
 
-        if (!r.measures(Budgets.IMPORT_PROBE)) {
-            m.unmeasured.put("imports.", Budgets.missingProbe(r, Budgets.IMPORT_PROBE, "imports"));
+        if (!r.measures(FamilyChecks.IMPORT_PROBE)) {
+            m.unmeasured.put("imports.", FamilyChecks.missingProbe(r, FamilyChecks.IMPORT_PROBE, "imports"));
         } else {
             m.counts.put("imports.count", new Value(s.importCount(), Bound.EXACT, ""));
             s.imports().forEach(root -> root.forEach(node -> m.modules.add(node.module())));
@@ -108,8 +109,8 @@ final class BaselineMetrics {
             }
         }
 
-        if (!r.measures(Budgets.CALL_PROBE)) {
-            m.unmeasured.put("calls[", Budgets.missingProbe(r, Budgets.CALL_PROBE, "calls"));
+        if (!r.measures(FamilyChecks.CALL_PROBE)) {
+            m.unmeasured.put("calls[", FamilyChecks.missingProbe(r, FamilyChecks.CALL_PROBE, "calls"));
         } else {
             boolean complete = l.calls() == 0 && l.callPatternSteps() == 0;
             String why = l.calls() > 0 ? Evidence.count(l.calls(), "call", "calls") + " found no room in the kernel's call map"
@@ -125,8 +126,8 @@ final class BaselineMetrics {
             }
         }
 
-        if (!r.measures(Budgets.AUDIT_PROBE)) {
-            m.unmeasured.put("audit[", Budgets.missingProbe(r, Budgets.AUDIT_PROBE, "audit events"));
+        if (!r.measures(FamilyChecks.AUDIT_PROBE)) {
+            m.unmeasured.put("audit[", FamilyChecks.missingProbe(r, FamilyChecks.AUDIT_PROBE, "audit events"));
         } else {
             boolean complete = l.audit() == 0;
             String why = Evidence.count(l.audit(), "audit event", "audit events") + " found no room in the kernel's audit map";
