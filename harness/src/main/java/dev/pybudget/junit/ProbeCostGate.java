@@ -1,7 +1,7 @@
 package dev.pybudget.junit;
 
 import dev.pybudget.assertions.BudgetCheck;
-import dev.pybudget.assertions.InconclusiveBudget;
+import dev.pybudget.assertions.error.InconclusiveBudget;
 import dev.pybudget.assertions.RecordingScope;
 import dev.pybudget.assertions.Verdict;
 import dev.pybudget.recording.ProbeCost;

@@ -2,10 +2,8 @@ package dev.pybudget.recording;
 
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 
 /**
  * The kernel's side of a scope, counted in the kernel for the workload's threads: off-CPU time,
@@ -27,7 +25,11 @@ import java.util.Map;
  */
 public record KernelStats(long offCpuRunnableNanos, long offCpuBlockedNanos, long offCpuIntervals,
                           long voluntarySwitches, long involuntarySwitches, long minorFaults, long majorFaults,
-                          long syscalls, long unnamedSyscalls, List<SyscallCount> syscallsByName, long offCpuUnmatched) {
+                          long syscalls, long unnamedSyscalls, List<SyscallCount> syscallsByName, long offCpuUnmatched)
+        implements Section<KernelStats> {
+
+    /** The kernel-context family's name: its key in {@link Sections#families()} and its field in the JSON report. */
+    public static final String FAMILY = "kernel";
 
     public KernelStats {
         syscallsByName = sorted(syscallsByName);
@@ -56,26 +58,26 @@ public record KernelStats(long offCpuRunnableNanos, long offCpuBlockedNanos, lon
         return syscallsByName.stream().filter(s -> s.name().equals(name)).mapToLong(SyscallCount::count).sum();
     }
 
+    @Override
+    public boolean isEmpty() {
+        return equals(NOTHING);
+    }
+
     /** Both together: two slots of one window (opened from Python and from Java) add up. */
+    @Override
     public KernelStats plus(KernelStats o) {
         return combine(o, 1);
     }
 
     /** What happened after {@code earlier}, a reading of the same scope. */
+    @Override
     public KernelStats minus(KernelStats earlier) {
         return combine(earlier, -1);
     }
 
     private KernelStats combine(KernelStats o, int sign) {
-        Map<String, Long> byName = new LinkedHashMap<>();
-        syscallsByName.forEach(s -> byName.merge(s.name(), s.count(), Long::sum));
-        o.syscallsByName.forEach(s -> byName.merge(s.name(), sign * s.count(), Long::sum));
-        List<SyscallCount> names = new ArrayList<>();
-        byName.forEach((name, n) -> {
-            if (n != 0) {
-                names.add(new SyscallCount(name, n));
-            }
-        });
+        List<SyscallCount> names = NamedCounts.combine(syscallsByName, o.syscallsByName, sign, SyscallCount::name,
+                SyscallCount::count, (s, n) -> new SyscallCount(s.name(), n));
         return new KernelStats(offCpuRunnableNanos + sign * o.offCpuRunnableNanos, offCpuBlockedNanos + sign * o.offCpuBlockedNanos,
                 offCpuIntervals + sign * o.offCpuIntervals, voluntarySwitches + sign * o.voluntarySwitches,
                 involuntarySwitches + sign * o.involuntarySwitches, minorFaults + sign * o.minorFaults,
