@@ -183,8 +183,10 @@ public final class Tracer {
             }
         }
         served.forEach(s -> concerns.add(s.family().concern));
-        if (options.kernelContext()) {
-            concerns.add(Concern.KERNEL); // no probe of CPython's: tracepoints and perf events
+        for (ProbeFamily<?> family : ProbeFamily.all()) {
+            if (family.recorded(options)) {
+                concerns.add(family.concern()); // no probe of CPython's: tracepoints, perf events
+            }
         }
         if (concerns.isEmpty()) {
             concerns.add(Concern.AUDIT); // attached nowhere: its object creates the maps a trace reads
@@ -202,8 +204,10 @@ public final class Tracer {
         for (SymbolProbes.Served s : plan.served()) {
             bpf.attachUprobes(pid, binary, s.sites());
         }
-        if (bpf.has(Concern.KERNEL)) {
-            KernelProbes.attach(bpf, pid);
+        for (ProbeFamily<?> family : ProbeFamily.all()) {
+            if (bpf.has(family.concern())) {
+                family.attach(bpf, pid);
+            }
         }
     }
 
@@ -448,8 +452,10 @@ public final class Tracer {
         }
         settings.put(Concern.AUDIT, audit);
         settings.put(Concern.AUDIT_SYMBOL, audit);
-        if (options.kernelContext()) {
-            settings.put(Concern.KERNEL, KernelProbes.settings(options));
+        for (ProbeFamily<?> family : ProbeFamily.all()) {
+            if (family.recorded(options)) {
+                settings.put(family.concern(), family.settings(options));
+            }
         }
         options.callPattern().filter(text -> counting.equals(Optional.of(CallCounting.USDT))).ifPresent(text -> {
             CallPattern pattern = CallPattern.parse(text);

@@ -2,10 +2,8 @@ package dev.pybudget.recording;
 
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 
 /**
  * The kernel's side of a scope, counted in the kernel for the workload's threads: off-CPU time,
@@ -24,10 +22,18 @@ import java.util.Map;
  * @param syscallsByName      per syscall, most first
  * @param offCpuUnmatched     switches whose other half the scheduler tracepoint did not deliver: off-CPU
  *                            time is short by as many intervals
+ * @param offCpuRecovered     intervals whose switch-in the tracepoint did not deliver, measured at the thread's
+ *                            next switch-out from the CPU time it ran since it was picked (in the off-CPU time
+ *                            and {@code offCpuIntervals}, not in {@code offCpuUnmatched})
  */
 public record KernelStats(long offCpuRunnableNanos, long offCpuBlockedNanos, long offCpuIntervals,
                           long voluntarySwitches, long involuntarySwitches, long minorFaults, long majorFaults,
-                          long syscalls, long unnamedSyscalls, List<SyscallCount> syscallsByName, long offCpuUnmatched) {
+                          long syscalls, long unnamedSyscalls, List<SyscallCount> syscallsByName, long offCpuUnmatched,
+                          long offCpuRecovered)
+        implements Section<KernelStats> {
+
+    /** The kernel-context family's name: its key in {@link Sections#families()} and its field in the JSON report. */
+    public static final String FAMILY = "kernel";
 
     public KernelStats {
         syscallsByName = sorted(syscallsByName);
@@ -38,7 +44,15 @@ public record KernelStats(long offCpuRunnableNanos, long offCpuBlockedNanos, lon
                        long involuntarySwitches, long minorFaults, long majorFaults, long syscalls, long unnamedSyscalls,
                        List<SyscallCount> syscallsByName) {
         this(offCpuRunnableNanos, offCpuBlockedNanos, offCpuIntervals, voluntarySwitches, involuntarySwitches, minorFaults,
-                majorFaults, syscalls, unnamedSyscalls, syscallsByName, 0);
+                majorFaults, syscalls, unnamedSyscalls, syscallsByName, 0, 0);
+    }
+
+    /** With no interval recovered (the shape before {@code offCpuRecovered}). */
+    public KernelStats(long offCpuRunnableNanos, long offCpuBlockedNanos, long offCpuIntervals, long voluntarySwitches,
+                       long involuntarySwitches, long minorFaults, long majorFaults, long syscalls, long unnamedSyscalls,
+                       List<SyscallCount> syscallsByName, long offCpuUnmatched) {
+        this(offCpuRunnableNanos, offCpuBlockedNanos, offCpuIntervals, voluntarySwitches, involuntarySwitches, minorFaults,
+                majorFaults, syscalls, unnamedSyscalls, syscallsByName, offCpuUnmatched, 0);
     }
 
     public static final KernelStats NOTHING = new KernelStats(0, 0, 0, 0, 0, 0, 0, 0, 0, List.of());
@@ -56,31 +70,31 @@ public record KernelStats(long offCpuRunnableNanos, long offCpuBlockedNanos, lon
         return syscallsByName.stream().filter(s -> s.name().equals(name)).mapToLong(SyscallCount::count).sum();
     }
 
+    @Override
+    public boolean isEmpty() {
+        return equals(NOTHING);
+    }
+
     /** Both together: two slots of one window (opened from Python and from Java) add up. */
+    @Override
     public KernelStats plus(KernelStats o) {
         return combine(o, 1);
     }
 
     /** What happened after {@code earlier}, a reading of the same scope. */
+    @Override
     public KernelStats minus(KernelStats earlier) {
         return combine(earlier, -1);
     }
 
     private KernelStats combine(KernelStats o, int sign) {
-        Map<String, Long> byName = new LinkedHashMap<>();
-        syscallsByName.forEach(s -> byName.merge(s.name(), s.count(), Long::sum));
-        o.syscallsByName.forEach(s -> byName.merge(s.name(), sign * s.count(), Long::sum));
-        List<SyscallCount> names = new ArrayList<>();
-        byName.forEach((name, n) -> {
-            if (n != 0) {
-                names.add(new SyscallCount(name, n));
-            }
-        });
+        List<SyscallCount> names = NamedCounts.combine(syscallsByName, o.syscallsByName, sign, SyscallCount::name,
+                SyscallCount::count, (s, n) -> new SyscallCount(s.name(), n));
         return new KernelStats(offCpuRunnableNanos + sign * o.offCpuRunnableNanos, offCpuBlockedNanos + sign * o.offCpuBlockedNanos,
                 offCpuIntervals + sign * o.offCpuIntervals, voluntarySwitches + sign * o.voluntarySwitches,
                 involuntarySwitches + sign * o.involuntarySwitches, minorFaults + sign * o.minorFaults,
                 majorFaults + sign * o.majorFaults, syscalls + sign * o.syscalls, unnamedSyscalls + sign * o.unnamedSyscalls, names,
-                offCpuUnmatched + sign * o.offCpuUnmatched);
+                offCpuUnmatched + sign * o.offCpuUnmatched, offCpuRecovered + sign * o.offCpuRecovered);
     }
 
     /**
@@ -104,6 +118,10 @@ public record KernelStats(long offCpuRunnableNanos, long offCpuBlockedNanos, lon
         }
         if (k.offCpuUnmatched() > 0) {
             s.append("; ").append(k.offCpuUnmatched()).append(" switches not delivered by the scheduler tracepoint");
+        }
+        if (k.offCpuRecovered() > 0) {
+            s.append("; ").append(k.offCpuRecovered()).append(" switch-ins not delivered by the scheduler tracepoint,"
+                    + " their intervals measured at the next switch-out");
         }
         if (k.unnamedSyscalls() > 0) {
             s.append("; ").append(k.unnamedSyscalls()).append(" had no room to be counted by name");
