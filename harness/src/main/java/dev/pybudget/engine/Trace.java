@@ -109,8 +109,9 @@ public final class Trace implements AutoCloseable {
         allSlots.add(0);
         allSlots.addAll(javaSlots.values());
         Optional<KernelContextCounters> kernel = KernelContextCounters.read(bpf, allSlots);
+        Optional<GilCounters> gil = GilCounters.read(bpf, allSlots);
         Sections whole = Scopes.sections(Set.of(0), counters, trees, events, originNanos)
-                .withKernel(kernel.map(k -> k.of(Set.of(0))));
+                .withKernel(kernel.map(k -> k.of(Set.of(0)))).withGil(gil.map(g -> g.of(Set.of(0))));
 
         Map<String, Set<Integer>> slotsByName = new LinkedHashMap<>();
         counters.pythonWindows().entrySet().stream().sorted(Map.Entry.comparingByKey())
@@ -119,7 +120,8 @@ public final class Trace implements AutoCloseable {
         WindowSpans pythonSpans = WindowSpans.fromMarks(events, originNanos, now);
         List<Window> windows = new ArrayList<>();
         slotsByName.forEach((name, slots) -> windows.add(new Window(name,
-                Scopes.sections(slots, counters, trees, events, originNanos).withKernel(kernel.map(k -> k.of(slots))),
+                Scopes.sections(slots, counters, trees, events, originNanos).withKernel(kernel.map(k -> k.of(slots)))
+                        .withGil(gil.map(g -> g.of(slots))),
                 slots.stream().mapToLong(slot -> counters.unfollowedEnds().getOrDefault(slot, 0L)).sum(),
                 spans(name, pythonSpans, now))));
 

@@ -147,8 +147,8 @@ public final class Tracer {
             }
         }
         Map<SymbolProbes.Family, String> notServed = new EnumMap<>(SymbolProbes.Family.class);
-        List<SymbolProbes.Served> served = lacking.isEmpty() ? List.of()
-                : SymbolProbes.plan(python, lacking, root, notServed);
+        List<SymbolProbes.Served> served = new ArrayList<>(lacking.isEmpty() ? List.of()
+                : SymbolProbes.plan(python, lacking, root, notServed));
         for (SymbolProbes.Served s : served) {
             present.removeAll(s.family().markers);
             missing.removeAll(s.family().markers);
@@ -171,6 +171,10 @@ public final class Tracer {
             }
             throw new TraceException(missingReason.get());
         }
+        // Asked for on its own, served by symbols only: it makes no trace lenient about the markers above.
+        if (options.gilWaits()) {
+            served.add(gilSites(python, root));
+        }
         // Lenient: the same sentence goes into the recording, for whoever reads a count that is not there.
         List<String> recorded = new ArrayList<>(present);
         served.forEach(s -> recorded.add(s.label()));
@@ -192,6 +196,22 @@ public final class Tracer {
         LoadedAhead.Key key = LoadedAhead.Key.of(concerns, settings, options);
         Supplier<BpfObjects> load = () -> BpfObjects.load(concerns, settings, options);
         return new Plan(present, missing, missingReason, served, recorded, key, load, inProcess);
+    }
+
+    /**
+     * take_gil and drop_gil of this CPython, which has no marker for them: from its symbol table or its build-id
+     * debug file, or one sentence saying why not (never a trace whose GIL waits read zero).
+     */
+    private static SymbolProbes.Served gilSites(PythonBinary python, Path root) {
+        Map<SymbolProbes.Family, String> notServed = new EnumMap<>(SymbolProbes.Family.class);
+        List<SymbolProbes.Served> gil = SymbolProbes.plan(python, List.of(SymbolProbes.Family.GIL), root, notServed);
+        if (!gil.isEmpty()) {
+            return gil.get(0);
+        }
+        String minor = python.versionMajorMinor().map(Object::toString).orElse("X.Y");
+        throw new TraceException("GIL waits cannot be measured in " + python.executable() + ": they are timed on CPython's"
+                + " internal take_gil, found only by symbol, and " + notServed.get(SymbolProbes.Family.GIL)
+                + " (install python" + minor + "-dbg for a Debian build, or keep the symbol table of a source build).");
     }
 
     /** Every probe of the plan on {@code pid}, through the file this process reaches the probes' binary at. */
@@ -440,6 +460,12 @@ public final class Tracer {
         settings.put(Concern.AUDIT_SYMBOL, audit);
         if (options.kernelContext()) {
             settings.put(Concern.KERNEL, KernelProbes.settings(options));
+        }
+        if (options.gilWaits()) {
+            // drop_gil is always in the GIL row of SymbolProbes: contended acquisitions are told apart.
+            byte[] gil = new byte[Layout.GIL_SETTINGS_SIZE];
+            Layout.putU32(gil, Layout.GIL_SETTINGS_TRACK_HOLDER, 1);
+            settings.put(Concern.GIL, gil);
         }
         options.callPattern().filter(text -> counting.equals(Optional.of(CallCounting.USDT))).ifPresent(text -> {
             CallPattern pattern = CallPattern.parse(text);

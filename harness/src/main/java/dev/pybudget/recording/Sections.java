@@ -12,9 +12,17 @@ import java.util.Optional;
  * @param importCount exact number of imports, counted in the kernel
  * @param kernel      off-CPU time, context switches, page faults and syscalls; empty when the kernel
  *                    context was not recorded (TraceOptions.withKernelContext)
+ * @param gil         waits for the GIL; empty when they were not recorded (TraceOptions.withGilWaits)
  */
 public record Sections(GcStats gc, long importCount, List<ImportNode> imports, List<CallCount> calls,
-                       List<AuditCount> audit, List<AuditEvent> auditEvents, Optional<KernelStats> kernel) {
+                       List<AuditCount> audit, List<AuditEvent> auditEvents, Optional<KernelStats> kernel,
+                       Optional<GilStats> gil) {
+
+    /** Sections without the GIL waits. */
+    public Sections(GcStats gc, long importCount, List<ImportNode> imports, List<CallCount> calls,
+                    List<AuditCount> audit, List<AuditEvent> auditEvents, Optional<KernelStats> kernel) {
+        this(gc, importCount, imports, calls, audit, auditEvents, kernel, Optional.empty());
+    }
 
     /** Sections without the kernel context. */
     public Sections(GcStats gc, long importCount, List<ImportNode> imports, List<CallCount> calls,
@@ -24,7 +32,12 @@ public record Sections(GcStats gc, long importCount, List<ImportNode> imports, L
 
     /** These sections with this kernel context. */
     public Sections withKernel(Optional<KernelStats> stats) {
-        return new Sections(gc, importCount, imports, calls, audit, auditEvents, stats);
+        return new Sections(gc, importCount, imports, calls, audit, auditEvents, stats, gil);
+    }
+
+    /** These sections with these GIL waits. */
+    public Sections withGil(Optional<GilStats> stats) {
+        return new Sections(gc, importCount, imports, calls, audit, auditEvents, kernel, stats);
     }
 
     public Sections {
