@@ -33,7 +33,8 @@ import java.util.Optional;
  * unfollowedEnds per window, exitStatus, callPattern and missingProbesReason
  * (one sentence saying why the missingProbes are missing, or null), spans of windows (the times each was open),
  * callPatternMatched (the functions the call pattern matched, "file:function", derived from the calls), kernel
- * per section (off-CPU time, context switches, page faults, syscalls; null when not recorded).
+ * per section (off-CPU time, context switches, page faults, syscalls; null when not recorded), gil per section (waits
+ * for the GIL, all and contended; null when not recorded).
  */
 public final class JsonReport {
     private JsonReport() {}
@@ -179,6 +180,7 @@ public final class JsonReport {
             events.addObject().put("event", e.event()).put("nanos", e.nanos()).put("thread", e.thread());
         }
         KernelJson.put(node, s.kernel());
+        GilJson.put(node, s.gil());
     }
 
     private static void putImport(ObjectNode node, ImportNode i) {
@@ -212,7 +214,8 @@ public final class JsonReport {
         List<AuditEvent> events = new ArrayList<>();
         node.path("auditEvents").forEach(e -> events.add(new AuditEvent(e.path("event").asText(), e.path("nanos").asLong(),
                 e.path("thread").asLong())));
-        return new Sections(gcStats, node.path("importCount").asLong(), imports, calls, audit, events, KernelJson.read(node));
+        return new Sections(gcStats, node.path("importCount").asLong(), imports, calls, audit, events, KernelJson.read(node),
+                GilJson.read(node));
     }
 
     private static ImportNode importNode(JsonNode i) {

@@ -176,8 +176,10 @@ class GilWaitsOracleTest {
     /**
      * bpftrace on the same uprobe (take_gil.lto_priv.0 by file offset, as SymbolProbes resolved it: bpftrace cannot
      * name a symbol the stripped binary lacks) traces the same run at the same time: the same number of
-     * acquisitions, exactly, and the same histogram up to waits that cross a bucket boundary between the two
-     * programs' clock readings (a few microseconds apart: both run on each hit, one after the other).
+     * acquisitions, exactly, and the same histogram from 16 us on. Below, the two disagree by design: both programs
+     * run on each hit, one after the other, so each one's interval holds part of the other's handler (about a
+     * microsecond under load), and the uncontended acquisitions, 1-2 us, move between the 1 us and 2 us buckets
+     * (measured: 26 to 370 of about 1,000 moved, depending on the load).
      */
     @Test
     void should_agree_with_bpftrace_on_the_same_uprobe_of_the_same_run() throws Exception {
@@ -211,15 +213,17 @@ class GilWaitsOracleTest {
         List<Long> ours = r.whole().waits().log2Histogram();
         System.out.printf("bpftrace %s, pybudget %d acquisitions%n", count.group(1), r.whole().waits().count());
         assertThat(r.whole().waits().count()).isEqualTo(Long.parseLong(count.group(1)));
-        // Cumulative counts at each bucket boundary: a wait near a boundary may fall on either side of it.
+        // Cumulative counts at each bucket boundary from 2^14 ns on: a wait near a boundary may fall on either side.
         long a = 0;
         long b = 0;
         for (int bucket = 0; bucket < ours.size(); bucket++) {
             a += ours.get(bucket);
             b += theirs[bucket];
             System.out.printf("  bucket %2d: pybudget %5d bpftrace %5d%n", bucket, ours.get(bucket), theirs[bucket]);
-            assertThat(Math.abs(a - b)).as("waits below 2^%d ns, pybudget %d, bpftrace %d", bucket + 1, a, b)
-                    .isLessThanOrEqualTo(2 + a / 20);
+            if (bucket >= 13) {
+                assertThat(Math.abs(a - b)).as("waits below 2^%d ns, pybudget %d, bpftrace %d", bucket + 1, a, b)
+                        .isLessThanOrEqualTo(2 + a / 100);
+            }
         }
     }
 
