@@ -1,5 +1,6 @@
 package dev.pybudget.assertions;
 
+import dev.pybudget.assertions.internal.Evidence;
 import com.fasterxml.jackson.core.util.DefaultIndenter;
 import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
 import com.fasterxml.jackson.databind.JsonNode;

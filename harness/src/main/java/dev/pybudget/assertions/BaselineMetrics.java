@@ -1,5 +1,6 @@
 package dev.pybudget.assertions;
 
+import dev.pybudget.assertions.internal.Evidence;
 import dev.pybudget.recording.AuditCount;
 import dev.pybudget.recording.CallCount;
 import dev.pybudget.recording.GcStats;

@@ -32,15 +32,15 @@ public record BudgetCheck(String budget, Verdict verdict, String measured, Optio
         }
     }
 
-    static BudgetCheck passed(String budget, String measured) {
+    public static BudgetCheck passed(String budget, String measured) {
         return new BudgetCheck(budget, Verdict.PASSED, measured, Optional.empty(), List.of());
     }
 
-    static BudgetCheck failed(String budget, String measured, ErrorMessageFactory message) {
+    public static BudgetCheck failed(String budget, String measured, ErrorMessageFactory message) {
         return new BudgetCheck(budget, Verdict.FAILED, measured, Optional.of(message), List.of());
     }
 
-    static BudgetCheck inconclusive(String budget, String measured, ErrorMessageFactory message) {
+    public static BudgetCheck inconclusive(String budget, String measured, ErrorMessageFactory message) {
         return new BudgetCheck(budget, Verdict.INCONCLUSIVE, measured, Optional.of(message), List.of());
     }
 

@@ -1,5 +1,7 @@
 package dev.pybudget.assertions;
 
+import dev.pybudget.assertions.internal.Evidence;
+import dev.pybudget.assertions.error.InconclusiveBudget;
 import dev.pybudget.engine.CallPattern;
 import dev.pybudget.recording.AuditCount;
 import dev.pybudget.recording.AuditEvent;
@@ -438,7 +440,7 @@ public final class Budgets {
     }
 
     /** What every check looks at before measuring, for checks (baselines) that need no particular probe. */
-    static Optional<BudgetCheck> scopeTrouble(RecordingScope scope, String budget) {
+    public static Optional<BudgetCheck> scopeTrouble(RecordingScope scope, String budget) {
         return windowCheck(scope, budget).or(() -> windowMarksLost(scope, budget, "the counts of every window are in doubt"));
     }
 

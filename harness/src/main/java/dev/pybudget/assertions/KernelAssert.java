@@ -1,5 +1,6 @@
 package dev.pybudget.assertions;
 
+import dev.pybudget.assertions.internal.KernelChecks;
 import java.time.Duration;
 
 /**
@@ -16,40 +17,40 @@ public class KernelAssert extends AbstractBudgetAssert<KernelAssert, RecordingSc
     /** No page fault that waited for I/O. */
     public KernelAssert hasNoMajorFaults() {
         isNotNull();
-        return check(KernelBudgets.noMajorFaults(actual));
+        return check(KernelChecks.noMajorFaults(actual));
     }
 
     public KernelAssert hasMajorFaultsAtMost(long max) {
         isNotNull();
-        return check(KernelBudgets.majorFaultsAtMost(actual, max));
+        return check(KernelChecks.majorFaultsAtMost(actual, max));
     }
 
     public KernelAssert hasMinorFaultsAtMost(long max) {
         isNotNull();
-        return check(KernelBudgets.minorFaultsAtMost(actual, max));
+        return check(KernelChecks.minorFaultsAtMost(actual, max));
     }
 
     /** At most {@code max} entries of the syscall {@code name}, as this architecture names it ("openat", "newfstatat"). */
     public KernelAssert hasSyscallsAtMost(String name, long max) {
         isNotNull();
-        return check(KernelBudgets.syscallsAtMost(actual, name, max));
+        return check(KernelChecks.syscallsAtMost(actual, name, max));
     }
 
     /** At most {@code max} syscalls of any kind. */
     public KernelAssert hasSyscallsAtMost(long max) {
         isNotNull();
-        return check(KernelBudgets.syscallsAtMost(actual, max));
+        return check(KernelChecks.syscallsAtMost(actual, max));
     }
 
     /** Less than {@code limit} switched out (waiting for a CPU or blocked). */
     public KernelAssert hasOffCpuBelow(Duration limit) {
         isNotNull();
-        return check(KernelBudgets.offCpuBelow(actual, limit));
+        return check(KernelChecks.offCpuBelow(actual, limit));
     }
 
     /** At most {@code max} context switches, voluntary and involuntary. */
     public KernelAssert hasContextSwitchesAtMost(long max) {
         isNotNull();
-        return check(KernelBudgets.contextSwitchesAtMost(actual, max));
+        return check(KernelChecks.contextSwitchesAtMost(actual, max));
     }
 }

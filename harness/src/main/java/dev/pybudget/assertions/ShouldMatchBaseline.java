@@ -1,5 +1,6 @@
 package dev.pybudget.assertions;
 
+import dev.pybudget.assertions.internal.Evidence;
 import java.util.List;
 import org.assertj.core.error.BasicErrorMessageFactory;
 import org.assertj.core.error.ErrorMessageFactory;

@@ -1,5 +1,6 @@
 package dev.pybudget.assertions;
 
+import dev.pybudget.assertions.internal.Evidence;
 import java.time.Duration;
 import java.util.Locale;
 

@@ -196,7 +196,7 @@ final class BpfObjects implements AutoCloseable {
         return prog;
     }
 
-    /** A link made elsewhere (see KernelProbes), detached with the others by {@link #close()}. */
+    /** A link made elsewhere (see ProbeFamily#attach), detached with the others by {@link #close()}. */
     void addLink(Pointer link) {
         links.add(link);
     }

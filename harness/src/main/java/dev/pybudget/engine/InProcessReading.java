@@ -100,7 +100,7 @@ record InProcessReading(InProcessCalls.Reading reading, Sections whole, List<Win
     }
 
     private static Sections withCalls(Sections s, List<CallCount> calls) {
-        return new Sections(s.gc(), s.importCount(), s.imports(), calls, s.audit(), s.auditEvents());
+        return new Sections(s.gc(), s.importCount(), s.imports(), calls, s.audit(), s.auditEvents(), s.families());
     }
 
     private static GcStats noCollections() {

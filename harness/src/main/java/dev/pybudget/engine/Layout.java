@@ -54,7 +54,7 @@ final class Layout {
     static final int AUDIT_KEY_SIZE = 8 + AUDIT_NAME_LEN;
     static final int WINDOW_KEY_SIZE = WINDOW_NAME_LEN;
 
-    /** struct kernel_scope_stats: ten u64, read in this order (KernelContextCounters) */
+    /** struct kernel_scope_stats: ten u64, read in this order (KernelContextFamily) */
     static final int KERNEL_STATS_SIZE = 8 * 10;
     static final int KERNEL_STATS_SYSCALLS_UNNAMED = 64;
     static final int KERNEL_STATS_OFFCPU_UNMATCHED = 72;

@@ -1,62 +1,45 @@
 package dev.pybudget.engine;
 
-import dev.pybudget.recording.AuditCount;
-import dev.pybudget.recording.AuditEvent;
-import dev.pybudget.recording.CallCount;
-import dev.pybudget.recording.GcStats;
-import dev.pybudget.recording.PauseStats;
+import dev.pybudget.recording.Section;
 import dev.pybudget.recording.Sections;
-import java.util.ArrayList;
-import java.util.Comparator;
+import java.util.Collection;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
-/** Turns the counters and events of one or more scope slots into the {@link Sections} of a scope. */
+/**
+ * One reading of every loaded family's maps, each family's section per scope slot, turned into the
+ * {@link Sections} of a scope (one or more slots: a window name opened from Python and from Java has two).
+ */
 final class Scopes {
-    private Scopes() {}
+    private final Map<ProbeFamily<?>, Map<Integer, ? extends Section<?>>> bySlot;
 
-    static Sections sections(Set<Integer> slots, KernelCounters counters, ImportTrees trees, List<StreamEvent> events,
-                             long originNanos) {
-        GcStats gc = null;
-        long importCount = 0;
-        Map<String, Long> audit = new LinkedHashMap<>();
-        Map<List<String>, Long> calls = new LinkedHashMap<>();
-        for (int slot : slots) {
-            GcStats g = counters.gc().get(slot);
-            gc = gc == null ? g : add(gc, g);
-            importCount += counters.imports().getOrDefault(slot, 0L);
-            counters.audit().getOrDefault(slot, List.of()).forEach(a -> audit.merge(a.event(), a.count(), Long::sum));
-            counters.calls().getOrDefault(slot, List.of())
-                    .forEach(c -> calls.merge(List.of(c.file(), c.function()), c.count(), Long::sum));
-        }
-        List<AuditCount> auditCounts = new ArrayList<>();
-        audit.forEach((event, n) -> auditCounts.add(new AuditCount(event, n)));
-        auditCounts.sort(Comparator.comparing(AuditCount::count).reversed().thenComparing(AuditCount::event));
-        List<CallCount> callCounts = new ArrayList<>();
-        calls.forEach((key, n) -> callCounts.add(new CallCount(key.get(0), key.get(1), n)));
-        callCounts.sort(Comparator.comparing(CallCount::count).reversed().thenComparing(CallCount::file)
-                .thenComparing(CallCount::function));
-        List<AuditEvent> auditEvents = new ArrayList<>();
-        for (StreamEvent e : events) {
-            if (e.kind() == Layout.EV_AUDIT && e.inAny(slots)) {
-                auditEvents.add(new AuditEvent(e.name(), e.tsNanos() - originNanos, e.tid()));
-            }
-        }
-        return new Sections(gc, importCount, slots.contains(0) ? trees.all() : trees.in(slots), callCounts, auditCounts,
-                auditEvents);
+    private Scopes(Map<ProbeFamily<?>, Map<Integer, ? extends Section<?>>> bySlot) {
+        this.bySlot = bySlot;
     }
 
-    /** Two slots with one name (a window opened both from Python and from Java) add up. */
-    private static GcStats add(GcStats a, GcStats b) {
-        List<Long> histogram = new ArrayList<>();
-        for (int i = 0; i < a.pauseNanos().log2Histogram().size(); i++) {
-            histogram.add(a.pauseNanos().log2Histogram().get(i) + b.pauseNanos().log2Histogram().get(i));
+    /** Reads the maps; before the stream is drained, so that the stream holds every event the counts include. */
+    static Scopes read(BpfObjects bpf, Collection<Integer> slots) {
+        Map<ProbeFamily<?>, Map<Integer, ? extends Section<?>>> read = new LinkedHashMap<>();
+        for (ProbeFamily<?> family : ProbeFamily.all()) {
+            if (family.loaded(bpf)) {
+                family.read(bpf, slots).ifPresent(sections -> read.put(family, sections));
+            }
         }
-        return new GcStats(List.of(a.collections(0) + b.collections(0), a.collections(1) + b.collections(1),
-                a.collections(2) + b.collections(2)), a.collected() + b.collected(),
-                PauseStats.fromHistogram(Math.max(a.pauseNanos().max(), b.pauseNanos().max()),
-                        a.pauseNanos().totalNanos() + b.pauseNanos().totalNanos(), histogram));
+        return new Scopes(read);
+    }
+
+    /** The sections of the scope made of {@code slots}, with what the stream held at the same snapshot. */
+    Sections sections(Set<Integer> slots, ProbeFamily.Streamed stream) {
+        Map<String, Section<?>> sections = new LinkedHashMap<>();
+        bySlot.forEach((family, read) -> sections.put(family.name(), scope(family, read, slots, stream)));
+        return new Sections(sections);
+    }
+
+    /** Unchecked, but safe: {@link ProbeFamily#read} of a family returns its own section type. */
+    @SuppressWarnings("unchecked")
+    private static <S extends Section<S>> S scope(ProbeFamily<S> family, Map<Integer, ? extends Section<?>> read,
+                                                  Set<Integer> slots, ProbeFamily.Streamed stream) {
+        return family.scope((Map<Integer, S>) read, slots, stream);
     }
 }

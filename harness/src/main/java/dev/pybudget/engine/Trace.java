@@ -104,14 +104,8 @@ public final class Trace implements AutoCloseable {
         List<StreamEvent> events = stream.drain();
         streamed = events.size();
         long now = System.nanoTime();
-        ImportTrees trees = new ImportTrees(events, originNanos, now);
-        List<Integer> allSlots = new ArrayList<>(counters.pythonWindows().keySet());
-        allSlots.add(0);
-        allSlots.addAll(javaSlots.values());
-        Optional<KernelContextCounters> kernel = KernelContextCounters.read(bpf, allSlots);
-        Optional<GilCounters> gil = GilCounters.read(bpf, allSlots);
-        Sections whole = Scopes.sections(Set.of(0), counters, trees, events, originNanos)
-                .withKernel(kernel.map(k -> k.of(Set.of(0)))).withGil(gil.map(g -> g.of(Set.of(0))));
+        ProbeFamily.Streamed stream = new ProbeFamily.Streamed(events, new ImportTrees(events, originNanos, now), originNanos);
+        Sections whole = counters.scopes().sections(Set.of(0), stream);
 
         Map<String, Set<Integer>> slotsByName = new LinkedHashMap<>();
         counters.pythonWindows().entrySet().stream().sorted(Map.Entry.comparingByKey())
@@ -120,8 +114,7 @@ public final class Trace implements AutoCloseable {
         WindowSpans pythonSpans = WindowSpans.fromMarks(events, originNanos, now);
         List<Window> windows = new ArrayList<>();
         slotsByName.forEach((name, slots) -> windows.add(new Window(name,
-                Scopes.sections(slots, counters, trees, events, originNanos).withKernel(kernel.map(k -> k.of(slots)))
-                        .withGil(gil.map(g -> g.of(slots))),
+                counters.scopes().sections(slots, stream),
                 slots.stream().mapToLong(slot -> counters.unfollowedEnds().getOrDefault(slot, 0L)).sum(),
                 spans(name, pythonSpans, now))));
 

@@ -186,8 +186,10 @@ public final class Tracer {
             }
         }
         served.forEach(s -> concerns.add(s.family().concern));
-        if (options.kernelContext()) {
-            concerns.add(Concern.KERNEL); // no probe of CPython's: tracepoints and perf events
+        for (ProbeFamily<?> family : ProbeFamily.all()) {
+            if (family.recorded(options) && !concerns.contains(family.concern())) { // the GIL's came with its symbols
+                concerns.add(family.concern()); // no probe of CPython's: tracepoints, perf events
+            }
         }
         if (concerns.isEmpty()) {
             concerns.add(Concern.AUDIT); // attached nowhere: its object creates the maps a trace reads
@@ -224,8 +226,10 @@ public final class Tracer {
                         site.symbol());
             }
         }
-        if (bpf.has(Concern.KERNEL)) {
-            KernelProbes.attach(bpf, pid);
+        for (ProbeFamily<?> family : ProbeFamily.all()) {
+            if (bpf.has(family.concern())) {
+                family.attach(bpf, pid);
+            }
         }
     }
 
@@ -458,14 +462,10 @@ public final class Tracer {
         }
         settings.put(Concern.AUDIT, audit);
         settings.put(Concern.AUDIT_SYMBOL, audit);
-        if (options.kernelContext()) {
-            settings.put(Concern.KERNEL, KernelProbes.settings(options));
-        }
-        if (options.gilWaits()) {
-            // drop_gil is always in the GIL row of SymbolProbes: contended acquisitions are told apart.
-            byte[] gil = new byte[Layout.GIL_SETTINGS_SIZE];
-            Layout.putU32(gil, Layout.GIL_SETTINGS_TRACK_HOLDER, 1);
-            settings.put(Concern.GIL, gil);
+        for (ProbeFamily<?> family : ProbeFamily.all()) {
+            if (family.recorded(options)) {
+                settings.put(family.concern(), family.settings(options));
+            }
         }
         options.callPattern().filter(text -> counting.equals(Optional.of(CallCounting.USDT))).ifPresent(text -> {
             CallPattern pattern = CallPattern.parse(text);

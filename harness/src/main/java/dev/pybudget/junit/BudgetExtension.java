@@ -2,9 +2,8 @@ package dev.pybudget.junit;
 
 import dev.pybudget.assertions.BudgetCheck;
 import dev.pybudget.assertions.Budgets;
-import dev.pybudget.assertions.InconclusiveBudget;
+import dev.pybudget.assertions.error.InconclusiveBudget;
 import dev.pybudget.assertions.InconclusiveBudgetError;
-import dev.pybudget.assertions.KernelBudgets;
 import dev.pybudget.assertions.RecordingScope;
 import dev.pybudget.assertions.Verdict;
 import dev.pybudget.engine.CallPattern;
@@ -53,9 +52,6 @@ class BudgetExtension implements BeforeEachCallback, AfterTestExecutionCallback,
 
     private static final ExtensionContext.Namespace NAMESPACE = ExtensionContext.Namespace.create(BudgetExtension.class);
     private static final String BUDGET_FAILURE = "budgetFailure";
-
-    /** A budget from an annotation, ready to check on a scope. */
-    private record Budget(String annotation, String window, Function<RecordingScope, BudgetCheck> check) {}
 
     /** The workload a test's budgets are about, and the field that holds it. */
     private record Subject(Field field, TracedWorkload workload) {}
@@ -284,107 +280,15 @@ class BudgetExtension implements BeforeEachCallback, AfterTestExecutionCallback,
     }
 
     private static void add(AnnotatedElement element, List<Budget> budgets) {
-        for (GcBudget gc : AnnotationSupport.findRepeatableAnnotations(element, GcBudget.class)) {
-            if (gc.generation() < 0 || gc.generation() > 2 || gc.max() < 0) {
-                throw invalid("@GcBudget(generation = " + gc.generation() + ", max = " + gc.max()
-                        + "): the generation is 0, 1 or 2 and max is at least 0.");
-            }
-            budgets.add(new Budget(label("GcBudget", gc.window(), "generation = " + gc.generation(), "max = " + gc.max()), gc.window(), s -> Budgets.gcCollectionsAtMost(s, gc.generation(), gc.max())));
-        }
-        for (NoImports imports : AnnotationSupport.findRepeatableAnnotations(element, NoImports.class)) {
-            String[] modules = imports.value();
-            budgets.add(new Budget(label("NoImports", imports.window(), quoted(modules)), imports.window(), s -> modules.length == 0 ? Budgets.noImports(s)
-                    : Budgets.noImportOf(s, modules)));
-        }
-        for (MaxCalls calls : AnnotationSupport.findRepeatableAnnotations(element, MaxCalls.class)) {
-            try {
-                CallPattern.parse(calls.function());
-            } catch (IllegalArgumentException e) {
-                throw invalid("@MaxCalls: " + e.getMessage());
-            }
-            if (calls.max() < 0) {
-                throw invalid("@MaxCalls(max = " + calls.max() + "): max is at least 0.");
-            }
-            budgets.add(new Budget(label("MaxCalls", calls.window(), "function = \"" + calls.function() + "\"",
-                    "max = " + calls.max()), calls.window(), s -> Budgets.callsAtMost(s, calls.function(), calls.max())));
-        }
-        kernelBudgets(element, budgets);
-        for (NoAudit audit : AnnotationSupport.findRepeatableAnnotations(element, NoAudit.class)) {
-            if (audit.value().length == 0) {
-                throw invalid("@NoAudit needs at least one event name, e.g. @NoAudit(\"socket.connect\").");
-            }
-            for (String event : audit.value()) {
-                budgets.add(new Budget(label("NoAudit", audit.window(), quoted(audit.value())), audit.window(), s -> Budgets.noAuditEvent(s, event)));
-            }
+        for (AnnotationBudgets<?> kind : AnnotationBudgets.all()) {
+            add(element, kind, budgets);
         }
     }
 
-    /** {@link SyscallBudget} and {@link KernelBudget}. */
-    private static void kernelBudgets(AnnotatedElement element, List<Budget> budgets) {
-        for (SyscallBudget syscalls : AnnotationSupport.findRepeatableAnnotations(element, SyscallBudget.class)) {
-            if (syscalls.max() < 0) {
-                throw invalid("@SyscallBudget(max = " + syscalls.max() + "): max is at least 0.");
-            }
-            try {
-                KernelBudgets.requireSyscallName(syscalls.syscall());
-            } catch (IllegalArgumentException e) {
-                throw invalid("@SyscallBudget: " + e.getMessage());
-            }
-            budgets.add(new Budget(label("SyscallBudget", syscalls.window(), "syscall = \"" + syscalls.syscall() + "\"",
-                    "max = " + syscalls.max()), syscalls.window(),
-                    s -> KernelBudgets.syscallsAtMost(s, syscalls.syscall(), syscalls.max())));
+    private static <A extends java.lang.annotation.Annotation> void add(AnnotatedElement element, AnnotationBudgets<A> kind,
+                                                                        List<Budget> budgets) {
+        for (A annotation : AnnotationSupport.findRepeatableAnnotations(element, kind.type())) {
+            budgets.addAll(kind.budgets().apply(annotation));
         }
-        for (KernelBudget k : AnnotationSupport.findRepeatableAnnotations(element, KernelBudget.class)) {
-            if (k.maxMajorFaults() < -1 || k.maxMinorFaults() < -1 || k.maxContextSwitches() < -1 || k.offCpuBelowMillis() == 0
-                    || k.offCpuBelowMillis() < -1) {
-                throw invalid("@KernelBudget: a budget is at least 0 (offCpuBelowMillis at least 1), or -1 for none.");
-            }
-            String w = k.window();
-            int before = budgets.size();
-            if (k.maxMajorFaults() >= 0) {
-                budgets.add(new Budget(label("KernelBudget", w, "maxMajorFaults = " + k.maxMajorFaults()), w,
-                        s -> KernelBudgets.majorFaultsAtMost(s, k.maxMajorFaults())));
-            }
-            if (k.maxMinorFaults() >= 0) {
-                budgets.add(new Budget(label("KernelBudget", w, "maxMinorFaults = " + k.maxMinorFaults()), w,
-                        s -> KernelBudgets.minorFaultsAtMost(s, k.maxMinorFaults())));
-            }
-            if (k.maxContextSwitches() >= 0) {
-                budgets.add(new Budget(label("KernelBudget", w, "maxContextSwitches = " + k.maxContextSwitches()), w,
-                        s -> KernelBudgets.contextSwitchesAtMost(s, k.maxContextSwitches())));
-            }
-            if (k.offCpuBelowMillis() > 0) {
-                budgets.add(new Budget(label("KernelBudget", w, "offCpuBelowMillis = " + k.offCpuBelowMillis()), w,
-                        s -> KernelBudgets.offCpuBelow(s, Duration.ofMillis(k.offCpuBelowMillis()))));
-            }
-            if (budgets.size() == before) {
-                throw invalid("@KernelBudget sets no budget: give maxMajorFaults, maxMinorFaults, maxContextSwitches or"
-                        + " offCpuBelowMillis.");
-            }
-        }
-    }
-
-    /** "@GcBudget(generation = 2, max = 0, window = \"request\")": the annotation as one writes it. */
-    private static String label(String annotation, String window, String... values) {
-        List<String> parts = new ArrayList<>();
-        for (String v : values) {
-            if (!v.isEmpty()) {
-                parts.add(v);
-            }
-        }
-        if (!window.isEmpty()) {
-            parts.add("window = \"" + window + "\"");
-        }
-        return "@" + annotation + (parts.isEmpty() ? "" : "(" + String.join(", ", parts) + ")");
-    }
-
-    /** {"a", "b"} as written in an annotation; "" for none. */
-    private static String quoted(String[] values) {
-        String listed = java.util.Arrays.stream(values).map(v -> "\"" + v + "\"").collect(Collectors.joining(", "));
-        return values.length == 1 ? listed : values.length == 0 ? "" : "{" + listed + "}";
-    }
-
-    private static ExtensionConfigurationException invalid(String sentence) {
-        return new ExtensionConfigurationException(sentence);
     }
 }

@@ -1,13 +1,14 @@
 package dev.pybudget.recording;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 
 /**
  * Waits for the GIL in one scope, timed in the kernel from entry to return of CPython's internal
- * {@code take_gil} on the waiting thread (it counts in the scopes open on that thread; a Java window
- * holds every thread).
+ * {@code take_gil} on the waiting thread (a wait counts in the scopes open on that thread; a Java window
+ * holds every thread). Each is in the shape of gc's pauses: count, max (exact), p50 and p99 (upper bounds of
+ * their log2 bucket), total and the log2 histogram.
  *
  * @param waits     every acquisition: take_gil is entered on each, also when the GIL is free (after a
  *                  blocking call); those return in about a microsecond
@@ -15,35 +16,38 @@ import java.util.Locale;
  *                  the GIL or was itself inside take_gil: the waits another thread caused. A single-threaded
  *                  workload has none, by construction
  */
-public record GilStats(PauseStats waits, PauseStats contended) {
+public record GilStats(PauseStats waits, PauseStats contended) implements Section<GilStats> {
 
-    public static final GilStats NOTHING = new GilStats(empty(), empty());
+    /** The GIL family's name: its key in {@link Sections#families()} and its field in the JSON report. */
+    public static final String FAMILY = "gil";
 
-    private static PauseStats empty() {
-        return PauseStats.fromHistogram(0, 0, new ArrayList<>(java.util.Collections.nCopies(40, 0L)));
+    /** No acquisition. */
+    public static final GilStats NOTHING = new GilStats(PauseStats.fromHistogram(0, 0, List.of()),
+            PauseStats.fromHistogram(0, 0, List.of()));
+
+    /** The GIL waits of {@code scope}; empty when they were not recorded (TraceOptions.withGilWaits). */
+    public static Optional<GilStats> in(Sections scope) {
+        return scope.section(FAMILY, GilStats.class);
     }
 
-    /** Both together: two slots of one window (opened from Python and from Java) add up. */
+    @Override
     public GilStats plus(GilStats o) {
-        return new GilStats(add(waits, o.waits), add(contended, o.contended));
+        return new GilStats(waits.plus(o.waits), contended.plus(o.contended));
     }
 
-    private static PauseStats add(PauseStats a, PauseStats b) {
-        List<Long> sum = new ArrayList<>();
-        int n = Math.max(a.log2Histogram().size(), b.log2Histogram().size());
-        for (int i = 0; i < n; i++) {
-            sum.add(at(a.log2Histogram(), i) + at(b.log2Histogram(), i));
-        }
-        return PauseStats.fromHistogram(Math.max(a.max(), b.max()), a.totalNanos() + b.totalNanos(), sum);
+    @Override
+    public GilStats minus(GilStats earlier) {
+        return new GilStats(waits.minus(earlier.waits), contended.minus(earlier.contended));
     }
 
-    private static long at(List<Long> list, int i) {
-        return i < list.size() ? list.get(i) : 0;
+    @Override
+    public boolean isEmpty() {
+        return waits.count() == 0;
     }
 
     /**
-     * One line a person reads, in reports and failure messages: "GIL: 212 waits, 101 contended (p50 4.194 ms,
-     * p99 8.389 ms, max 9.120 ms, total 502.310 ms)".
+     * One line a person reads, in reports and failure messages: "GIL: 212 waits (p99 0.008 ms, max 9.120 ms, total
+     * 502.310 ms), 101 contended (p50 8.389 ms, p99 8.389 ms, max 9.120 ms, total 500.100 ms)".
      */
     public static String describe(GilStats g) {
         PauseStats c = g.contended();
@@ -52,13 +56,13 @@ public record GilStats(PauseStats waits, PauseStats contended) {
                 millis(g.waits().totalNanos()), c.count(), millis(c.p50()), millis(c.p99()), millis(c.max()), millis(c.totalNanos()));
     }
 
-    /** The log2 histogram of the contended waits as lines "[2^b, 2^(b+1)) ns: n", non-empty buckets only. */
+    /** A log2 histogram as lines "  [1.049 ms, 2.097 ms): 12", non-empty buckets only: the evidence of a failed budget. */
     public static String histogram(PauseStats p) {
         StringBuilder s = new StringBuilder();
         List<Long> h = p.log2Histogram();
         for (int b = 0; b < h.size(); b++) {
             if (h.get(b) > 0) {
-                s.append(String.format(Locale.ROOT, "  [%s, %s): %d%n", millis(1L << b), millis(1L << (b + 1)), h.get(b)));
+                s.append(String.format(Locale.ROOT, "%n  [%s, %s): %d", millis(1L << b), millis(1L << (b + 1)), h.get(b)));
             }
         }
         return s.toString();

@@ -27,7 +27,11 @@ import java.util.Map;
  */
 public record KernelStats(long offCpuRunnableNanos, long offCpuBlockedNanos, long offCpuIntervals,
                           long voluntarySwitches, long involuntarySwitches, long minorFaults, long majorFaults,
-                          long syscalls, long unnamedSyscalls, List<SyscallCount> syscallsByName, long offCpuUnmatched) {
+                          long syscalls, long unnamedSyscalls, List<SyscallCount> syscallsByName, long offCpuUnmatched)
+        implements Section<KernelStats> {
+
+    /** The kernel-context family's name: its key in {@link Sections#families()} and its field in the JSON report. */
+    public static final String FAMILY = "kernel";
 
     public KernelStats {
         syscallsByName = sorted(syscallsByName);
@@ -56,12 +60,19 @@ public record KernelStats(long offCpuRunnableNanos, long offCpuBlockedNanos, lon
         return syscallsByName.stream().filter(s -> s.name().equals(name)).mapToLong(SyscallCount::count).sum();
     }
 
+    @Override
+    public boolean isEmpty() {
+        return equals(NOTHING);
+    }
+
     /** Both together: two slots of one window (opened from Python and from Java) add up. */
+    @Override
     public KernelStats plus(KernelStats o) {
         return combine(o, 1);
     }
 
     /** What happened after {@code earlier}, a reading of the same scope. */
+    @Override
     public KernelStats minus(KernelStats earlier) {
         return combine(earlier, -1);
     }

@@ -5,16 +5,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.pybudget.recording.AuditCount;
-import dev.pybudget.recording.AuditEvent;
-import dev.pybudget.recording.CallCount;
-import dev.pybudget.recording.GcStats;
-import dev.pybudget.recording.ImportNode;
+import dev.pybudget.engine.ProbeFamily;
 import dev.pybudget.recording.Loss;
 import dev.pybudget.recording.Losses;
-import dev.pybudget.recording.PauseStats;
 import dev.pybudget.recording.PythonInfo;
 import dev.pybudget.recording.Recording;
+import dev.pybudget.recording.Section;
 import dev.pybudget.recording.Sections;
 import dev.pybudget.recording.Window;
 import dev.pybudget.recording.WindowSpan;
@@ -23,7 +19,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -32,9 +30,9 @@ import java.util.Optional;
  * totalNanos of pauses, selfNanos of imports, losses (one field per kind of loss),
  * unfollowedEnds per window, exitStatus, callPattern and missingProbesReason
  * (one sentence saying why the missingProbes are missing, or null), spans of windows (the times each was open),
- * callPatternMatched (the functions the call pattern matched, "file:function", derived from the calls), kernel
- * per section (off-CPU time, context switches, page faults, syscalls; null when not recorded), gil per section (waits
- * for the GIL, all and contended; null when not recorded).
+ * callPatternMatched (the functions the call pattern matched, "file:function", derived from the calls), and per
+ * section one field per probe family ({@link ProbeFamily#all()}, each written by its family; null when not
+ * recorded): kernel (off-CPU time, context switches, page faults, syscalls).
  */
 public final class JsonReport {
     private JsonReport() {}
@@ -152,77 +150,23 @@ public final class JsonReport {
                         : Optional.empty());
     }
 
+    /** Each family's part of the scope, in {@link ProbeFamily#all()}'s order. */
     private static void putSections(ObjectNode node, Sections s) {
-        ObjectNode gc = node.putObject("gc");
-        s.gc().collections().forEach(gc.putArray("collections")::add);
-        gc.put("collected", s.gc().collected());
-        PauseStats pauses = s.gc().pauseNanos();
-        ObjectNode p = gc.putObject("pauseNanos");
-        p.put("count", pauses.count());
-        p.put("max", pauses.max());
-        p.put("p50", pauses.p50());
-        p.put("p99", pauses.p99());
-        p.put("totalNanos", pauses.totalNanos());
-        pauses.log2Histogram().forEach(p.putArray("log2Histogram")::add);
-        node.put("importCount", s.importCount());
-        ArrayNode imports = node.putArray("imports");
-        s.imports().forEach(i -> putImport(imports.addObject(), i));
-        ArrayNode calls = node.putArray("calls");
-        for (CallCount c : s.calls()) {
-            calls.addObject().put("file", c.file()).put("function", c.function()).put("count", c.count());
+        for (ProbeFamily<?> family : ProbeFamily.all()) {
+            putFamily(node, family, s);
         }
-        ArrayNode audit = node.putArray("audit");
-        for (AuditCount a : s.audit()) {
-            audit.addObject().put("event", a.event()).put("count", a.count());
-        }
-        ArrayNode events = node.putArray("auditEvents");
-        for (AuditEvent e : s.auditEvents()) {
-            events.addObject().put("event", e.event()).put("nanos", e.nanos()).put("thread", e.thread());
-        }
-        KernelJson.put(node, s.kernel());
-        GilJson.put(node, s.gil());
     }
 
-    private static void putImport(ObjectNode node, ImportNode i) {
-        node.put("module", i.module());
-        node.put("found", i.found());
-        node.put("startNanos", i.startNanos());
-        node.put("durationNanos", i.durationNanos());
-        node.put("selfNanos", i.selfNanos());
-        node.put("thread", i.thread());
-        ArrayNode children = node.putArray("children");
-        i.children().forEach(c -> putImport(children.addObject(), c));
+    private static <S extends Section<S>> void putFamily(ObjectNode scope, ProbeFamily<S> family, Sections s) {
+        family.writeScope(scope, s.section(family.name(), family.sectionType()));
     }
 
     private static Sections sections(JsonNode node) {
-        JsonNode gc = node.path("gc");
-        JsonNode p = gc.path("pauseNanos");
-        List<Long> histogram = new ArrayList<>();
-        p.path("log2Histogram").forEach(n -> histogram.add(n.asLong()));
-        List<Long> collections = new ArrayList<>();
-        gc.path("collections").forEach(n -> collections.add(n.asLong()));
-        GcStats gcStats = new GcStats(collections, gc.path("collected").asLong(),
-                new PauseStats(p.path("count").asLong(), p.path("max").asLong(), p.path("p50").asLong(),
-                        p.path("p99").asLong(), p.path("totalNanos").asLong(), histogram));
-        List<ImportNode> imports = new ArrayList<>();
-        node.path("imports").forEach(i -> imports.add(importNode(i)));
-        List<CallCount> calls = new ArrayList<>();
-        node.path("calls").forEach(c -> calls.add(new CallCount(c.path("file").asText(), c.path("function").asText(),
-                c.path("count").asLong())));
-        List<AuditCount> audit = new ArrayList<>();
-        node.path("audit").forEach(a -> audit.add(new AuditCount(a.path("event").asText(), a.path("count").asLong())));
-        List<AuditEvent> events = new ArrayList<>();
-        node.path("auditEvents").forEach(e -> events.add(new AuditEvent(e.path("event").asText(), e.path("nanos").asLong(),
-                e.path("thread").asLong())));
-        return new Sections(gcStats, node.path("importCount").asLong(), imports, calls, audit, events, KernelJson.read(node),
-                GilJson.read(node));
-    }
-
-    private static ImportNode importNode(JsonNode i) {
-        List<ImportNode> children = new ArrayList<>();
-        i.path("children").forEach(c -> children.add(importNode(c)));
-        return new ImportNode(i.path("module").asText(), i.path("found").asBoolean(), i.path("startNanos").asLong(),
-                i.path("durationNanos").asLong(), i.path("thread").asLong(), children);
+        Map<String, Section<?>> families = new LinkedHashMap<>();
+        for (ProbeFamily<?> family : ProbeFamily.all()) {
+            family.readScope(node).ifPresent(section -> families.put(family.name(), section));
+        }
+        return new Sections(families);
     }
 
     private static List<String> strings(JsonNode array) {

@@ -1,25 +1,24 @@
 package dev.pybudget.report;
 
-import dev.pybudget.recording.AuditCount;
-import dev.pybudget.recording.CallCount;
-import dev.pybudget.recording.GcStats;
-import dev.pybudget.recording.ImportNode;
+import dev.pybudget.engine.ProbeFamily;
 import dev.pybudget.recording.Losses;
 import dev.pybudget.recording.Recording;
-import dev.pybudget.recording.KernelStats;
+import dev.pybudget.recording.Section;
 import dev.pybudget.recording.Sections;
 import dev.pybudget.recording.Window;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.Locale;
 
-/** The report a person reads in a terminal: imports as -X importtime shows them, collections, busiest calls, audit. */
+/**
+ * The report a person reads in a terminal: the header, losses, then each scope's families as each family writes
+ * them (collections, imports as -X importtime shows them, busiest calls, audit, kernel context).
+ */
 public final class TextReport {
     private TextReport() {}
-
-    private static final int TOP_CALLS = 15;
 
     public static String render(Recording r) {
         StringBuilder out = new StringBuilder();
@@ -117,54 +116,16 @@ public final class TextReport {
     /** A family whose probe this CPython lacks was not measured: its zeros would read as a measurement. */
     private static void section(StringBuilder out, Recording r, Sections s, String indent) {
         String nl = System.lineSeparator();
-        long importNanos = s.imports().stream().mapToLong(ImportNode::durationNanos).sum();
-        if (r.missingProbes().contains("import__find__load__start")) {
-            out.append(nl).append(indent).append("Imports: not measured (no import__find__load__start probe)").append(nl);
-        } else {
-            out.append(nl).append(indent).append(String.format(Locale.ROOT, "Imports: %d (%s at the top level)%n",
-                    s.importCount(), millis(importNanos)));
-        }
-        if (!s.imports().isEmpty()) {
-            out.append(indent).append("  self [us] | cumulative | module").append(nl);
-            s.imports().forEach(i -> importLine(out, i, indent, 0));
-        }
-        GcStats gc = s.gc();
-        if (r.missingProbes().contains("gc__start")) {
-            out.append(nl).append(indent).append("Collections: not measured (no gc__start probe)").append(nl);
-        } else {
-            out.append(nl).append(indent).append(String.format(Locale.ROOT,
-                    "Collections: gen0 %d, gen1 %d, gen2 %d; %d objects collected%n", gc.collections(0), gc.collections(1),
-                    gc.collections(2), gc.collected()));
-        }
-        if (gc.pauseNanos().count() > 0) {
-            out.append(indent).append(String.format(Locale.ROOT, "  pauses: %d, p50 <= %s, p99 <= %s, max %s, total %s%n",
-                    gc.pauseNanos().count(), millis(gc.pauseNanos().p50()), millis(gc.pauseNanos().p99()),
-                    millis(gc.pauseNanos().max()), millis(gc.pauseNanos().totalNanos())));
-        }
-        if (!s.calls().isEmpty()) {
-            out.append(nl).append(indent).append("Busiest functions:").append(nl);
-            List<CallCount> top = s.calls().subList(0, Math.min(TOP_CALLS, s.calls().size()));
-            top.forEach(c -> out.append(indent).append(String.format(Locale.ROOT, "  %10d  %s%n", c.count(), c.qualifiedName())));
-            if (s.calls().size() > TOP_CALLS) {
-                out.append(indent).append("  ... and ").append(s.calls().size() - TOP_CALLS).append(" more").append(nl);
+        for (ProbeFamily<?> family : ProbeFamily.all()) {
+            String text = family.notMeasured(r.missingProbes()).or(() -> describe(family, s)).orElse("");
+            if (!text.isEmpty()) {
+                out.append(nl).append(indent).append(text.replace("\n", nl + indent)).append(nl);
             }
         }
-        if (!s.audit().isEmpty()) {
-            out.append(nl).append(indent).append("Audit events:").append(nl);
-            for (AuditCount a : s.audit()) {
-                out.append(indent).append(String.format(Locale.ROOT, "  %10d  %s%n", a.count(), a.event()));
-            }
-        }
-        s.kernel().ifPresent(k -> out.append(nl).append(indent).append(KernelStats.describe(k, TOP_SYSCALLS).replace("\n", nl + indent))
-                .append(nl));
     }
 
-    private static final int TOP_SYSCALLS = 10;
-
-    private static void importLine(StringBuilder out, ImportNode node, String indent, int depth) {
-        out.append(indent).append(String.format(Locale.ROOT, "  %9d | %10d | %s%s%s%n", node.selfNanos() / 1000,
-                node.durationNanos() / 1000, "  ".repeat(depth), node.module(), node.found() ? "" : " (not found)"));
-        node.children().forEach(child -> importLine(out, child, indent, depth + 1));
+    private static <S extends Section<S>> Optional<String> describe(ProbeFamily<S> family, Sections s) {
+        return s.section(family.name(), family.sectionType()).map(family::describe);
     }
 
     static String millis(long nanos) {

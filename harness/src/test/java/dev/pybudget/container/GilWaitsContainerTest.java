@@ -30,7 +30,7 @@ class GilWaitsContainerTest {
     @MethodSource("images")
     void should_time_gil_waits_from_the_debug_file_in_the_workload_s_image(PythonImage image) {
         OracleRun single = run(image, 1);
-        GilStats whole = single.recording().whole().gil().orElseThrow();
+        GilStats whole = GilStats.in(single.recording().whole()).orElseThrow();
         System.out.printf("%s single: %s; probes %s%n", image, GilStats.describe(whole), single.recording().probes());
         assertThat(single.recording().probes()).anyMatch(p -> p.matches("gil:symbol take_gil\\S* .*\\(the debug file"
                 + " /proc/\\d+/root/usr/lib/debug/\\.build-id/.*\\.debug\\)"));
@@ -42,8 +42,8 @@ class GilWaitsContainerTest {
         long interval = two.oracle().root().path("switchIntervalNanos").asLong();
         long wall = two.oracle().root().path("wallNanos").asLong();
         for (int i = 0; i < 2; i++) {
-            PauseStats c = two.window("spin-" + i).gil().orElseThrow().contended();
-            System.out.printf("%s spin-%d: %s | oracle gaps %d%n", image, i, GilStats.describe(two.window("spin-" + i).gil().orElseThrow()),
+            PauseStats c = GilStats.in(two.window("spin-" + i)).orElseThrow().contended();
+            System.out.printf("%s spin-%d: %s | oracle gaps %d%n", image, i, GilStats.describe(GilStats.in(two.window("spin-" + i)).orElseThrow()),
                     two.oracle().root().path("threads").path(i).path("gaps").asLong());
             assertThat(c.count()).as("contended waits of spin-%d", i).isPositive().isLessThanOrEqualTo(wall / interval + 1);
             assertThat(c.p50()).as("median contended wait of spin-%d", i).isGreaterThanOrEqualTo(interval / 2);

@@ -47,11 +47,11 @@ class GilWaitsOracleTest {
 
     record Run(Recording recording, JsonNode oracle, String stderr) {
         GilStats whole() {
-            return recording.whole().gil().orElseGet(() -> fail("no gil section in the whole run"));
+            return GilStats.in(recording.whole()).orElseGet(() -> fail("no gil section in the whole run"));
         }
 
         GilStats window(String name) {
-            return recording.window(name).map(Window::sections).flatMap(s -> s.gil())
+            return recording.window(name).map(Window::sections).flatMap(GilStats::in)
                     .orElseGet(() -> fail("no gil section in window " + name + "; windows: " + recording.windows()));
         }
 

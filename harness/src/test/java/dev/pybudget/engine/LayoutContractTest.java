@@ -94,7 +94,7 @@ class LayoutContractTest {
         java.put("KERNEL_TARGET_SIZE", (long) Layout.KERNEL_TARGET_SIZE);
         java.put("KERNEL_TARGET_HOST_TGID", (long) Layout.KERNEL_TARGET_HOST_TGID);
         java.put("KERNEL_SETTINGS_SIZE", (long) Layout.KERNEL_SETTINGS_SIZE);
-        java.put("KERNEL_SETTINGS_PIDNS_INO", 8L); // KernelProbes writes the namespace's inode there
+        java.put("KERNEL_SETTINGS_PIDNS_INO", 8L); // KernelContextFamily writes the namespace's inode there
         java.put("KERNEL_SETTINGS_COUNT_SWITCHES", (long) Layout.KERNEL_SETTINGS_COUNT_SWITCHES);
         java.put("KERNEL_SETTINGS_COUNT_SYSCALLS", (long) Layout.KERNEL_SETTINGS_COUNT_SYSCALLS);
         java.put("GIL_STATS_SIZE", (long) Layout.GIL_STATS_SIZE);

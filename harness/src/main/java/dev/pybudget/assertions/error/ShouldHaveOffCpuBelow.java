@@ -1,5 +1,6 @@
-package dev.pybudget.assertions;
+package dev.pybudget.assertions.error;
 
+import dev.pybudget.assertions.internal.Evidence;
 import dev.pybudget.recording.KernelStats;
 import org.assertj.core.error.BasicErrorMessageFactory;
 import org.assertj.core.error.ErrorMessageFactory;

@@ -1,4 +1,4 @@
-package dev.pybudget.assertions;
+package dev.pybudget.assertions.internal;
 
 import dev.pybudget.recording.AuditEvent;
 import dev.pybudget.recording.CallCount;
@@ -15,16 +15,16 @@ import java.util.Optional;
  * {@code -X importtime} would nest them, collections with their pauses, counts per name. Lines
  * are joined with "\n" whatever the platform, so that messages can be pinned in tests.
  */
-final class Evidence {
+public final class Evidence {
     private Evidence() {}
 
     /** Lines of an import tree shown before the rest is summarised: enough to see what pulled in what. */
-    static final int MAX_TREE_LINES = 40;
+    public static final int MAX_TREE_LINES = 40;
     /** Functions or events listed before the rest is summarised. */
-    static final int MAX_COUNT_LINES = 10;
+    public static final int MAX_COUNT_LINES = 10;
 
     /** 38.0 ms, 262 µs, 840 ns, 1.25 s: three significant digits at most, in the unit a person expects. */
-    static String duration(long nanos) {
+    public static String duration(long nanos) {
         if (nanos >= 1_000_000_000L) {
             return String.format(Locale.ROOT, "%.2f s", nanos / 1e9);
         }
@@ -37,24 +37,24 @@ final class Evidence {
         return nanos + " ns";
     }
 
-    static String duration(Duration d) {
+    public static String duration(Duration d) {
         return duration(d.toNanos());
     }
 
     /** "1 module", "3 modules". */
-    static String count(long n, String singular, String plural) {
+    public static String count(long n, String singular, String plural) {
         return n + " " + (n == 1 ? singular : plural);
     }
 
     /** Import subtrees, each root on its own line and its descendants below it, as {@code ├─ numbers 1.1 ms}. */
-    static String importTree(List<ImportNode> roots) {
+    public static String importTree(List<ImportNode> roots) {
         return importTree(roots, List.of());
     }
 
     /**
      * @param rootNotes text after each root's duration, e.g. ", imported by report" (empty list: none)
      */
-    static String importTree(List<ImportNode> roots, List<String> rootNotes) {
+    public static String importTree(List<ImportNode> roots, List<String> rootNotes) {
         boolean manyThreads = roots.stream().map(ImportNode::thread).distinct().count() > 1;
         StringBuilder out = new StringBuilder();
         int[] lines = {0};
@@ -84,16 +84,16 @@ final class Evidence {
         }
     }
 
-    static long size(ImportNode node) {
+    public static long size(ImportNode node) {
         return 1 + node.children().stream().mapToLong(Evidence::size).sum();
     }
 
-    static long totalNanos(List<ImportNode> roots) {
+    public static long totalNanos(List<ImportNode> roots) {
         return roots.stream().mapToLong(ImportNode::durationNanos).sum();
     }
 
     /** Collections per generation, objects collected, and the pauses: what a GC budget is about. */
-    static String collections(GcStats gc) {
+    public static String collections(GcStats gc) {
         StringBuilder out = new StringBuilder();
         line(out, String.format(Locale.ROOT, "  collections: gen0 %d, gen1 %d, gen2 %d; %s", gc.collections(0),
                 gc.collections(1), gc.collections(2), count(gc.collected(), "object collected", "objects collected")));
@@ -108,7 +108,7 @@ final class Evidence {
     }
 
     /** The non-empty buckets of the pause histogram: where the pauses lie, at log2 resolution. */
-    static String pauseHistogram(PauseStats pauses) {
+    public static String pauseHistogram(PauseStats pauses) {
         StringBuilder out = new StringBuilder();
         if (pauses.count() == 0) {
             return "";
@@ -124,16 +124,16 @@ final class Evidence {
     }
 
     /** Bucket b holds pauses in [2^b, 2^(b+1)) ns. */
-    static long bucketLow(int bucket) {
+    public static long bucketLow(int bucket) {
         return bucket >= 63 ? Long.MAX_VALUE : 1L << bucket;
     }
 
-    static long bucketHigh(int bucket) {
+    public static long bucketHigh(int bucket) {
         return bucket >= 62 ? Long.MAX_VALUE : 1L << (bucket + 1);
     }
 
     /** Right-aligned counts and their names, busiest first, at most {@link #MAX_COUNT_LINES}. */
-    static String countLines(List<CallCount> calls) {
+    public static String countLines(List<CallCount> calls) {
         StringBuilder out = new StringBuilder();
         int width = calls.stream().limit(MAX_COUNT_LINES).mapToInt(c -> Long.toString(c.count()).length()).max().orElse(1);
         calls.stream().limit(MAX_COUNT_LINES).forEach(c ->
@@ -145,11 +145,11 @@ final class Evidence {
     }
 
     /** Where an event first happened, from the stream, when the stream has it. */
-    static Optional<AuditEvent> first(List<AuditEvent> events, String name) {
+    public static Optional<AuditEvent> first(List<AuditEvent> events, String name) {
         return events.stream().filter(e -> e.event().equals(name)).findFirst();
     }
 
-    static void line(StringBuilder out, String text) {
+    public static void line(StringBuilder out, String text) {
         if (!out.isEmpty()) {
             out.append('\n');
         }

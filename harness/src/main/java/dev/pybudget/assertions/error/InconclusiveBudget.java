@@ -1,4 +1,4 @@
-package dev.pybudget.assertions;
+package dev.pybudget.assertions.error;
 
 import org.assertj.core.error.BasicErrorMessageFactory;
 import org.assertj.core.error.ErrorMessageFactory;

@@ -1,0 +1,134 @@
+package dev.pybudget.engine;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.pybudget.recording.CallCount;
+import dev.pybudget.recording.CallStats;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * The calls family (bpf/calls.bpf.c on function__return, for the functions of the call pattern; on CPython 3.12+
+ * counted inside the workload instead, see {@link InProcessReading}): calls per function, exact. Its section is
+ * {@link CallStats}, "calls" in each scope of the JSON report (an empty array when calls were not counted).
+ */
+final class CallsFamily extends ProbeFamily<CallStats> {
+    static final CallsFamily INSTANCE = new CallsFamily();
+
+    private static final int TOP_CALLS = 15;
+
+    private CallsFamily() {}
+
+    @Override
+    public String name() {
+        return CallStats.FAMILY;
+    }
+
+    @Override
+    public Class<CallStats> sectionType() {
+        return CallStats.class;
+    }
+
+    @Override
+    public CallStats nothing() {
+        return CallStats.NOTHING;
+    }
+
+    @Override
+    Concern concern() {
+        return Concern.CALLS;
+    }
+
+    /** Every scope has its calls, none when calls.bpf.o was not loaded. */
+    @Override
+    boolean loaded(BpfObjects bpf) {
+        return true;
+    }
+
+    /** Loaded when there is a call pattern and CPython has function__return; its settings are the pattern (Tracer). */
+    @Override
+    boolean recorded(TraceOptions options) {
+        return false;
+    }
+
+    @Override
+    byte[] settings(TraceOptions options) {
+        return new byte[0];
+    }
+
+    /**
+     * Counts are kept per (slot, function id); call_ids names the ids. An id is in call_ids before any count uses it,
+     * so reading the counts first leaves none unnamed.
+     */
+    @Override
+    Optional<Map<Integer, CallStats>> read(BpfObjects objects, Collection<Integer> slots) {
+        Map<Integer, CallStats> bySlot = new HashMap<>();
+        if (!objects.has(Concern.CALLS)) {
+            return Optional.of(bySlot);
+        }
+        Map<Integer, List<long[]>> counts = new HashMap<>();
+        MapWalk.forEach(objects.lib(), objects.mapFd("call_counts"), Layout.CALL_KEY_SIZE, 8, (k, v) -> counts
+                .computeIfAbsent(Layout.u32(k, 0), s -> new ArrayList<>())
+                .add(new long[] {Layout.u32(k, 4), Layout.u64(v, 0)}));
+        Map<Integer, String[]> names = new HashMap<>();
+        MapWalk.forEach(objects.lib(), objects.mapFd("call_ids"), Layout.CALL_NAME_SIZE, 4, (k, v) -> names.put(Layout.u32(v, 0),
+                new String[] {Layout.cString(k, 0, Layout.FILE_LEN), Layout.cString(k, Layout.FILE_LEN, Layout.FUNC_LEN)}));
+        counts.forEach((slot, list) -> {
+            List<CallCount> named = new ArrayList<>();
+            for (long[] count : list) {
+                String[] name = Objects.requireNonNull(names.get((int) count[0]), "a call count without a name");
+                named.add(new CallCount(name[0], name[1], count[1]));
+            }
+            bySlot.put(slot, new CallStats(CallStats.sorted(named)));
+        });
+        return Optional.of(bySlot);
+    }
+
+    @Override
+    public void writeScope(ObjectNode scope, Optional<CallStats> section) {
+        ArrayNode calls = scope.putArray("calls");
+        for (CallCount c : section.orElse(CallStats.NOTHING).counts()) {
+            calls.addObject().put("file", c.file()).put("function", c.function()).put("count", c.count());
+        }
+    }
+
+    @Override
+    public Optional<CallStats> readScope(JsonNode scope) {
+        List<CallCount> calls = new ArrayList<>();
+        scope.path("calls").forEach(c -> calls.add(new CallCount(c.path("file").asText(), c.path("function").asText(),
+                c.path("count").asLong())));
+        return Optional.of(new CallStats(calls));
+    }
+
+    @Override
+    public void writeJson(ObjectNode node, CallStats section) {
+        writeScope(node, Optional.of(section));
+    }
+
+    @Override
+    public CallStats readJson(JsonNode node) {
+        return readScope(node).orElseThrow();
+    }
+
+    /** The busiest functions; nothing when no function of the pattern was called. */
+    @Override
+    public String describe(CallStats s) {
+        if (s.counts().isEmpty()) {
+            return "";
+        }
+        StringBuilder out = new StringBuilder("Busiest functions:");
+        s.counts().stream().limit(TOP_CALLS).forEach(c -> out.append(String.format(Locale.ROOT, "\n  %10d  %s", c.count(),
+                c.qualifiedName())));
+        if (s.counts().size() > TOP_CALLS) {
+            out.append("\n  ... and ").append(s.counts().size() - TOP_CALLS).append(" more");
+        }
+        return out.toString();
+    }
+}
