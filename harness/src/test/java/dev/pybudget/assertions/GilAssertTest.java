@@ -104,6 +104,19 @@ class GilAssertTest {
     }
 
     @Test
+    void should_be_inconclusive_when_an_acquisition_went_unmeasured_and_the_rest_keep_the_budget() {
+        Recording lossy = recording().window("spin", sections().gil(SPIN))
+                .losses(dev.pybudget.recording.Losses.NONE.with(dev.pybudget.recording.Loss.GIL_UNPAIRED, 1)).build();
+        assertThatThrownBy(() -> assertThat(lossy).window("spin").gil().hasWaitsAtMost(100))
+                .isExactlyInstanceOf(InconclusiveBudgetError.class)
+                .hasMessage("Expected at most 100 GIL waits in window 'spin', but 1 acquisition of the GIL in the recording"
+                        + " went unmeasured (a take_gil return without its entry, or a thread that ended inside take_gil),"
+                        + " and a wait among them could break it.");
+        assertThatThrownBy(() -> assertThat(lossy).window("spin").gil().hasWaitsAtMost(10))
+                .isExactlyInstanceOf(AssertionError.class);
+    }
+
+    @Test
     void should_reject_budgets_that_are_no_budget() {
         assertThatThrownBy(() -> assertThat(recording).gil().hasWaitsAtMost(-1)).isExactlyInstanceOf(IllegalArgumentException.class)
                 .hasMessage("A budget of GIL waits cannot be negative, got -1.");

@@ -4,7 +4,9 @@ import dev.pybudget.assertions.BudgetCheck;
 import dev.pybudget.assertions.RecordingScope;
 import dev.pybudget.assertions.error.InconclusiveBudget;
 import dev.pybudget.assertions.error.ShouldHaveGilWaits;
+import dev.pybudget.assertions.Verdict;
 import dev.pybudget.recording.GilStats;
+import dev.pybudget.recording.Loss;
 import dev.pybudget.recording.PauseStats;
 import java.time.Duration;
 import java.util.List;
@@ -98,9 +100,24 @@ public final class GilChecks {
         return limit.toNanos();
     }
 
+    /**
+     * A budget the measured waits keep is inconclusive when an acquisition went unmeasured (a take_gil return
+     * without its entry, or a thread that ended inside take_gil: the gilUnpaired loss, counted for the whole
+     * recording): that wait could have broken it. One they break stays failed.
+     */
     private static BudgetCheck decide(RecordingScope scope, String budget, Function<GilStats, BudgetCheck> measure) {
         return FamilyChecks.decide(scope, budget, GilStats.FAMILY, GilStats.class, "GIL waits",
                 "the GIL waits were not recorded (turn them on with withGilWaits(true) on the workload or its"
-                        + " TraceOptions), so there is nothing to compare", measure);
+                        + " TraceOptions), so there is nothing to compare", g -> {
+                    BudgetCheck check = measure.apply(g);
+                    long unpaired = scope.recording().losses().get(Loss.GIL_UNPAIRED);
+                    if (check.verdict() != Verdict.PASSED || unpaired == 0) {
+                        return check;
+                    }
+                    return BudgetCheck.inconclusive(budget, check.measured(), InconclusiveBudget.inconclusive(budget,
+                            Evidence.count(unpaired, "acquisition", "acquisitions") + " of the GIL in the recording went"
+                                    + " unmeasured (a take_gil return without its entry, or a thread that ended inside"
+                                    + " take_gil), and a wait among them could break it"));
+                });
     }
 }
