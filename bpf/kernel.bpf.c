@@ -8,6 +8,7 @@
  * pid namespace (a container). The workload is recognised with bpf_get_ns_current_pid_tgid in the
  * engine's namespace until its host tgid is known, then by that tgid alone. */
 #include "scopes.bpf.h"
+#include "maps.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -142,15 +143,7 @@ static long add_one(__u32 i, struct kernel_add *c)
 	case F_SYSCALL: {
 		__sync_fetch_and_add(&s->syscalls, 1);
 		struct syscall_key key = { .slot = slot, .nr = c->nr };
-		__u64 *n = bpf_map_lookup_elem(&syscall_counts, &key);
-		if (!n) {
-			__u64 zero = 0;
-			bpf_map_update_elem(&syscall_counts, &key, &zero, BPF_NOEXIST);
-			n = bpf_map_lookup_elem(&syscall_counts, &key);
-		}
-		if (n)
-			__sync_fetch_and_add(n, 1);
-		else
+		if (!increment(&syscall_counts, &key))
 			__sync_fetch_and_add(&s->syscalls_unnamed, 1);
 		break;
 	}

@@ -44,7 +44,7 @@ public record BudgetCheck(String budget, Verdict verdict, String measured, Optio
         return new BudgetCheck(budget, Verdict.INCONCLUSIVE, measured, Optional.of(message), List.of());
     }
 
-    BudgetCheck withNotes(List<String> more) {
+    public BudgetCheck withNotes(List<String> more) {
         return new BudgetCheck(budget, verdict, measured, failure, more);
     }
 

@@ -1,5 +1,6 @@
 package dev.pybudget.assertions;
 
+import dev.pybudget.assertions.internal.CallsChecks;
 import dev.pybudget.recording.CallCount;
 import java.util.List;
 import org.assertj.core.api.ListAssert;
@@ -20,7 +21,7 @@ public class CallsAssert extends AbstractBudgetAssert<CallsAssert, RecordingScop
      */
     public CallsAssert hasCallsAtMost(String fileFunctionGlob, long max) {
         isNotNull();
-        return check(Budgets.callsAtMost(actual, fileFunctionGlob, max));
+        return check(CallsChecks.callsAtMost(actual, fileFunctionGlob, max));
     }
 
     /**
@@ -34,9 +35,9 @@ public class CallsAssert extends AbstractBudgetAssert<CallsAssert, RecordingScop
         }
         isNotNull();
         String what = "the " + (n == 1 ? "busiest function" : n + " busiest functions");
-        check(Budgets.callsCounted(actual, what));
+        check(CallsChecks.callsCounted(actual, what));
         ListAssert<CallCount> list = extracting(scope -> List.copyOf(scope.sections().calls().stream()
-                .sorted(Budgets.BUSIEST_FIRST).limit(n).toList()), ListAssert::new);
+                .sorted(CallsChecks.BUSIEST_FIRST).limit(n).toList()), ListAssert::new);
         return info.description().value().isEmpty() ? list.as(what + actual.where()) : list;
     }
 }

@@ -1,5 +1,6 @@
 package dev.pybudget.assertions;
 
+import dev.pybudget.assertions.internal.GcChecks;
 import java.time.Duration;
 
 /**
@@ -16,36 +17,36 @@ public class GcAssert extends AbstractBudgetAssert<GcAssert, RecordingScope> {
     /** At most {@code max} collections of {@code generation} (0, 1 or 2). */
     public GcAssert hasCollectionsAtMost(int generation, long max) {
         isNotNull();
-        return check(Budgets.gcCollectionsAtMost(actual, generation, max));
+        return check(GcChecks.gcCollectionsAtMost(actual, generation, max));
     }
 
     /** No collection of {@code generation} (0, 1 or 2). */
     public GcAssert hasNoCollections(int generation) {
         isNotNull();
-        return check(Budgets.noGcCollections(actual, generation));
+        return check(GcChecks.noGcCollections(actual, generation));
     }
 
     /** At most {@code max} collections, all generations together. */
     public GcAssert hasCollectionsAtMost(long max) {
         isNotNull();
-        return check(Budgets.gcCollectionsAtMost(actual, max));
+        return check(GcChecks.gcCollectionsAtMost(actual, max));
     }
 
     /** Every pause shorter than {@code limit} (the maximum is exact). */
     public GcAssert hasMaxPauseBelow(Duration limit) {
         isNotNull();
-        return check(Budgets.gcMaxPauseBelow(actual, limit));
+        return check(GcChecks.gcMaxPauseBelow(actual, limit));
     }
 
     /** The 99th percentile pause below {@code limit}, at the log2 histogram's resolution (see {@link Budgets#gcP99PauseBelow}). */
     public GcAssert hasP99PauseBelow(Duration limit) {
         isNotNull();
-        return check(Budgets.gcP99PauseBelow(actual, limit));
+        return check(GcChecks.gcP99PauseBelow(actual, limit));
     }
 
     /** At most {@code max} objects freed by the collector. */
     public GcAssert hasCollectedAtMost(long max) {
         isNotNull();
-        return check(Budgets.gcCollectedAtMost(actual, max));
+        return check(GcChecks.gcCollectedAtMost(actual, max));
     }
 }

@@ -1,5 +1,6 @@
 package dev.pybudget.assertions;
 
+import dev.pybudget.assertions.internal.ImportsChecks;
 import java.time.Duration;
 
 /**
@@ -15,24 +16,24 @@ public class ImportsAssert extends AbstractBudgetAssert<ImportsAssert, Recording
     /** No import at all; a failure shows the import tree with durations. */
     public ImportsAssert isEmpty() {
         isNotNull();
-        return check(Budgets.noImports(actual));
+        return check(ImportsChecks.noImports(actual));
     }
 
     /** No import of these modules or packages: "email" rules out "email" and "email.mime.text", not "emailx". */
     public ImportsAssert containsNone(String... moduleOrPackage) {
         isNotNull();
-        return check(Budgets.noImportOf(actual, moduleOrPackage));
+        return check(ImportsChecks.noImportOf(actual, moduleOrPackage));
     }
 
     /** At most {@code max} imports (not-found ones included: each searched the path). */
     public ImportsAssert hasCountAtMost(long max) {
         isNotNull();
-        return check(Budgets.importCountAtMost(actual, max));
+        return check(ImportsChecks.importCountAtMost(actual, max));
     }
 
     /** The top-level imports took less than {@code limit} together (cumulative, as -X importtime shows). */
     public ImportsAssert hasTotalTimeBelow(Duration limit) {
         isNotNull();
-        return check(Budgets.importTimeBelow(actual, limit));
+        return check(ImportsChecks.importTimeBelow(actual, limit));
     }
 }

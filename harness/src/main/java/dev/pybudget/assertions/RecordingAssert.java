@@ -1,5 +1,6 @@
 package dev.pybudget.assertions;
 
+import dev.pybudget.assertions.internal.FamilyChecks;
 import dev.pybudget.recording.Recording;
 
 /**
@@ -28,7 +29,7 @@ public class RecordingAssert extends AbstractBudgetAssert<RecordingAssert, Recor
         RecordingScopeAssert window = extracting(r -> RecordingScope.window(r, name), RecordingScopeAssert::new);
         // A proxy made by soft assertions is a subclass: only the plain assertion fails eagerly.
         if (window.getClass() == RecordingScopeAssert.class && !window.scope().exists()) {
-            check(Budgets.hasWindow(window.scope()));
+            check(FamilyChecks.hasWindow(window.scope()));
         }
         return window;
     }

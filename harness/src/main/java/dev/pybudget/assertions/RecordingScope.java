@@ -70,7 +70,7 @@ public record RecordingScope(Recording recording, Optional<String> window) {
      * own window ({@link Window#unfollowedEnds()}): that window stayed open where it was opened, so
      * only its counts are in doubt; an end of a name that has no window touches none.
      */
-    long windowMarksNotFollowed() {
+    public long windowMarksNotFollowed() {
         if (window.isEmpty()) {
             return 0;
         }
@@ -78,7 +78,7 @@ public record RecordingScope(Recording recording, Optional<String> window) {
     }
 
     /** End marks of this window that closed nothing: they ran on a thread where it was not open. */
-    long unfollowedEnds() {
+    public long unfollowedEnds() {
         return window.flatMap(recording::window).map(Window::unfollowedEnds).orElse(0L);
     }
 }

@@ -41,14 +41,14 @@ public record Tolerance(long absolute, double fraction) {
     }
 
     /** The highest value that is not a regression against {@code baseline}. */
-    long allowed(long baseline) {
+    public long allowed(long baseline) {
         long relative = (long) Math.floor(baseline * fraction);
         long rise = Math.max(absolute, relative);
         return baseline > Long.MAX_VALUE - rise ? Long.MAX_VALUE : baseline + rise;
     }
 
     /** "0", "3", "10%", "2 or 10%"; times through {@code time}. */
-    String describe(boolean time) {
+    public String describe(boolean time) {
         String abs = time ? Evidence.duration(absolute) : Long.toString(absolute);
         String rel = String.format(Locale.ROOT, "%s%%", new java.math.BigDecimal(Double.toString(fraction * 100))
                 .stripTrailingZeros().toPlainString());

@@ -20,46 +20,11 @@ import java.util.Set;
  * how often each audit event fired, exact, and with {@code streamAudit} each event from the stream. Its section is
  * {@link AuditStats}, "audit" and "auditEvents" in each scope of the JSON report.
  */
-final class AuditFamily extends ProbeFamily<AuditStats> {
+final class AuditFamily extends InterpreterFamily<AuditStats> {
     static final AuditFamily INSTANCE = new AuditFamily();
 
-    private AuditFamily() {}
-
-    @Override
-    public String name() {
-        return AuditStats.FAMILY;
-    }
-
-    @Override
-    public Class<AuditStats> sectionType() {
-        return AuditStats.class;
-    }
-
-    @Override
-    public AuditStats nothing() {
-        return AuditStats.NOTHING;
-    }
-
-    @Override
-    Concern concern() {
-        return Concern.AUDIT;
-    }
-
-    /** Every scope has its audit counts, none when neither audit object was loaded. */
-    @Override
-    boolean loaded(BpfObjects bpf) {
-        return true;
-    }
-
-    /** Loaded when CPython has the audit marker (or its function); its settings hold CPython's str layout (Tracer). */
-    @Override
-    boolean recorded(TraceOptions options) {
-        return false;
-    }
-
-    @Override
-    byte[] settings(TraceOptions options) {
-        return new byte[0];
+    private AuditFamily() {
+        super(AuditStats.FAMILY, AuditStats.class, AuditStats.NOTHING, Concern.AUDIT);
     }
 
     @Override
@@ -108,16 +73,6 @@ final class AuditFamily extends ProbeFamily<AuditStats> {
         scope.path("auditEvents").forEach(e -> events.add(new AuditEvent(e.path("event").asText(), e.path("nanos").asLong(),
                 e.path("thread").asLong())));
         return Optional.of(new AuditStats(audit, events));
-    }
-
-    @Override
-    public void writeJson(ObjectNode node, AuditStats section) {
-        writeScope(node, Optional.of(section));
-    }
-
-    @Override
-    public AuditStats readJson(JsonNode node) {
-        return readScope(node).orElseThrow();
     }
 
     /** Each event with how often it fired; nothing when none fired. */

@@ -19,48 +19,13 @@ import java.util.Optional;
  * counted inside the workload instead, see {@link InProcessReading}): calls per function, exact. Its section is
  * {@link CallStats}, "calls" in each scope of the JSON report (an empty array when calls were not counted).
  */
-final class CallsFamily extends ProbeFamily<CallStats> {
+final class CallsFamily extends InterpreterFamily<CallStats> {
     static final CallsFamily INSTANCE = new CallsFamily();
 
     private static final int TOP_CALLS = 15;
 
-    private CallsFamily() {}
-
-    @Override
-    public String name() {
-        return CallStats.FAMILY;
-    }
-
-    @Override
-    public Class<CallStats> sectionType() {
-        return CallStats.class;
-    }
-
-    @Override
-    public CallStats nothing() {
-        return CallStats.NOTHING;
-    }
-
-    @Override
-    Concern concern() {
-        return Concern.CALLS;
-    }
-
-    /** Every scope has its calls, none when calls.bpf.o was not loaded. */
-    @Override
-    boolean loaded(BpfObjects bpf) {
-        return true;
-    }
-
-    /** Loaded when there is a call pattern and CPython has function__return; its settings are the pattern (Tracer). */
-    @Override
-    boolean recorded(TraceOptions options) {
-        return false;
-    }
-
-    @Override
-    byte[] settings(TraceOptions options) {
-        return new byte[0];
+    private CallsFamily() {
+        super(CallStats.FAMILY, CallStats.class, CallStats.NOTHING, Concern.CALLS);
     }
 
     /**
@@ -105,16 +70,6 @@ final class CallsFamily extends ProbeFamily<CallStats> {
         scope.path("calls").forEach(c -> calls.add(new CallCount(c.path("file").asText(), c.path("function").asText(),
                 c.path("count").asLong())));
         return Optional.of(new CallStats(calls));
-    }
-
-    @Override
-    public void writeJson(ObjectNode node, CallStats section) {
-        writeScope(node, Optional.of(section));
-    }
-
-    @Override
-    public CallStats readJson(JsonNode node) {
-        return readScope(node).orElseThrow();
     }
 
     /** The busiest functions; nothing when no function of the pattern was called. */

@@ -17,46 +17,11 @@ import java.util.Optional;
  * functions where the markers are missing): collections per generation, objects collected, pauses. Its counts
  * live in the shared {@code stats} map, which every trace has; its section is {@link GcStats}, "gc" in the JSON.
  */
-final class GcFamily extends ProbeFamily<GcStats> {
+final class GcFamily extends InterpreterFamily<GcStats> {
     static final GcFamily INSTANCE = new GcFamily();
 
-    private GcFamily() {}
-
-    @Override
-    public String name() {
-        return GcStats.FAMILY;
-    }
-
-    @Override
-    public Class<GcStats> sectionType() {
-        return GcStats.class;
-    }
-
-    @Override
-    public GcStats nothing() {
-        return GcStats.NOTHING;
-    }
-
-    @Override
-    Concern concern() {
-        return Concern.GC;
-    }
-
-    /** The stats map is created by whichever object a trace loads first. */
-    @Override
-    boolean loaded(BpfObjects bpf) {
-        return true;
-    }
-
-    /** Loaded when CPython has the probes (or the functions) it attaches to, not by an option. */
-    @Override
-    boolean recorded(TraceOptions options) {
-        return false;
-    }
-
-    @Override
-    byte[] settings(TraceOptions options) {
-        return new byte[0];
+    private GcFamily() {
+        super(GcStats.FAMILY, GcStats.class, GcStats.NOTHING, Concern.GC);
     }
 
     @Override

@@ -19,45 +19,11 @@ import java.util.Set;
  * {@code stats} map, and the tree from the stream. Its section is {@link ImportStats}, "importCount" and "imports"
  * in each scope of the JSON report.
  */
-final class ImportsFamily extends ProbeFamily<ImportStats> {
+final class ImportsFamily extends InterpreterFamily<ImportStats> {
     static final ImportsFamily INSTANCE = new ImportsFamily();
 
-    private ImportsFamily() {}
-
-    @Override
-    public String name() {
-        return ImportStats.FAMILY;
-    }
-
-    @Override
-    public Class<ImportStats> sectionType() {
-        return ImportStats.class;
-    }
-
-    @Override
-    public ImportStats nothing() {
-        return ImportStats.NOTHING;
-    }
-
-    @Override
-    Concern concern() {
-        return Concern.IMPORTS;
-    }
-
-    /** The stats map is created by whichever object a trace loads first. */
-    @Override
-    boolean loaded(BpfObjects bpf) {
-        return true;
-    }
-
-    @Override
-    boolean recorded(TraceOptions options) {
-        return false;
-    }
-
-    @Override
-    byte[] settings(TraceOptions options) {
-        return new byte[0];
+    private ImportsFamily() {
+        super(ImportStats.FAMILY, ImportStats.class, ImportStats.NOTHING, Concern.IMPORTS);
     }
 
     @Override
@@ -87,16 +53,6 @@ final class ImportsFamily extends ProbeFamily<ImportStats> {
         List<ImportNode> imports = new ArrayList<>();
         scope.path("imports").forEach(i -> imports.add(importNode(i)));
         return Optional.of(new ImportStats(scope.path("importCount").asLong(), imports));
-    }
-
-    @Override
-    public void writeJson(ObjectNode node, ImportStats section) {
-        writeScope(node, Optional.of(section));
-    }
-
-    @Override
-    public ImportStats readJson(JsonNode node) {
-        return readScope(node).orElseThrow();
     }
 
     private static void putImport(ObjectNode node, ImportNode i) {

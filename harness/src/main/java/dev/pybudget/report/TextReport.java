@@ -1,12 +1,14 @@
 package dev.pybudget.report;
 
 import dev.pybudget.engine.ProbeFamily;
+import dev.pybudget.recording.ImportStats;
 import dev.pybudget.recording.Losses;
 import dev.pybudget.recording.Recording;
 import dev.pybudget.recording.Section;
 import dev.pybudget.recording.Sections;
 import dev.pybudget.recording.Window;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -15,7 +17,7 @@ import java.util.Locale;
 
 /**
  * The report a person reads in a terminal: the header, losses, then each scope's families as each family writes
- * them (collections, imports as -X importtime shows them, busiest calls, audit, kernel context).
+ * them (imports as -X importtime shows them, collections, busiest calls, audit, kernel context).
  */
 public final class TextReport {
     private TextReport() {}
@@ -116,12 +118,19 @@ public final class TextReport {
     /** A family whose probe this CPython lacks was not measured: its zeros would read as a measurement. */
     private static void section(StringBuilder out, Recording r, Sections s, String indent) {
         String nl = System.lineSeparator();
-        for (ProbeFamily<?> family : ProbeFamily.all()) {
+        for (ProbeFamily<?> family : inReportOrder()) {
             String text = family.notMeasured(r.missingProbes()).or(() -> describe(family, s)).orElse("");
             if (!text.isEmpty()) {
                 out.append(nl).append(indent).append(text.replace("\n", nl + indent)).append(nl);
             }
         }
+    }
+
+    /** The families as the JSON lists them, but the imports first: the report opens as {@code -X importtime} does. */
+    private static List<ProbeFamily<?>> inReportOrder() {
+        List<ProbeFamily<?>> families = new ArrayList<>(ProbeFamily.all());
+        families.sort(Comparator.comparing(f -> !f.name().equals(ImportStats.FAMILY)));
+        return families;
     }
 
     private static <S extends Section<S>> Optional<String> describe(ProbeFamily<S> family, Sections s) {

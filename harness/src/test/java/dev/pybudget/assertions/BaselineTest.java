@@ -1,5 +1,6 @@
 package dev.pybudget.assertions;
 
+import dev.pybudget.assertions.baseline.BaselineMetrics;
 import static dev.pybudget.assertions.PyBudgetAssertions.assertThat;
 import static dev.pybudget.assertions.TestRecordings.imp;
 import static dev.pybudget.assertions.TestRecordings.losses;

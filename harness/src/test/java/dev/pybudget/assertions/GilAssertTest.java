@@ -119,9 +119,9 @@ class GilAssertTest {
     @Test
     void should_reject_budgets_that_are_no_budget() {
         assertThatThrownBy(() -> assertThat(recording).gil().hasWaitsAtMost(-1)).isExactlyInstanceOf(IllegalArgumentException.class)
-                .hasMessage("A budget of GIL waits cannot be negative, got -1.");
+                .hasMessage("A budget of GIL waits must not be negative, got -1.");
         assertThatThrownBy(() -> assertThat(recording).gil().hasMaxWaitBelow(Duration.ZERO))
                 .isExactlyInstanceOf(IllegalArgumentException.class)
-                .hasMessage("A GIL wait budget must be a positive duration, got PT0S.");
+                .hasMessage("A time budget must be a positive duration, got PT0S.");
     }
 }

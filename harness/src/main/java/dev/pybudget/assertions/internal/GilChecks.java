@@ -9,7 +9,6 @@ import dev.pybudget.recording.GilStats;
 import dev.pybudget.recording.Loss;
 import dev.pybudget.recording.PauseStats;
 import java.time.Duration;
-import java.util.List;
 import java.util.function.Function;
 
 /**
@@ -37,7 +36,7 @@ public final class GilChecks {
 
     /** Every wait for the GIL shorter than {@code limit}; the maximum is exact. */
     public static BudgetCheck maxWaitBelow(RecordingScope scope, Duration limit) {
-        long limitNanos = requirePositive(limit);
+        long limitNanos = FamilyChecks.requirePositive(limit);
         String budget = "no GIL wait of " + Evidence.duration(limitNanos) + " or more" + scope.where();
         return decide(scope, budget, g -> {
             long max = g.contended().max();
@@ -53,14 +52,14 @@ public final class GilChecks {
      * whole bucket is below the limit, fails when it is at or above, and is inconclusive when the limit is inside.
      */
     public static BudgetCheck p99WaitBelow(RecordingScope scope, Duration limit) {
-        long limitNanos = requirePositive(limit);
+        long limitNanos = FamilyChecks.requirePositive(limit);
         String budget = "a p99 GIL wait below " + Evidence.duration(limitNanos) + scope.where();
         return decide(scope, budget, g -> {
             PauseStats p = g.contended();
             if (p.count() == 0) {
                 return BudgetCheck.passed(budget, "no GIL waits");
             }
-            int bucket = p99Bucket(p);
+            int bucket = GcChecks.p99Bucket(p);
             long low = Math.min(Evidence.bucketLow(bucket), p.max());
             long high = Math.min(Evidence.bucketHigh(bucket) - 1, p.max());
             String measured = "p99 GIL wait in [" + Evidence.duration(low) + ", " + Evidence.duration(high) + "]";
@@ -79,32 +78,6 @@ public final class GilChecks {
         });
     }
 
-    /** The bucket the 99th percentile falls in, ranked as {@link PauseStats} ranks it. */
-    private static int p99Bucket(PauseStats p) {
-        long rank = (long) Math.ceil(0.99 * p.count());
-        long seen = 0;
-        List<Long> h = p.log2Histogram();
-        for (int b = 0; b < h.size(); b++) {
-            seen += h.get(b);
-            if (seen >= rank) {
-                return b;
-            }
-        }
-        return h.size() - 1;
-    }
-
-    private static long requirePositive(Duration limit) {
-        if (limit == null || limit.isNegative() || limit.isZero()) {
-            throw new IllegalArgumentException("A GIL wait budget must be a positive duration, got " + limit + ".");
-        }
-        return limit.toNanos();
-    }
-
-    /**
-     * A budget the measured waits keep is inconclusive when an acquisition went unmeasured (a take_gil return
-     * without its entry, or a thread that ended inside take_gil: the gilUnpaired loss, counted for the whole
-     * recording): that wait could have broken it. One they break stays failed.
-     */
     private static BudgetCheck decide(RecordingScope scope, String budget, Function<GilStats, BudgetCheck> measure) {
         return FamilyChecks.decide(scope, budget, GilStats.FAMILY, GilStats.class, "GIL waits",
                 "the GIL waits were not recorded (turn them on with withGilWaits(true) on the workload or its"

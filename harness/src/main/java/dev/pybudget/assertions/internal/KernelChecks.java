@@ -1,5 +1,6 @@
 package dev.pybudget.assertions.internal;
 
+import dev.pybudget.assertions.Budgets;
 import dev.pybudget.assertions.BudgetCheck;
 import dev.pybudget.assertions.RecordingScope;
 import dev.pybudget.assertions.error.InconclusiveBudget;

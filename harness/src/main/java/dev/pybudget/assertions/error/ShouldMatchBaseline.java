@@ -1,5 +1,6 @@
-package dev.pybudget.assertions;
+package dev.pybudget.assertions.error;
 
+import dev.pybudget.assertions.BaselineMode;
 import dev.pybudget.assertions.internal.Evidence;
 import java.util.List;
 import org.assertj.core.error.BasicErrorMessageFactory;

@@ -1,5 +1,6 @@
-package dev.pybudget.assertions;
+package dev.pybudget.assertions.error;
 
+import dev.pybudget.assertions.RecordingScope;
 import java.util.List;
 import java.util.stream.Collectors;
 import org.assertj.core.error.BasicErrorMessageFactory;

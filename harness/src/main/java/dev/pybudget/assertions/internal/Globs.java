@@ -1,15 +1,15 @@
-package dev.pybudget.assertions;
+package dev.pybudget.assertions.internal;
 
 /**
  * Shell-style globs as the kernel's call matcher reads them: '*' matches any run of characters,
  * '?' exactly one, everything else itself. No classes or escapes, so that a pattern means the same
  * here as in bpf/calls.bpf.c.
  */
-final class Globs {
+public final class Globs {
     private Globs() {}
 
     /** The same greedy matcher with backtracking to the last '*' as the kernel's GLOB_STEP. */
-    static boolean matches(String glob, String text) {
+    public static boolean matches(String glob, String text) {
         int i = 0;
         int j = 0;
         int star = -1;
@@ -39,7 +39,7 @@ final class Globs {
      *
      * @throws IllegalArgumentException when null, empty, or with characters no event name has
      */
-    static String requireEventGlob(String glob) {
+    public static String requireEventGlob(String glob) {
         if (glob == null || glob.isEmpty()) {
             throw new IllegalArgumentException("An audit event name must not be null or empty, e.g. 'socket.connect' or 'socket.*'.");
         }
@@ -62,7 +62,7 @@ final class Globs {
      *
      * @throws IllegalArgumentException unless it is dotted identifiers
      */
-    static String requireModuleName(String name) {
+    public static String requireModuleName(String name) {
         if (name == null || name.isEmpty()) {
             throw new IllegalArgumentException("A module name must not be null or empty, e.g. 'email' or 'xml.dom'.");
         }
@@ -78,7 +78,7 @@ final class Globs {
     }
 
     /** "email" covers "email" and "email.mime.text", not "emailx". */
-    static boolean coversModule(String packageName, String module) {
+    public static boolean coversModule(String packageName, String module) {
         return module.equals(packageName) || module.startsWith(packageName + ".");
     }
 }

@@ -1,5 +1,8 @@
-package dev.pybudget.assertions;
+package dev.pybudget.assertions.baseline;
 
+import dev.pybudget.assertions.RecordingScope;
+
+import dev.pybudget.assertions.internal.FamilyChecks;
 import dev.pybudget.assertions.internal.Evidence;
 import dev.pybudget.recording.AuditCount;
 import dev.pybudget.recording.CallCount;
@@ -9,7 +12,7 @@ import dev.pybudget.recording.Losses;
 import dev.pybudget.recording.Recording;
 import dev.pybudget.recording.Sections;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
+import java.util.EnumMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.SortedMap;
@@ -23,7 +26,7 @@ import java.util.function.Predicate;
  * Keys: gc.collections.gen0..2, gc.collected, imports.count, imports.modules, calls[FILE:FUNCTION],
  * audit[EVENT], and the times gc.pause.maxNanos, gc.pause.p99Nanos, imports.totalNanos.
  */
-final class BaselineMetrics {
+public final class BaselineMetrics {
 
     /** How a measured value relates to the truth. */
     enum Bound {
@@ -45,14 +48,10 @@ final class BaselineMetrics {
     final SortedSet<String> modules = new TreeSet<>();
     Bound modulesBound = Bound.EXACT;
     String modulesWhy = "";
-    /** Group prefix ("gc.", "imports.", "calls[", "audit[") to why this recording has no such metrics (no probe). */
-    final Map<String, String> unmeasured = new LinkedHashMap<>();
-    /** Group prefix to why its counts may be short (full maps): a name the recording lacks may still have occurred. */
-    final Map<String, String> lossy = new LinkedHashMap<>();
-
-    static String group(String key) {
-        return key.startsWith("calls[") ? "calls[" : key.startsWith("audit[") ? "audit[" : key.substring(0, key.indexOf('.') + 1);
-    }
+    /** Why this recording has no metrics of a group (no probe). */
+    final Map<MetricGroup, String> unmeasured = new EnumMap<>(MetricGroup.class);
+    /** Why a group's counts may be short (full maps): a name the recording lacks may still have occurred. */
+    final Map<MetricGroup, String> lossy = new EnumMap<>(MetricGroup.class);
 
     static boolean isTime(String key) {
         return key.endsWith("Nanos");
@@ -68,15 +67,15 @@ final class BaselineMetrics {
         Sections s = scope.sections();
         Losses l = r.losses();
 
-        if (!r.measures(Budgets.GC_PROBE)) {
-            m.unmeasured.put("gc.", Budgets.missingProbe(r, Budgets.GC_PROBE, "collections"));
+        if (!r.measures(FamilyChecks.GC_PROBE)) {
+            m.unmeasured.put(MetricGroup.GC, FamilyChecks.missingProbe(r, FamilyChecks.GC_PROBE, "collections"));
         } else {
             GcStats gc = s.gc();
             for (int g = 0; g < 3; g++) {
                 m.counts.put("gc.collections.gen" + g, new Value(gc.collections(g), Bound.EXACT, ""));
             }
-            boolean paired = r.measures(Budgets.GC_DONE_PROBE) && l.gcUnpaired() == 0;
-            String why = !r.measures(Budgets.GC_DONE_PROBE) ? Budgets.missingProbe(r, Budgets.GC_DONE_PROBE, "pauses")
+            boolean paired = r.measures(FamilyChecks.GC_DONE_PROBE) && l.gcUnpaired() == 0;
+            String why = !r.measures(FamilyChecks.GC_DONE_PROBE) ? FamilyChecks.missingProbe(r, FamilyChecks.GC_DONE_PROBE, "pauses")
                     : Evidence.count(l.gcUnpaired(), "collection", "collections") + " ended without a recorded start";
             m.counts.put("gc.collected", new Value(gc.collected(), paired ? Bound.EXACT : Bound.AT_LEAST, paired ? "" : why));
             if (times.test("gc.pause.maxNanos")) {
@@ -90,8 +89,8 @@ final class BaselineMetrics {
             }
         }
 
-        if (!r.measures(Budgets.IMPORT_PROBE)) {
-            m.unmeasured.put("imports.", Budgets.missingProbe(r, Budgets.IMPORT_PROBE, "imports"));
+        if (!r.measures(FamilyChecks.IMPORT_PROBE)) {
+            m.unmeasured.put(MetricGroup.IMPORTS, FamilyChecks.missingProbe(r, FamilyChecks.IMPORT_PROBE, "imports"));
         } else {
             m.counts.put("imports.count", new Value(s.importCount(), Bound.EXACT, ""));
             s.imports().forEach(root -> root.forEach(node -> m.modules.add(node.module())));
@@ -108,34 +107,34 @@ final class BaselineMetrics {
             }
         }
 
-        if (!r.measures(Budgets.CALL_PROBE)) {
-            m.unmeasured.put("calls[", Budgets.missingProbe(r, Budgets.CALL_PROBE, "calls"));
+        if (!r.measures(FamilyChecks.CALL_PROBE)) {
+            m.unmeasured.put(MetricGroup.CALLS, FamilyChecks.missingProbe(r, FamilyChecks.CALL_PROBE, "calls"));
         } else {
             boolean complete = l.calls() == 0 && l.callPatternSteps() == 0;
             String why = l.calls() > 0 ? Evidence.count(l.calls(), "call", "calls") + " found no room in the kernel's call map"
                     : Evidence.count(l.callPatternSteps(), "function name was", "function names were")
                     + " too long for the kernel's pattern matcher";
             for (CallCount c : s.calls()) {
-                m.counts.merge("calls[" + relative(c.file(), sourceRoot) + ":" + c.function() + "]",
+                m.counts.merge(MetricGroup.CALLS.prefix() + relative(c.file(), sourceRoot) + ":" + c.function() + "]",
                         new Value(c.count(), complete ? Bound.EXACT : Bound.AT_LEAST, complete ? "" : why),
                         (a, b) -> new Value(a.value() + b.value(), a.bound(), a.why()));
             }
             if (!complete) {
-                m.lossy.put("calls[", why);
+                m.lossy.put(MetricGroup.CALLS, why);
             }
         }
 
-        if (!r.measures(Budgets.AUDIT_PROBE)) {
-            m.unmeasured.put("audit[", Budgets.missingProbe(r, Budgets.AUDIT_PROBE, "audit events"));
+        if (!r.measures(FamilyChecks.AUDIT_PROBE)) {
+            m.unmeasured.put(MetricGroup.AUDIT, FamilyChecks.missingProbe(r, FamilyChecks.AUDIT_PROBE, "audit events"));
         } else {
             boolean complete = l.audit() == 0;
             String why = Evidence.count(l.audit(), "audit event", "audit events") + " found no room in the kernel's audit map";
             for (AuditCount a : s.audit()) {
-                m.counts.put("audit[" + a.event() + "]", new Value(a.count(), complete ? Bound.EXACT : Bound.AT_LEAST,
+                m.counts.put(MetricGroup.AUDIT.prefix() + a.event() + "]", new Value(a.count(), complete ? Bound.EXACT : Bound.AT_LEAST,
                         complete ? "" : why));
             }
             if (!complete) {
-                m.lossy.put("audit[", why);
+                m.lossy.put(MetricGroup.AUDIT, why);
             }
         }
         return m;
@@ -146,7 +145,7 @@ final class BaselineMetrics {
      * occurred (with the group's losses, "at least zero"); empty when the group was not measured.
      */
     Optional<Value> value(String key) {
-        String group = group(key);
+        MetricGroup group = MetricGroup.of(key);
         if (unmeasured.containsKey(group)) {
             return Optional.empty();
         }
@@ -154,14 +153,14 @@ final class BaselineMetrics {
         if (counted != null) {
             return Optional.of(counted);
         }
-        if (!group.equals("calls[") && !group.equals("audit[")) {
+        if (!group.perName()) {
             return Optional.empty(); // a time metric without a tolerance, or a key this version does not know
         }
         String why = lossy.get(group);
         return Optional.of(why == null ? new Value(0, Bound.EXACT, "") : new Value(0, Bound.AT_LEAST, why));
     }
 
-    static String relative(String file, Optional<Path> root) {
+    public static String relative(String file, Optional<Path> root) {
         if (root.isEmpty() || !file.startsWith("/")) {
             return file;
         }
@@ -175,10 +174,10 @@ final class BaselineMetrics {
         if (key.startsWith("gc.collections.gen")) {
             return "gen-" + key.substring("gc.collections.gen".length()) + " collections";
         }
-        if (key.startsWith("calls[")) {
+        if (key.startsWith(MetricGroup.CALLS.prefix())) {
             return "calls of " + key.substring(6, key.length() - 1);
         }
-        if (key.startsWith("audit[")) {
+        if (key.startsWith(MetricGroup.AUDIT.prefix())) {
             return "audit events '" + key.substring(6, key.length() - 1) + "'";
         }
         return switch (key) {

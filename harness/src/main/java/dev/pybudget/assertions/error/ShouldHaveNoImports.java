@@ -1,4 +1,4 @@
-package dev.pybudget.assertions;
+package dev.pybudget.assertions.error;
 
 import dev.pybudget.assertions.internal.Evidence;
 import dev.pybudget.recording.ImportNode;
