@@ -31,7 +31,7 @@ import org.testcontainers.utility.MountableFile;
  *
  * <pre>{@code
  * new PythonWorkloadContainer("registry/checkout-service:1.4")   // or PythonImage.CPYTHON_3_11
- *     .withFixture("python-fixtures/lazy_import_service")
+ *     .withFixture("python-fixtures/workloads/lazy_import_service")
  *     .withCommand("python3", "server.py")
  *     .withExposedPorts(8000)
  *     .waitingFor(Wait.forHttp("/health").forPort(8000))

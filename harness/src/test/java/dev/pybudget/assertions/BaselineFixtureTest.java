@@ -12,6 +12,8 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import dev.pybudget.support.OracleRun;
+import dev.pybudget.support.LocalRuns;
 
 /** A baseline of gc_churn.py's window "work" catches a workload that collects more, and takes it after an update. */
 class BaselineFixtureTest {
@@ -22,9 +24,9 @@ class BaselineFixtureTest {
     @Test
     void a_baseline_should_fail_when_gc_churn_collects_more_and_pass_after_update() throws Exception {
         Baseline baseline = Baseline.at(dir.resolve("gc_churn-work.json"));
-        FixtureRuns.Run usual = FixtureRuns.trace(TraceOptions.defaults(), "gc_churn.py", "400");
-        FixtureRuns.Run again = FixtureRuns.trace(TraceOptions.defaults(), "gc_churn.py", "400");
-        FixtureRuns.Run more = FixtureRuns.trace(TraceOptions.defaults(), "gc_churn.py", "800");
+        OracleRun usual = LocalRuns.fresh(TraceOptions.defaults(), "gc_churn.py", "400");
+        OracleRun again = LocalRuns.fresh(TraceOptions.defaults(), "gc_churn.py", "400");
+        OracleRun more = LocalRuns.fresh(TraceOptions.defaults(), "gc_churn.py", "800");
         String before = System.getProperty(BaselineMode.PROPERTY);
         String beforeOnCi = System.getProperty(BaselineMode.UPDATE_ON_CI_PROPERTY);
         // Update mode is what this test is about; on CI it must be allowed explicitly (as a team would).
@@ -33,7 +35,7 @@ class BaselineFixtureTest {
             System.setProperty(BaselineMode.PROPERTY, "update");
             assertThat(usual.recording()).window("work").matchesBaseline(baseline);
             assertThat(Files.readString(baseline.file())).contains("\"gc.collections.gen2\" : "
-                    + usual.oracleWindow("work").path("gc").path("collections").get(2).asLong() + ",\n");
+                    + usual.oracle().window("work").path("gc").path("collections").get(2).asLong() + ",\n");
 
             System.clearProperty(BaselineMode.PROPERTY);
             // The same workload counts the same: the baseline holds from run to run.
@@ -42,7 +44,7 @@ class BaselineFixtureTest {
             assertThatThrownBy(() -> assertThat(more.recording()).window("work").matchesBaseline(baseline))
                     .isExactlyInstanceOf(AssertionError.class)
                     .hasMessage("Expected no regression against baseline " + baseline.file() + " in window 'work', but "
-                            + regressions(usual.oracleWindow("work"), more.oracleWindow("work")));
+                            + regressions(usual.oracle().window("work"), more.oracle().window("work")));
 
             System.setProperty(BaselineMode.PROPERTY, "update");
             assertThat(more.recording()).window("work").matchesBaseline(baseline);

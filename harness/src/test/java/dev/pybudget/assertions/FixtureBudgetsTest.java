@@ -15,6 +15,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import dev.pybudget.support.PythonFixtures;
+import dev.pybudget.support.OracleRun;
+import dev.pybudget.support.LocalRuns;
 
 /**
  * Every assertion on real recordings of the python-fixtures, checked against the in-process oracle
@@ -23,22 +26,22 @@ import org.junit.jupiter.api.Test;
  */
 class FixtureBudgetsTest {
 
-    private static final String PARSER_FILE = FixtureRuns.FIXTURES.resolve("call_parser.py").toString();
+    private static final String PARSER_FILE = PythonFixtures.WORKLOADS.resolve("call_parser.py").toString();
 
-    private static FixtureRuns.Run gcChurn() {
-        return FixtureRuns.run(TraceOptions.defaults(), "gc_churn.py");
+    private static OracleRun gcChurn() {
+        return LocalRuns.shared(TraceOptions.defaults(), "gc_churn.py");
     }
 
-    private static FixtureRuns.Run lazyImport() {
-        return FixtureRuns.run(TraceOptions.defaults(), "lazy_import/app.py");
+    private static OracleRun lazyImport() {
+        return LocalRuns.shared(TraceOptions.defaults(), "lazy_import/app.py");
     }
 
-    private static FixtureRuns.Run callParser() {
-        return FixtureRuns.run(TraceOptions.defaults().withCallPattern("*/call_parser.py:*"), "call_parser.py");
+    private static OracleRun callParser() {
+        return LocalRuns.shared(TraceOptions.defaults().withCallPattern("*/call_parser.py:*"), "call_parser.py");
     }
 
-    private static FixtureRuns.Run auditIo() {
-        return FixtureRuns.run(TraceOptions.defaults().withStreamAudit(true), "audit_io.py");
+    private static OracleRun auditIo() {
+        return LocalRuns.shared(TraceOptions.defaults().withStreamAudit(true), "audit_io.py");
     }
 
     /** Durations differ from run to run: "38.0 ms", "262 µs", "840 ns", "1.25 s" all become "<t>". */
@@ -67,8 +70,8 @@ class FixtureBudgetsTest {
 
     @Test
     void gc_budgets_should_pass_on_gc_churn_at_the_oracle_counts() {
-        FixtureRuns.Run run = gcChurn();
-        JsonNode work = run.oracleWindow("work");
+        OracleRun run = gcChurn();
+        JsonNode work = run.oracle().window("work");
         long[] c = collections(work);
         assertThat(c[2]).as("gc_churn collects gen 2 in its window").isPositive();
         assertThat(run.recording()).window("work").gc()
@@ -82,7 +85,7 @@ class FixtureBudgetsTest {
     @Test
     void gc_collection_budgets_should_fail_on_gc_churn_with_the_oracle_counts() {
         Recording r = gcChurn().recording();
-        JsonNode work = gcChurn().oracleWindow("work");
+        JsonNode work = gcChurn().oracle().window("work");
         long[] c = collections(work);
         String pauses = "\n  pauses: " + r.window("work").orElseThrow().sections().gc().pauseNanos().count()
                 + ", p50 <= <t>, p99 <= <t>, max <t>, total <t>";
@@ -106,7 +109,7 @@ class FixtureBudgetsTest {
     @Test
     void gc_pause_budgets_should_fail_on_gc_churn_with_the_pause_histogram() {
         Recording r = gcChurn().recording();
-        JsonNode work = gcChurn().oracleWindow("work");
+        JsonNode work = gcChurn().oracle().window("work");
         String maxMessage = times(messageOf(() -> assertThat(r).window("work").gc().hasMaxPauseBelow(Duration.ofNanos(1))));
         assertThat(maxMessage).startsWith("Expected no collection pause of <t> or more in window 'work', but the longest took <t>:\n"
                         + collectionsLine(work) + "\n  pauses: ")
@@ -121,7 +124,7 @@ class FixtureBudgetsTest {
     @Test
     void import_budgets_should_pass_where_nothing_is_imported() {
         Recording r = lazyImport().recording();
-        assertThat(lazyImport().oracleWindow("second").path("imports")).isEmpty();
+        assertThat(lazyImport().oracle().window("second").path("imports")).isEmpty();
         assertThat(r).window("second").imports().isEmpty().containsNone("email", "decimal").hasCountAtMost(0)
                 .hasTotalTimeBelow(Duration.ofNanos(1));
     }
@@ -129,7 +132,7 @@ class FixtureBudgetsTest {
     @Test
     void import_budgets_should_pass_in_the_first_window_within_the_oracle_count() {
         Recording r = lazyImport().recording();
-        int modules = lazyImport().oracleWindow("first").path("imports").size();
+        int modules = lazyImport().oracle().window("first").path("imports").size();
         assertThat(r).window("first").imports().hasCountAtMost(modules).containsNone("asyncio", "xml.sax", "emailx")
                 .hasTotalTimeBelow(Duration.ofSeconds(30));
         assertThat(r).imports().containsNone("numpy");
@@ -138,7 +141,7 @@ class FixtureBudgetsTest {
     @Test
     void isEmpty_should_fail_on_the_first_request_with_the_import_tree() {
         Recording r = lazyImport().recording();
-        int modules = lazyImport().oracleWindow("first").path("imports").size();
+        int modules = lazyImport().oracle().window("first").path("imports").size();
         assertThat(r.window("first").orElseThrow().sections().importCount()).isEqualTo(modules);
         String message = times(messageOf(() -> assertThat(r).window("first").imports().isEmpty()));
         assertThat(message).isEqualTo("Expected no imports in window 'first', but " + modules + " modules were imported (<t>):\n"
@@ -237,7 +240,7 @@ class FixtureBudgetsTest {
     void containsNone_should_fail_on_the_first_request_with_the_email_subtree() {
         Recording r = lazyImport().recording();
         long emailModules = 0;
-        for (JsonNode module : lazyImport().oracleWindow("first").path("imports")) {
+        for (JsonNode module : lazyImport().oracle().window("first").path("imports")) {
             emailModules += module.asText().equals("email") || module.asText().startsWith("email.") ? 1 : 0;
         }
         String message = times(messageOf(() -> assertThat(r).window("first").imports().containsNone("email")));
@@ -248,7 +251,7 @@ class FixtureBudgetsTest {
     @Test
     void count_and_time_budgets_should_fail_on_the_first_request() {
         Recording r = lazyImport().recording();
-        int modules = lazyImport().oracleWindow("first").path("imports").size();
+        int modules = lazyImport().oracle().window("first").path("imports").size();
         assertThat(times(messageOf(() -> assertThat(r).window("first").imports().hasCountAtMost(modules - 1))))
                 .isEqualTo("Expected at most " + (modules - 1) + " imports in window 'first', but " + modules
                         + " modules were imported (<t>):\n" + FIRST_TREE);
@@ -261,7 +264,7 @@ class FixtureBudgetsTest {
 
     @Test
     void call_budgets_should_pass_at_the_oracle_counts() {
-        FixtureRuns.Run run = callParser();
+        OracleRun run = callParser();
         assertThat(run.recording()).window("work").calls()
                 .hasCallsAtMost("*/call_parser.py:parse_*", oracleCalls(run, "parse_?*"))
                 .hasCallsAtMost("*/call_parser.py:tokenize", oracleCalls(run, "tokenize"));
@@ -269,7 +272,7 @@ class FixtureBudgetsTest {
 
     @Test
     void hasCallsAtMost_should_be_inconclusive_for_functions_the_trace_did_not_count() {
-        FixtureRuns.Run run = callParser();
+        OracleRun run = callParser();
         assertThatThrownBy(() -> assertThat(run.recording()).window("work").calls().hasCallsAtMost("*/other.py:*", 0))
                 .isInstanceOf(InconclusiveBudgetError.class)
                 .hasMessage("Expected at most 0 calls of '*/other.py:*' in window 'work', but the trace counted only calls"
@@ -279,7 +282,7 @@ class FixtureBudgetsTest {
 
     @Test
     void hasCallsAtMost_should_fail_with_the_oracle_counts_per_function() {
-        FixtureRuns.Run run = callParser();
+        OracleRun run = callParser();
         long parse = oracleCalls(run, "parse_?*");
         List<Map.Entry<String, Long>> functions = oracleFunctions(run, "parse_?*");
         StringBuilder lines = new StringBuilder();
@@ -297,7 +300,7 @@ class FixtureBudgetsTest {
 
     @Test
     void busiest_should_agree_with_the_oracle() {
-        FixtureRuns.Run run = callParser();
+        OracleRun run = callParser();
         List<Map.Entry<String, Long>> top = oracleFunctions(run, "*").subList(0, 3);
         assertThat(run.recording()).window("work").calls().busiest(3).containsExactly(
                 top.stream().map(f -> new CallCount(PARSER_FILE, f.getKey(), f.getValue())).toArray(CallCount[]::new));
@@ -305,7 +308,7 @@ class FixtureBudgetsTest {
 
     @Test
     void call_budgets_should_be_inconclusive_when_the_call_map_is_too_small() {
-        Recording r = FixtureRuns.run(TraceOptions.defaults().withCallPattern("*/call_parser.py:*").withCallsMapEntries(1),
+        Recording r = LocalRuns.shared(TraceOptions.defaults().withCallPattern("*/call_parser.py:*").withCallsMapEntries(1),
                 "call_parser.py").recording();
         assertThat(r.losses().calls()).as("calls that found no room in a map of one entry").isPositive();
         assertThatThrownBy(() -> assertThat(r).window("work").calls().hasCallsAtMost("*:*", 1_000_000))
@@ -315,14 +318,14 @@ class FixtureBudgetsTest {
     }
 
     /** The oracle's calls in "work" of call_parser.py functions whose name matches, summed. */
-    private static long oracleCalls(FixtureRuns.Run run, String functionGlob) {
+    private static long oracleCalls(OracleRun run, String functionGlob) {
         return oracleFunctions(run, functionGlob).stream().mapToLong(Map.Entry::getValue).sum();
     }
 
     /** The oracle's call_parser.py functions in "work" matching the glob, busiest first (ties by name). */
-    private static List<Map.Entry<String, Long>> oracleFunctions(FixtureRuns.Run run, String functionGlob) {
+    private static List<Map.Entry<String, Long>> oracleFunctions(OracleRun run, String functionGlob) {
         List<Map.Entry<String, Long>> out = new ArrayList<>();
-        run.oracleWindow("work").path("calls").properties().forEach(e -> {
+        run.oracle().window("work").path("calls").properties().forEach(e -> {
             String function = e.getKey().substring(e.getKey().lastIndexOf(':') + 1);
             if (e.getKey().startsWith(PARSER_FILE + ":") && Globs.matches(functionGlob, function)) {
                 out.add(Map.entry(function, e.getValue().asLong()));
@@ -336,7 +339,7 @@ class FixtureBudgetsTest {
 
     @Test
     void hasNoEvent_should_pass_for_events_that_did_not_happen() {
-        assertThat(auditIo().oracle().path("audit").has("ftplib.connect")).isFalse();
+        assertThat(auditIo().oracle().root().path("audit").has("ftplib.connect")).isFalse();
         assertThat(auditIo().recording()).window("io").audit().hasNoEvent("ftplib.*").hasNoEvent("os.system")
                 .hasNoEvent("urllib.Request");
     }
@@ -344,7 +347,7 @@ class FixtureBudgetsTest {
     @Test
     void hasNoEvent_should_fail_with_the_oracle_counts_and_the_first_occurrence() {
         Recording r = auditIo().recording();
-        JsonNode io = auditIo().oracleWindow("io").path("audit");
+        JsonNode io = auditIo().oracle().window("io").path("audit");
         assertThat(r.lostEvents()).isZero();
         String connect = times(messageOf(() -> assertThat(r).window("io").audit().hasNoEvent("socket.connect")));
         assertThat(connect.replaceAll("thread \\d+", "thread <tid>")).isEqualTo(

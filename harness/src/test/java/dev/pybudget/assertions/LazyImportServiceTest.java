@@ -19,6 +19,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import dev.pybudget.support.Pythons;
+import dev.pybudget.support.PythonFixtures;
 
 /**
  * The lazy-import service: its first /checkout imports the pricing stack inside the window "request",
@@ -33,8 +35,8 @@ class LazyImportServiceTest {
     @Test
     void no_imports_should_fail_on_the_first_request_naming_the_modules_and_pass_on_the_second() throws Exception {
         Path stdout = dir.resolve("server.out");
-        ProcessBuilder server = new ProcessBuilder(FixtureRuns.PYTHON, "server.py", "0")
-                .directory(FixtureRuns.FIXTURES.resolve("lazy_import_service").toFile())
+        ProcessBuilder server = new ProcessBuilder(Pythons.DEBIAN.toString(), "server.py", "0")
+                .directory(PythonFixtures.WORKLOADS.resolve("lazy_import_service").toFile())
                 .redirectOutput(stdout.toFile()).redirectError(ProcessBuilder.Redirect.INHERIT);
         try (Trace trace = Tracer.start(server, TraceOptions.defaults())) {
             URI checkout = URI.create("http://127.0.0.1:" + port(stdout) + "/checkout");

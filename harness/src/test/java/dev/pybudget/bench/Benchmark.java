@@ -23,7 +23,7 @@ import java.util.function.ToDoubleFunction;
 /**
  * pybudget against bpftrace, on the same workloads in the same run, repetitions interleaved
  * (untraced, ours, bpftrace, untraced, ours, ...). Workloads time themselves from inside Python
- * (python-fixtures/bench), so tool start-up and teardown are measured apart from the work.
+ * (python-fixtures/workloads/bench), so tool start-up and teardown are measured apart from the work.
  *
  * <p>Run it with {@code bash ci/benchmark.sh} (builds, then runs this class). Not a test: nothing
  * here runs in {@code mvn verify}. Options: {@code --reps N} (default 7), {@code --only a,b}
@@ -51,7 +51,7 @@ public final class Benchmark {
 
     private Benchmark(Path repo, Path jar, int reps, Set<String> only, List<String> cliFlags) {
         this.repo = repo;
-        this.bench = repo.resolve("python-fixtures/bench");
+        this.bench = repo.resolve("python-fixtures/workloads/bench");
         this.jar = jar == null ? repo.resolve("harness/target/pybudget.jar") : jar;
         this.reps = reps;
         this.only = only;
@@ -145,7 +145,7 @@ public final class Benchmark {
             // Its own table: per CPython, each way of counting calls against cProfile and untraced.
             notes.add("Calls by mechanism (pattern '" + CallCountingBench.PATTERN + "', ns per call added to an untraced"
                     + " call, thread CPU time):\n\n" + String.join("\n", CallCountingBench.rows(bench, reps, 200_000))
-                    + "\n\n" + String.join("\n", CallCountingBench.wholeProgram(repo.resolve("python-fixtures"), reps, 20_000)));
+                    + "\n\n" + String.join("\n", CallCountingBench.wholeProgram(repo.resolve("python-fixtures/workloads"), reps, 20_000)));
         }
     }
 
@@ -351,7 +351,7 @@ public final class Benchmark {
         Tool ours = new Tool.OursInJvm(TraceOptions.defaults());
         Tool bpftrace = new Tool.Bpftrace(BASE_BPFTRACE + "\n" + AUDIT_COUNT);
         Tool floor = Tool.Bpftrace.emptyActions(BASE_BPFTRACE + "\n" + AUDIT_COUNT);
-        Path service = repo.resolve("python-fixtures/lazy_import_service");
+        Path service = repo.resolve("python-fixtures/workloads/lazy_import_service");
         Map<String, List<Double>> elapsed = new LinkedHashMap<>(), cpu = new LinkedHashMap<>();
         List<Double> hitsPerRequest = new ArrayList<>();
         for (int i = 0; i < Math.max(3, reps - 2); i++) { // ~3 s a run: fewer, to keep the whole under 5 minutes

@@ -15,7 +15,7 @@ import java.util.Map;
 
 /**
  * What a call costs under each way of counting calls, for a function the pattern names and for one
- * it does not (python-fixtures/bench/call_cost.py, pattern '*}{@code /call_cost.py:matched'), against
+ * it does not (python-fixtures/workloads/bench/call_cost.py, pattern '*}{@code /call_cost.py:matched'), against
  * cProfile and untraced, per CPython: Debian's 3.11 (both ways) and pyenv's 3.12 and 3.13 (in process
  * only: no markers). Repetitions interleaved; medians of (traced - untraced) / calls, in thread CPU
  * time. Not a test: {@code bash ci/benchmark.sh --only callsby}, or this class's main.
@@ -29,7 +29,7 @@ final class CallCountingBench {
     private CallCountingBench() {}
 
     public static void main(String[] args) throws Exception {
-        Path bench = Path.of(args.length > 0 ? args[0] : "python-fixtures/bench").toAbsolutePath();
+        Path bench = Path.of(args.length > 0 ? args[0] : "python-fixtures/workloads/bench").toAbsolutePath();
         int reps = args.length > 1 ? Integer.parseInt(args[1]) : 5;
         rows(bench, reps, 200_000).forEach(System.out::println);
         System.out.println();

@@ -15,7 +15,7 @@ import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 
 /**
- * What recording GIL waits costs, repetitions interleaved: per acquisition of the GIL (python-fixtures/bench/gil_loops.py:
+ * What recording GIL waits costs, repetitions interleaved: per acquisition of the GIL (python-fixtures/workloads/bench/gil_loops.py:
  * an os.stat gives it up and takes it back, so it pays drop_gil's uprobe and take_gil's uprobe and uretprobe),
  * traced without and with GIL waits, and bpftrace timing take_gil the same way (uprobe and uretprobe, a hash map by
  * thread, a histogram) on an untraced run; and the HTTP service fixture's slowdown with GIL waits on. Not a test: run
@@ -24,7 +24,7 @@ import java.util.concurrent.TimeUnit;
  */
 public final class GilWaitsCost {
     private static final String PYTHON = "/usr/bin/python3.11";
-    private static final Path SCRIPT = Path.of("python-fixtures/bench/gil_loops.py").toAbsolutePath();
+    private static final Path SCRIPT = Path.of("python-fixtures/workloads/bench/gil_loops.py").toAbsolutePath();
     private static final int N = 100_000;
 
     public static void main(String[] args) throws Exception {
@@ -87,8 +87,8 @@ public final class GilWaitsCost {
 
     /** The HTTP service fixture, 1,000 requests after 20 of warm-up, traced without and with GIL waits. */
     private static void http(int reps) throws Exception {
-        Path service = Path.of("python-fixtures/lazy_import_service").toAbsolutePath();
-        Path client = Path.of("python-fixtures/bench/http_client.py").toAbsolutePath();
+        Path service = Path.of("python-fixtures/workloads/lazy_import_service").toAbsolutePath();
+        Path client = Path.of("python-fixtures/workloads/bench/http_client.py").toAbsolutePath();
         List<List<Double>> elapsed = List.of(new ArrayList<>(), new ArrayList<>());
         List<List<Double>> cpu = List.of(new ArrayList<>(), new ArrayList<>());
         for (int i = 0; i < reps; i++) {

@@ -12,7 +12,7 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * What recording the kernel context costs (python-fixtures/bench/kernel_loops.py), repetitions
+ * What recording the kernel context costs (python-fixtures/workloads/bench/kernel_loops.py), repetitions
  * interleaved: per syscall of the workload, per round trip of two of its threads (two context
  * switches), and per syscall of another process while a trace with the kernel context runs (the
  * tracepoints fire machine-wide; the filter is what others pay). Not a test: run by hand with
@@ -20,7 +20,7 @@ import java.util.Locale;
  */
 public final class KernelContextCost {
     private static final String PYTHON = "/usr/bin/python3.11";
-    private static final Path SCRIPT = Path.of("python-fixtures/bench/kernel_loops.py").toAbsolutePath();
+    private static final Path SCRIPT = Path.of("python-fixtures/workloads/bench/kernel_loops.py").toAbsolutePath();
 
     public static void main(String[] args) throws Exception {
         int reps = args.length > 0 ? Integer.parseInt(args[0]) : 7;
@@ -131,13 +131,13 @@ public final class KernelContextCost {
     }
 
     /**
-     * The HTTP service fixture (python-fixtures/lazy_import_service), 1,000 requests on loopback after 20 of
+     * The HTTP service fixture (python-fixtures/workloads/lazy_import_service), 1,000 requests on loopback after 20 of
      * warm-up (http_client.py): elapsed time and the server's CPU time, traced without and with the kernel
      * context. The service's pid is the gate's (the shell execs Python), so its CPU clock is readable.
      */
     private static void http(int reps) throws Exception {
-        Path service = Path.of("python-fixtures/lazy_import_service").toAbsolutePath();
-        Path client = Path.of("python-fixtures/bench/http_client.py").toAbsolutePath();
+        Path service = Path.of("python-fixtures/workloads/lazy_import_service").toAbsolutePath();
+        Path client = Path.of("python-fixtures/workloads/bench/http_client.py").toAbsolutePath();
         List<List<Double>> elapsed = List.of(new ArrayList<>(), new ArrayList<>());
         List<List<Double>> cpu = List.of(new ArrayList<>(), new ArrayList<>());
         for (int i = 0; i < reps; i++) {

@@ -6,9 +6,7 @@ import static org.assertj.core.api.Assertions.fail;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.jna.Native;
 import dev.pybudget.elf.PythonBinary;
-import dev.pybudget.engine.Attachments;
-import dev.pybudget.engine.Attachments.Bystander;
-import dev.pybudget.engine.Workloads;
+import dev.pybudget.support.Attachments.Bystander;
 import java.io.IOException;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
@@ -23,6 +21,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import dev.pybudget.support.Pythons;
+import dev.pybudget.support.Attachments;
 
 /**
  * Input the command line cannot trace: exit status 2, exactly one line on stderr that names the cause,
@@ -142,7 +142,7 @@ class BadInputTest {
     void should_refuse_a_script_that_does_not_exist() throws Exception {
         Path missing = tmp.resolve("no_such_script.py");
 
-        CliRun run = CliRun.run("trace", "--", Workloads.python().toString(), missing.toString());
+        CliRun run = CliRun.run("trace", "--", Pythons.debian().toString(), missing.toString());
 
         assertOneSentence(run, "No such file: " + missing, "the script to trace");
         assertNothingRanOrStayedAttached();
@@ -180,7 +180,7 @@ class BadInputTest {
 
     @Test
     void should_refuse_a_call_pattern_without_a_function_part() throws Exception {
-        CliRun run = CliRun.run("trace", "--calls", "witness.py", "--", Workloads.python().toString(), script.toString());
+        CliRun run = CliRun.run("trace", "--calls", "witness.py", "--", Pythons.debian().toString(), script.toString());
 
         assertOneSentence(run, "Malformed call pattern 'witness.py'", "FILE_GLOB:FUNCTION_GLOB");
         assertNothingRanOrStayedAttached();
@@ -188,7 +188,7 @@ class BadInputTest {
 
     @Test
     void should_refuse_a_call_pattern_with_wildcards_the_kernel_cannot_match() throws Exception {
-        CliRun run = CliRun.run("trace", "--calls", "*/witness.py:parse_[ab]", "--", Workloads.python().toString(),
+        CliRun run = CliRun.run("trace", "--calls", "*/witness.py:parse_[ab]", "--", Pythons.debian().toString(),
                 script.toString());
 
         assertOneSentence(run, "Malformed call pattern '*/witness.py:parse_[ab]'", "only the wildcards '*' and '?'");
@@ -197,7 +197,7 @@ class BadInputTest {
 
     @Test
     void should_refuse_an_unknown_option_in_one_line_with_the_usage() throws Exception {
-        CliRun run = CliRun.run("trace", "--cals", "*:*", "--", Workloads.python().toString(), script.toString());
+        CliRun run = CliRun.run("trace", "--cals", "*:*", "--", Pythons.debian().toString(), script.toString());
 
         assertThat(run.status()).isEqualTo(2);
         assertThat(run.errLines()).hasSize(1).first().asString().startsWith("pybudget: unknown option '--cals'.")
@@ -252,7 +252,7 @@ class BadInputTest {
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
         List<String> command = new ArrayList<>(List.of("/usr/sbin/capsh", "--drop=" + caps, "--", "-c",
                 "exec \"$0\" \"$@\"", java.toString(), "-cp", classPath(), Main.class.getName(), "trace", "--",
-                Workloads.python().toString(), script.toString()));
+                Pythons.debian().toString(), script.toString()));
         Path out = tmp.resolve("child.out");
         Path err = tmp.resolve("child.err");
         Process child = new ProcessBuilder(command).directory(tmp.toFile()).redirectOutput(out.toFile())

@@ -4,12 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.pybudget.engine.Workloads;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import dev.pybudget.support.Pythons;
+import dev.pybudget.support.PythonFixtures;
 
 /** trace --calls-by: the same calls counted either way, the recording saying which; pyenv's CPython, calls only. */
 class CallsByTest {
@@ -25,7 +26,7 @@ class CallsByTest {
         for (String how : new String[] {"usdt", "monitoring"}) {
             Path file = tmp.resolve(how + ".json");
             CliRun run = CliRun.run("trace", "--json", file.toString(), "--calls", "*/call_parser.py:*", "--calls-by", how, "--",
-                    Workloads.python().toString(), Workloads.fixture("call_parser.py").toString());
+                    Pythons.debian().toString(), PythonFixtures.workload("call_parser.py").toString());
             assertThat(run.status()).as("stderr: %s", run.err()).isZero();
             assertThat(run.out()).contains("calls:" + how);
             json.put(how, new ObjectMapper().readTree(file.toFile()));
@@ -39,7 +40,7 @@ class CallsByTest {
     void should_count_calls_alone_on_a_cpython_without_markers_and_say_what_is_missing() throws Exception {
         Path file = tmp.resolve("pyenv.json");
         CliRun run = CliRun.run("trace", "--json", file.toString(), "--calls", "*/call_parser.py:parse_*", "--", PYENV_313,
-                Workloads.fixture("call_parser.py").toString());
+                PythonFixtures.workload("call_parser.py").toString());
 
         assertThat(run.status()).as("stderr: %s", run.err()).isZero();
         assertThat(run.out()).contains("calls:monitoring; missing in this CPython: import__find__load__start",
@@ -48,7 +49,7 @@ class CallsByTest {
         assertThat(recording.path("probes").toString()).contains("\"calls:monitoring\"", "gc:symbol");
         assertThat(recording.path("missingProbes").toString()).contains("import__find__load__start");
         assertThat(recording.path("missingProbesReason").asText()).contains("has no USDT markers");
-        assertThat(calls(recording)).containsKeys(Workloads.FIXTURES + "/call_parser.py:parse_expr")
+        assertThat(calls(recording)).containsKeys(PythonFixtures.WORKLOADS + "/call_parser.py:parse_expr")
                 .allSatisfy((name, n) -> assertThat(name).contains(":parse_"));
     }
 

@@ -2,13 +2,13 @@ package dev.pybudget.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.pybudget.engine.Workloads;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import dev.pybudget.support.Pythons;
 
 /** The command line's shape: one sentence and the usage on one line, exit 2; and the setup command. */
 class CommandLineTest {
@@ -78,6 +78,6 @@ class CommandLineTest {
                 .doesNotContain("{\"message\"")
                 .endsWith("): build it or docker load it first, or use --container cpython-3.11.");
         assertThat(seconds).as("seconds until the sentence").isLessThanOrEqualTo(ContainerTrace.PULL_LIMIT.toSeconds() + 5);
-        assertThat(Workloads.python()).exists(); // (the host's python is not what failed)
+        assertThat(Pythons.debian()).exists(); // (the host's python is not what failed)
     }
 }

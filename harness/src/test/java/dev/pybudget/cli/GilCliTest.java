@@ -4,9 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.pybudget.engine.Workloads;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import dev.pybudget.support.PythonFixtures;
+import dev.pybudget.support.Pythons;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -22,8 +23,8 @@ class GilCliTest {
     @Test
     void should_record_gil_waits_with_gil_and_not_without() throws Exception {
         Path json = tmp.resolve("run.json");
-        CliRun run = CliRun.run("trace", "--gil", "--json", json.toString(), "--", Workloads.python().toString(),
-                Workloads.fixture("gil_contention.py").toString(), "-", "2", "0.3");
+        CliRun run = CliRun.run("trace", "--gil", "--json", json.toString(), "--", Pythons.debian().toString(),
+                PythonFixtures.workload("gil_contention.py").toString(), "-", "2", "0.3");
         assertThat(run.status()).as(run.err()).isZero();
         assertThat(run.out()).contains("GIL: ").contains(" contended (p50 ");
         JsonNode root = new ObjectMapper().readTree(json.toFile());
@@ -42,8 +43,8 @@ class GilCliTest {
         assertThat(root.path("losses").path("gilUnpaired").asLong()).isZero();
 
         Path plain = tmp.resolve("plain.json");
-        CliRun without = CliRun.run("trace", "--json", plain.toString(), "--", Workloads.python().toString(),
-                Workloads.fixture("gil_contention.py").toString(), "-", "1", "0.1");
+        CliRun without = CliRun.run("trace", "--json", plain.toString(), "--", Pythons.debian().toString(),
+                PythonFixtures.workload("gil_contention.py").toString(), "-", "1", "0.1");
         assertThat(without.status()).as(without.err()).isZero();
         assertThat(without.out()).doesNotContain("GIL:");
         assertThat(new ObjectMapper().readTree(plain.toFile()).path("gil").isNull()).isTrue();
@@ -52,9 +53,9 @@ class GilCliTest {
     /** A copy of Debian's binary with another build id: no debug file is its, so take_gil cannot be found. */
     @Test
     void should_say_in_one_line_where_take_gil_cannot_be_found() throws Exception {
-        byte[] exe = Files.readAllBytes(Workloads.python());
+        byte[] exe = Files.readAllBytes(Pythons.debian());
         byte[] id = java.util.HexFormat.of().parseHex(dev.pybudget.elf.FunctionSymbols.buildId(
-                dev.pybudget.elf.ElfFile.read(Workloads.python())).orElseThrow());
+                dev.pybudget.elf.ElfFile.read(Pythons.debian())).orElseThrow());
         int at = -1;
         for (int i = 0; i + id.length <= exe.length && at < 0; i++) {
             if (java.util.Arrays.equals(exe, i, i + id.length, id, 0, id.length)) {

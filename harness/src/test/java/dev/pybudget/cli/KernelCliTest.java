@@ -4,10 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.pybudget.engine.Workloads;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import dev.pybudget.support.Pythons;
+import dev.pybudget.support.PythonFixtures;
 
 /** {@code trace --kernel}: the kernel context in the report and in the JSON; without it, "kernel" is null. */
 class KernelCliTest {
@@ -18,8 +19,8 @@ class KernelCliTest {
     @Test
     void should_record_the_kernel_context_with_kernel_and_not_without() throws Exception {
         Path json = tmp.resolve("run.json");
-        CliRun run = CliRun.run("trace", "--kernel", "--json", json.toString(), "--", Workloads.python().toString(),
-                Workloads.fixture("kernel_context.py").toString(), tmp.resolve("oracle.json").toString(), "5", "3", "4");
+        CliRun run = CliRun.run("trace", "--kernel", "--json", json.toString(), "--", Pythons.debian().toString(),
+                PythonFixtures.workload("kernel_context.py").toString(), tmp.resolve("oracle.json").toString(), "5", "3", "4");
         assertThat(run.status()).as(run.err()).isZero();
         assertThat(run.out()).contains("Kernel: off-CPU ").contains("clock_nanosleep 4");
         JsonNode sleep = null;
@@ -35,8 +36,8 @@ class KernelCliTest {
         assertThat(sleep.path("syscallsByName").toString()).contains("{\"name\":\"clock_nanosleep\",\"count\":4}");
 
         Path plain = tmp.resolve("plain.json");
-        CliRun without = CliRun.run("trace", "--json", plain.toString(), "--", Workloads.python().toString(),
-                Workloads.fixture("kernel_context.py").toString(), tmp.resolve("oracle2.json").toString(), "5", "3", "4");
+        CliRun without = CliRun.run("trace", "--json", plain.toString(), "--", Pythons.debian().toString(),
+                PythonFixtures.workload("kernel_context.py").toString(), tmp.resolve("oracle2.json").toString(), "5", "3", "4");
         assertThat(without.status()).as(without.err()).isZero();
         assertThat(without.out()).doesNotContain("Kernel:");
         assertThat(new ObjectMapper().readTree(plain.toFile()).path("kernel").isNull()).isTrue();

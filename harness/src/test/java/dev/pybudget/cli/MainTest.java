@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.pybudget.engine.Workloads;
 import dev.pybudget.recording.Recording;
 import dev.pybudget.report.JsonReport;
 import java.nio.file.Path;
@@ -13,6 +12,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import dev.pybudget.support.Pythons;
+import dev.pybudget.support.PythonFixtures;
 
 /** {@code pybudget trace} on fixtures: the printed report, the JSON report (schema 1), the exit status. */
 class MainTest {
@@ -25,10 +26,10 @@ class MainTest {
     @Test
     void should_print_the_report_and_write_a_json_report_of_schema_1() throws Exception {
         Path json = tmp.resolve("reports/gc_churn.json");
-        String script = Workloads.fixture("gc_churn.py").toString();
+        String script = PythonFixtures.workload("gc_churn.py").toString();
 
         CliRun run = CliRun.run("trace", "--json", json.toString(), "--calls", "*/gc_churn.py:*", "--",
-                Workloads.python().toString(), script, "120");
+                Pythons.debian().toString(), script, "120");
 
         assertThat(run.status()).as("exit status; stderr: %s", run.err()).isZero();
         assertThat(run.err()).isEmpty();
@@ -40,7 +41,7 @@ class MainTest {
         assertThat(JSON.writeValueAsString(JsonReport.toJson(read))).isEqualTo(JSON.writeValueAsString(root));
 
         String report = run.out();
-        assertThat(report).startsWith("pybudget: " + Workloads.PYTHON + " (CPython 3.11.2), pid " + root.at("/python/pid").asLong())
+        assertThat(report).startsWith("pybudget: " + Pythons.DEBIAN + " (CPython 3.11.2), pid " + root.at("/python/pid").asLong())
                 .contains("exited with status 0")
                 .contains("probes: audit gc__start gc__done import__find__load__start import__find__load__done function__return")
                 .contains("lost events: 0")
@@ -71,8 +72,8 @@ class MainTest {
     void should_exit_with_the_status_of_a_workload_that_exits_on_its_own_and_still_write_the_json() throws Exception {
         Path json = tmp.resolve("exit3.json");
 
-        CliRun run = CliRun.run("trace", "--json", json.toString(), "--", Workloads.python().toString(),
-                Workloads.fixture("crash.py").toString(), "exit3");
+        CliRun run = CliRun.run("trace", "--json", json.toString(), "--", Pythons.debian().toString(),
+                PythonFixtures.workload("crash.py").toString(), "exit3");
 
         assertThat(run.status()).isEqualTo(3);
         JsonNode root = JSON.readTree(json.toFile());
@@ -86,8 +87,8 @@ class MainTest {
     void should_exit_with_128_plus_the_signal_that_killed_the_workload() throws Exception {
         Path json = tmp.resolve("segv.json");
 
-        CliRun run = CliRun.run("trace", "--json", json.toString(), "--", Workloads.python().toString(),
-                Workloads.fixture("crash.py").toString(), "segv");
+        CliRun run = CliRun.run("trace", "--json", json.toString(), "--", Pythons.debian().toString(),
+                PythonFixtures.workload("crash.py").toString(), "segv");
 
         assertThat(run.status()).as("SIGSEGV is signal 11").isEqualTo(128 + 11);
         assertThat(JSON.readTree(json.toFile()).path("exitStatus").asInt()).isEqualTo(139);
@@ -100,7 +101,7 @@ class MainTest {
         assertThat(root.path("schema").asInt()).isEqualTo(1);
         JsonNode python = root.path("python");
         assertThat(python.path("executable").isTextual()).as("python.executable").isTrue();
-        assertThat(python.path("executable").asText()).isEqualTo(Workloads.PYTHON.toString());
+        assertThat(python.path("executable").asText()).isEqualTo(Pythons.DEBIAN.toString());
         assertThat(python.path("version").asText()).as("python.version").matches("3\\.11\\.\\d+");
         assertThat(python.path("pid").isIntegralNumber()).as("python.pid").isTrue();
         assertThat(python.path("pid").asLong()).isPositive();

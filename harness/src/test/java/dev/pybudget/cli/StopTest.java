@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.pybudget.engine.Workloads;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -13,6 +12,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import dev.pybudget.support.Pythons;
+import dev.pybudget.support.PythonFixtures;
 
 /**
  * Stopping a workload that runs until stopped (a server), on this host: by --timeout, by SIGTERM to the
@@ -42,7 +43,7 @@ class StopTest {
         long start = System.nanoTime();
 
         CliRun run = CliRun.run("trace", "--timeout", "2s", "--json", json.toString(), "--",
-                Workloads.python().toString(), script.toString(), tmp.resolve("up").toString());
+                Pythons.debian().toString(), script.toString(), tmp.resolve("up").toString());
 
         Duration took = Duration.ofNanos(System.nanoTime() - start);
         assertThat(run.status()).as("stderr: %s", run.err()).isEqualTo(124);
@@ -59,8 +60,8 @@ class StopTest {
 
     @Test
     void should_not_stop_a_workload_that_ends_before_the_timeout() throws Exception {
-        CliRun run = CliRun.run("trace", "--timeout", "1m", "--", Workloads.python().toString(),
-                Workloads.fixture("crash.py").toString(), "exit3");
+        CliRun run = CliRun.run("trace", "--timeout", "1m", "--", Pythons.debian().toString(),
+                PythonFixtures.workload("crash.py").toString(), "exit3");
 
         assertThat(run.status()).isEqualTo(3);
         assertThat(run.err()).isEmpty();
@@ -80,7 +81,7 @@ class StopTest {
         Path up = tmp.resolve("up");
         Path json = tmp.resolve("signal.json");
         try (ChildCli cli = ChildCli.start(tmp, env -> { }, "trace", "--json", json.toString(), "--",
-                Workloads.python().toString(), script.toString(), up.toString())) {
+                Pythons.debian().toString(), script.toString(), up.toString())) {
             awaitFile(up, cli);
 
             if (target.equals("command line")) {
@@ -96,7 +97,7 @@ class StopTest {
             assertThat(run.err() + run.out()).doesNotContain("KeyboardInterrupt").doesNotContain("Traceback");
             JsonNode root = JSON.readTree(json.toFile());
             assertThat(root.path("exitStatus").asInt()).as("the command line stopped it with SIGTERM").isEqualTo(143);
-            assertThat(run.out()).startsWith("pybudget: " + Workloads.PYTHON + " (CPython 3.11.2), pid "
+            assertThat(run.out()).startsWith("pybudget: " + Pythons.DEBIAN + " (CPython 3.11.2), pid "
                             + root.at("/python/pid").asLong())
                     .contains("killed by signal 15 (SIGTERM): exit status 143")
                     .contains("| json").endsWith("JSON report: " + json + System.lineSeparator());

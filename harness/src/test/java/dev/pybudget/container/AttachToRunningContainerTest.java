@@ -16,6 +16,7 @@ import org.testcontainers.DockerClientFactory;
 import org.testcontainers.containers.GenericContainer;
 import org.testcontainers.containers.wait.strategy.Wait;
 import org.testcontainers.utility.MountableFile;
+import dev.pybudget.support.PythonFixtures;
 
 /**
  * A service the user already started with Testcontainers, as a plain GenericContainer of an image with a
@@ -106,9 +107,7 @@ class AttachToRunningContainerTest {
     }
 
     private static java.nio.file.Path fixture() {
-        java.nio.file.Path p = java.nio.file.Path.of("../python-fixtures/reliability/service.py").toAbsolutePath().normalize();
-        assertThat(p).exists();
-        return p;
+        return PythonFixtures.workload("reliability/service.py");
     }
 
     private static String get(GenericContainer<?> c, String path) {

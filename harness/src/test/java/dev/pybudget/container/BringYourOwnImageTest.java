@@ -1,17 +1,18 @@
 package dev.pybudget.container;
 
-import static dev.pybudget.container.ContainerRuns.assertSameGc;
+import static dev.pybudget.support.CountComparisons.assertSameGc;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.github.dockerjava.api.model.Capability;
-import dev.pybudget.engine.Workloads;
-import dev.pybudget.engine.Workloads.Oracle;
 import dev.pybudget.recording.Recording;
-import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.testcontainers.DockerClientFactory;
 import org.testcontainers.images.builder.ImageFromDockerfile;
+import dev.pybudget.support.RecordedCounts;
+import dev.pybudget.support.Oracle;
+import dev.pybudget.support.ContainerRuns;
+import dev.pybudget.support.PythonFixtures;
 
 /**
  * A team's own image, as a team writes it: Debian's python3.11 and an app, a non-root USER, no JRE, no libbpf,
@@ -24,10 +25,9 @@ class BringYourOwnImageTest {
 
     @Test
     void should_trace_a_user_image_with_no_jre_and_no_libbpf_exactly_as_its_oracle_sees_it() throws Exception {
-        Path fixtures = Path.of("..", "python-fixtures").toAbsolutePath().normalize();
         new ImageFromDockerfile(IMAGE, false)
-                .withFileFromPath("gc_churn.py", fixtures.resolve("gc_churn.py"))
-                .withFileFromPath("oracle.py", fixtures.resolve("oracle.py"))
+                .withFileFromPath("gc_churn.py", PythonFixtures.workload("gc_churn.py"))
+                .withFileFromPath("oracle.py", PythonFixtures.SUPPORT.resolve("oracle.py"))
                 .withFileFromString("Dockerfile", String.join("\n",
                         "FROM debian:bookworm-slim",
                         "RUN apt-get update && apt-get install -y --no-install-recommends python3.11 && rm -rf /var/lib/apt/lists/*",
@@ -56,7 +56,7 @@ class BringYourOwnImageTest {
             assertThat(r.python().attachedAfterNanos()).as("gated: traced from the first bytecode").isEmpty();
             assertSameGc("whole run", r.gc(), oracle.gcStats());
             assertSameGc("window 'work'", r.window("work").orElseThrow().sections().gc(), oracle.window("work").path("gc"));
-            assertThat(Workloads.audit(r.window("work").orElseThrow().sections()))
+            assertThat(RecordedCounts.audit(r.window("work").orElseThrow().sections()))
                     .isEqualTo(Oracle.counts(oracle.window("work"), "audit"));
         }
     }

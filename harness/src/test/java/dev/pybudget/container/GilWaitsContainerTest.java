@@ -2,10 +2,12 @@ package dev.pybudget.container;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.pybudget.container.ContainerRuns.OracleRun;
 import dev.pybudget.recording.GilStats;
 import dev.pybudget.recording.Loss;
 import dev.pybudget.recording.PauseStats;
+import dev.pybudget.support.ContainerRuns;
+import dev.pybudget.support.OracleRun;
+import dev.pybudget.support.PythonFixtures;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -24,7 +26,7 @@ class GilWaitsContainerTest {
     }
 
     static OracleRun run(PythonImage image, int threads) {
-        return ContainerRuns.runToExit(new PythonWorkloadContainer(image).withFixture("python-fixtures").withGilWaits(true)
+        return ContainerRuns.runToExit(new PythonWorkloadContainer(image).withFixture(PythonFixtures.WORKLOADS.toString()).withGilWaits(true)
                 .withCommand("python3", "gil_contention.py", ContainerRuns.ORACLE, "" + threads, "1.0"));
     }
 

@@ -3,16 +3,18 @@ package dev.pybudget.container;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.pybudget.container.ContainerRuns.OracleRun;
 import dev.pybudget.recording.KernelStats;
 import java.util.List;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
+import dev.pybudget.support.OracleRun;
+import dev.pybudget.support.ContainerRuns;
+import dev.pybudget.support.PythonFixtures;
 
 /**
  * The kernel context recorded by the agent inside a least-privilege container, where the agent sees the
  * workload's pid in the container's pid namespace and the tracepoints see host pids: the same oracle as on
- * the host (python-fixtures/kernel_context.py), on both images.
+ * the host (python-fixtures/workloads/kernel_context.py), on both images.
  */
 class KernelContextContainerTest {
 
@@ -23,7 +25,7 @@ class KernelContextContainerTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("images")
     void should_count_the_workload_s_switches_faults_and_syscalls_in_a_container(PythonImage image) {
-        OracleRun run = ContainerRuns.runToExit(new PythonWorkloadContainer(image).withFixture("python-fixtures")
+        OracleRun run = ContainerRuns.runToExit(new PythonWorkloadContainer(image).withFixture(PythonFixtures.WORKLOADS.toString())
                 .withKernelContext(true).withCommand("python3", "kernel_context.py", ContainerRuns.ORACLE, "50", "20", "5"));
 
         for (String name : List.of("stat", "fault", "major", "sleep")) {

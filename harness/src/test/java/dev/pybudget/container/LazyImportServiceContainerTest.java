@@ -11,6 +11,8 @@ import dev.pybudget.recording.Sections;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.testcontainers.containers.wait.strategy.Wait;
+import dev.pybudget.support.ContainerRuns;
+import dev.pybudget.support.PythonFixtures;
 
 /**
  * The seed problem: a service whose first request pays for a lazy import. The service marks each
@@ -28,7 +30,7 @@ class LazyImportServiceContainerTest {
 
     static PythonWorkloadContainer service() {
         return new PythonWorkloadContainer(PythonImage.CPYTHON_3_11)
-                .withFixture("python-fixtures/lazy_import_service")
+                .withFixture(PythonFixtures.workload("lazy_import_service").toString())
                 .withCommand("python3", "server.py", "8000")
                 .withExposedPorts(8000)
                 .waitingFor(Wait.forHttp("/health").forPort(8000));

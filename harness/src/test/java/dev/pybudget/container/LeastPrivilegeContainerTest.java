@@ -17,6 +17,7 @@ import org.junit.jupiter.api.Test;
 import org.testcontainers.DockerClientFactory;
 import org.testcontainers.containers.Container.ExecResult;
 import org.testcontainers.containers.GenericContainer;
+import dev.pybudget.support.PythonFixtures;
 
 /**
  * Who holds which capability on the container path, measured: the workload's container holds none
@@ -33,7 +34,7 @@ class LeastPrivilegeContainerTest {
 
     @Workload
     static PythonWorkloadContainer app = new PythonWorkloadContainer(PythonImage.CPYTHON_3_11)
-            .withFixture("python-fixtures/security")
+            .withFixture(PythonFixtures.workload("security").toString())
             .withCommand("python3", "-c", "import time; time.sleep(600)");
 
     @Test

@@ -1,11 +1,10 @@
 package dev.pybudget.container;
 
-import static dev.pybudget.engine.Workloads.audit;
-import static dev.pybudget.engine.Workloads.calls;
+import static dev.pybudget.support.RecordedCounts.audit;
+import static dev.pybudget.support.RecordedCounts.calls;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
-import dev.pybudget.engine.Workloads;
 import dev.pybudget.engine.WindowHandle;
 import dev.pybudget.junit.PythonPerfTest;
 import dev.pybudget.junit.Recorder;
@@ -29,6 +28,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.testcontainers.containers.wait.strategy.Wait;
 import org.testcontainers.images.builder.Transferable;
+import dev.pybudget.support.RecordedCounts;
+import dev.pybudget.support.PythonFixtures;
 
 /**
  * A window marked from Python (sys.audit "pybudget.begin"/"pybudget.end") holds what its thread did
@@ -114,7 +115,7 @@ class WindowAgreementContainerTest {
 
     @Workload
     static PythonWorkloadContainer service = new PythonWorkloadContainer(PythonImage.CPYTHON_3_11)
-            .withFixture("python-fixtures/lazy_import_service")
+            .withFixture(PythonFixtures.workload("lazy_import_service").toString())
             .withCommand("python3", "server.py", "8000")
             .withAuditStream(true)
             .withExposedPorts(8000)
@@ -167,7 +168,7 @@ class WindowAgreementContainerTest {
         Recording both = recorder.sinceTestStart();
         assertSameWork("both rounds", section(both, "java"), section(both, "work"));
         assertThat(section(both, "java").gc().totalCollections()).isGreaterThan(java0.gc().totalCollections());
-        assertThat(Workloads.importSet(section(both, "java"))).contains("colorsys", "shlex", "decimal");
+        assertThat(RecordedCounts.importSet(section(both, "java"))).contains("colorsys", "shlex", "decimal");
         return java0;
     }
 
@@ -181,7 +182,7 @@ class WindowAgreementContainerTest {
                 .containsKeys("open", "os.listdir", "pybudget.begin", "pybudget.end");
         assertThat(java.imports()).extracting(ImportNode::module).as("%s: the import tree's roots", what)
                 .isEqualTo(python.imports().stream().map(ImportNode::module).toList());
-        assertThat(Workloads.importSet(java)).as("%s: every import", what).isEqualTo(Workloads.importSet(python));
+        assertThat(RecordedCounts.importSet(java)).as("%s: every import", what).isEqualTo(RecordedCounts.importSet(python));
         assertThat(java.importCount()).as("%s: the exact import count", what).isEqualTo(python.importCount()).isPositive();
         assertThat(calls(java)).as("%s: calls per function", what).isEqualTo(calls(python));
     }

@@ -16,6 +16,7 @@ import java.util.regex.Pattern;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import dev.pybudget.support.Pythons;
 
 class ElfFileTest {
 
@@ -24,9 +25,9 @@ class ElfFileTest {
 
     @Test
     void should_read_the_section_headers_as_readelf_does() throws IOException {
-        ElfFile elf = ElfFile.read(Fixtures.debianPython());
+        ElfFile elf = ElfFile.read(Pythons.debian());
 
-        List<Fixtures.ReadelfSection> expected = Fixtures.readelfSections(Fixtures.DEBIAN_PYTHON);
+        List<Fixtures.ReadelfSection> expected = Fixtures.readelfSections(Pythons.DEBIAN);
         assertThat(elf.sections())
                 .extracting(s -> new Fixtures.ReadelfSection(s.name(), s.address(), s.offset(), s.size()))
                 .containsExactlyElementsOf(expected);
@@ -36,11 +37,11 @@ class ElfFileTest {
 
     @Test
     void should_read_type_machine_and_load_segments_of_a_non_pie_executable() throws IOException {
-        ElfFile elf = ElfFile.read(Fixtures.debianPython());
+        ElfFile elf = ElfFile.read(Pythons.debian());
 
         assertThat(elf.type()).isEqualTo(ElfFile.Type.EXEC);
         assertThat(elf.machine()).isEqualTo(ElfFile.Machine.X86_64);
-        assertThat(elf.loadSegments()).containsExactlyElementsOf(readelfLoads(Fixtures.DEBIAN_PYTHON));
+        assertThat(elf.loadSegments()).containsExactlyElementsOf(readelfLoads(Pythons.DEBIAN));
         assertThat(elf.loadSegments()).extracting(ElfFile.Segment::flags).containsExactly(4, 5, 4, 6);
     }
 
@@ -56,9 +57,9 @@ class ElfFileTest {
 
     @Test
     void should_read_needed_libraries_and_runpath() throws IOException {
-        assertThat(ElfFile.read(Fixtures.debianPython()).needed())
-                .containsExactlyElementsOf(readelfDynamic(Fixtures.DEBIAN_PYTHON, "NEEDED"));
-        assertThat(ElfFile.read(Fixtures.debianPython()).runpath()).isEmpty();
+        assertThat(ElfFile.read(Pythons.debian()).needed())
+                .containsExactlyElementsOf(readelfDynamic(Pythons.DEBIAN, "NEEDED"));
+        assertThat(ElfFile.read(Pythons.debian()).runpath()).isEmpty();
 
         Path exe = Fixtures.gcc(tmp, tmp.resolve("bin/embed"),
                 List.of(Fixtures.requireFile(Fixtures.DEBIAN_LIBPYTHON, "apt-get install -y libpython3.11").toString(),
@@ -72,14 +73,14 @@ class ElfFileTest {
 
     @Test
     void should_read_notes_with_their_owner_type_and_descriptor() throws IOException {
-        ElfFile elf = ElfFile.read(Fixtures.debianPython());
+        ElfFile elf = ElfFile.read(Pythons.debian());
 
         List<ElfFile.Note> buildId = elf.notes(".note.gnu.build-id");
 
         assertThat(buildId).hasSize(1);
         assertThat(buildId.get(0).owner()).isEqualTo("GNU");
         assertThat(buildId.get(0).type()).isEqualTo(3); // NT_GNU_BUILD_ID
-        Matcher m = Pattern.compile("Build ID: ([0-9a-f]+)").matcher(Fixtures.readelf("-n", Fixtures.DEBIAN_PYTHON.toString()));
+        Matcher m = Pattern.compile("Build ID: ([0-9a-f]+)").matcher(Fixtures.readelf("-n", Pythons.DEBIAN.toString()));
         assertThat(m.find()).isTrue();
         assertThat(HexFormat.of().formatHex(buildId.get(0).descriptor())).isEqualTo(m.group(1));
         assertThat(elf.notes(".no.such.section")).isEmpty();
@@ -87,11 +88,11 @@ class ElfFileTest {
 
     @Test
     void should_translate_a_virtual_address_to_a_file_offset() throws IOException {
-        ElfFile elf = ElfFile.read(Fixtures.debianPython());
-        Fixtures.ReadelfSection probes = Fixtures.readelfSection(Fixtures.DEBIAN_PYTHON, ".probes");
+        ElfFile elf = ElfFile.read(Pythons.debian());
+        Fixtures.ReadelfSection probes = Fixtures.readelfSection(Pythons.DEBIAN, ".probes");
 
         assertThat(elf.fileOffset(probes.address() + 2)).isEqualTo(probes.offset() + 2);
-        Fixtures.ReadelfSection bss = Fixtures.readelfSection(Fixtures.DEBIAN_PYTHON, ".bss");
+        Fixtures.ReadelfSection bss = Fixtures.readelfSection(Pythons.DEBIAN, ".bss");
         assertThatThrownBy(() -> elf.fileOffset(bss.address() + 16))
                 .isInstanceOf(ElfException.class)
                 .hasMessage("/usr/bin/python3.11: address 0x" + Long.toHexString(bss.address() + 16)
@@ -138,7 +139,7 @@ class ElfFileTest {
 
     @Test
     void should_reject_a_truncated_file() throws IOException {
-        byte[] whole = Files.readAllBytes(Fixtures.debianPython());
+        byte[] whole = Files.readAllBytes(Pythons.debian());
         Path cut = Files.write(tmp.resolve("cut"), java.util.Arrays.copyOf(whole, 4096));
 
         assertThatThrownBy(() -> ElfFile.read(cut)).isInstanceOf(ElfException.class)

@@ -14,12 +14,11 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
- * Binaries the tests read: the machine's Debian python3.11, pyenv's CPythons, and small ELF files
- * compiled with gcc. A missing prerequisite fails the test with the way to get it, never skips it.
+ * Binaries the ELF tests read besides Debian's python3.11 ({@link dev.pybudget.support.Pythons}): its
+ * libpython, pyenv's CPythons, and small ELF files compiled with gcc. A missing prerequisite fails the test with the way to get it, never skips it.
  */
 final class Fixtures {
 
-    static final Path DEBIAN_PYTHON = Path.of("/usr/bin/python3.11");
     static final Path DEBIAN_LIBPYTHON = Path.of("/usr/lib/x86_64-linux-gnu/libpython3.11.so.1.0");
     static final Path PYENV_VERSIONS = Path.of("/root/.pyenv/versions");
 
@@ -74,10 +73,6 @@ final class Fixtures {
             fail(file + " is missing: " + howToGetIt);
         }
         return file;
-    }
-
-    static Path debianPython() {
-        return requireFile(DEBIAN_PYTHON, "apt-get install -y python3.11-minimal (Debian 12)");
     }
 
     /** Compiles {@code sources} (file name to C text) into executable {@code out} with gcc. */

@@ -12,6 +12,7 @@ import java.util.List;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import dev.pybudget.support.Pythons;
 
 class PythonBinaryTest {
 
@@ -26,12 +27,12 @@ class PythonBinaryTest {
 
     @Test
     void should_read_debian_python_probes_and_version_from_the_executable() throws IOException {
-        PythonBinary py = PythonBinary.inspect(Fixtures.debianPython());
+        PythonBinary py = PythonBinary.inspect(Pythons.debian());
 
-        assertThat(py.executable()).isEqualTo(Fixtures.DEBIAN_PYTHON);
-        assertThat(py.probeBinary()).isEqualTo(Fixtures.DEBIAN_PYTHON);
+        assertThat(py.executable()).isEqualTo(Pythons.DEBIAN);
+        assertThat(py.probeBinary()).isEqualTo(Pythons.DEBIAN);
         assertThat(py.hasMarkers()).isTrue();
-        assertThat(py.version()).isEqualTo(Fixtures.versionOf(Fixtures.DEBIAN_PYTHON)).isEqualTo("3.11.2");
+        assertThat(py.version()).isEqualTo(Fixtures.versionOf(Pythons.DEBIAN)).isEqualTo("3.11.2");
         assertThat(py.versionMajorMinor()).contains(new PythonBinary.MajorMinor(3, 11));
         assertThat(py.probes()).extracting(UsdtProbe::name).containsExactlyInAnyOrder("audit", "gc__done",
                 "gc__start", "line", "import__find__load__start", "import__find__load__done", "function__entry",
@@ -43,12 +44,12 @@ class PythonBinaryTest {
 
     @Test
     void should_resolve_a_symlink_to_the_interpreter() throws IOException {
-        Path link = Files.createSymbolicLink(tmp.resolve("python3"), Fixtures.debianPython());
+        Path link = Files.createSymbolicLink(tmp.resolve("python3"), Pythons.debian());
 
         PythonBinary py = PythonBinary.inspect(link);
         Files.delete(link); // JUnit warns about symlinks leaving its temp dir
 
-        assertThat(py.executable()).isEqualTo(Fixtures.DEBIAN_PYTHON);
+        assertThat(py.executable()).isEqualTo(Pythons.DEBIAN);
         assertThat(py.version()).isEqualTo("3.11.2");
     }
 

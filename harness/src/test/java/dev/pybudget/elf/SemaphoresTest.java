@@ -12,6 +12,7 @@ import java.nio.file.Path;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import dev.pybudget.support.Pythons;
 
 class SemaphoresTest {
 
@@ -20,7 +21,7 @@ class SemaphoresTest {
 
     @Test
     void should_read_zero_for_gc_start_in_a_live_python_nobody_traces() throws Exception {
-        PythonBinary py = PythonBinary.inspect(Fixtures.debianPython());
+        PythonBinary py = PythonBinary.inspect(Pythons.debian());
         UsdtProbe gcStart = py.probe("gc__start").orElseThrow();
         Process p = new ProcessBuilder(py.executable().toString(), "-c",
                 "import sys, time; print('ready', flush=True); time.sleep(30)").start();
@@ -65,12 +66,12 @@ class SemaphoresTest {
     @Test
     void should_refuse_a_binary_the_process_has_not_mapped() throws Exception {
         Path fake = Fixtures.fakePython(tmp, "fakepython");
-        UsdtProbe pythonGcStart = PythonBinary.inspect(Fixtures.debianPython()).probe("gc__start").orElseThrow();
+        UsdtProbe pythonGcStart = PythonBinary.inspect(Pythons.debian()).probe("gc__start").orElseThrow();
         Process p = new ProcessBuilder(fake.toString()).start();
         try {
             assertThat(p.inputReader(StandardCharsets.UTF_8).readLine()).isNotEmpty();
 
-            assertThatThrownBy(() -> Semaphores.read(p.pid(), Fixtures.DEBIAN_PYTHON, pythonGcStart))
+            assertThatThrownBy(() -> Semaphores.read(p.pid(), Pythons.DEBIAN, pythonGcStart))
                     .isInstanceOf(IOException.class)
                     .hasMessage("/usr/bin/python3.11 is not mapped in process " + p.pid());
         } finally {

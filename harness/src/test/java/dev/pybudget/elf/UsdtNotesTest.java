@@ -9,6 +9,7 @@ import java.util.List;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import dev.pybudget.support.Pythons;
 
 class UsdtNotesTest {
 
@@ -17,18 +18,18 @@ class UsdtNotesTest {
 
     @Test
     void should_read_every_probe_of_debian_python_exactly_as_readelf_shows_it() throws IOException {
-        List<UsdtProbe> probes = UsdtNotes.read(Fixtures.debianPython());
+        List<UsdtProbe> probes = UsdtNotes.read(Pythons.debian());
 
         assertThat(probes)
                 .extracting(p -> new Fixtures.ReadelfProbe(p.provider(), p.name(), p.location(), p.base(),
                         p.semaphore(), p.arguments()))
-                .containsExactlyElementsOf(Fixtures.readelfProbes(Fixtures.DEBIAN_PYTHON));
-        assertThat(probes).extracting(UsdtProbe::binary).containsOnly(Fixtures.DEBIAN_PYTHON);
+                .containsExactlyElementsOf(Fixtures.readelfProbes(Pythons.DEBIAN));
+        assertThat(probes).extracting(UsdtProbe::binary).containsOnly(Pythons.DEBIAN);
     }
 
     @Test
     void should_find_the_eight_probes_of_cpython_3_11_with_their_arity() throws IOException {
-        List<UsdtProbe> probes = UsdtNotes.read(Fixtures.debianPython());
+        List<UsdtProbe> probes = UsdtNotes.read(Pythons.debian());
 
         assertThat(probes).extracting(UsdtProbe::provider).containsOnly("python");
         assertThat(probes).extracting(UsdtProbe::name).containsExactlyInAnyOrder("audit", "gc__done", "gc__start",
@@ -49,8 +50,8 @@ class UsdtNotesTest {
 
     @Test
     void should_translate_debian_python_semaphores_to_file_offsets_in_probes_section() throws IOException {
-        ElfFile elf = ElfFile.read(Fixtures.debianPython());
-        Fixtures.ReadelfSection probesSection = Fixtures.readelfSection(Fixtures.DEBIAN_PYTHON, ".probes");
+        ElfFile elf = ElfFile.read(Pythons.debian());
+        Fixtures.ReadelfSection probesSection = Fixtures.readelfSection(Pythons.DEBIAN, ".probes");
 
         for (UsdtProbe p : UsdtNotes.read(elf)) {
             long expected = probesSection.offset() + (p.semaphore() - probesSection.address());

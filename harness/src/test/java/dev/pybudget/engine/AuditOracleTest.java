@@ -2,8 +2,6 @@ package dev.pybudget.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.pybudget.engine.Workloads.Oracle;
-import dev.pybudget.engine.Workloads.OracleRun;
 import dev.pybudget.recording.AuditEvent;
 import dev.pybudget.recording.Losses;
 import dev.pybudget.recording.Sections;
@@ -13,6 +11,10 @@ import java.util.Map;
 import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import dev.pybudget.support.RecordedCounts;
+import dev.pybudget.support.OracleRun;
+import dev.pybudget.support.Oracle;
+import dev.pybudget.support.LocalRuns;
 
 /** The audit probe against sys.addaudithook in the same process, on files, sockets and a subprocess. */
 class AuditOracleTest {
@@ -31,11 +33,11 @@ class AuditOracleTest {
 
     @Test
     void should_count_each_audit_event_inside_a_window_exactly_as_an_audit_hook_does() throws Exception {
-        OracleRun run = Workloads.traceWithOracle(tmp, Workloads.options().withStreamAudit(true), "audit_io.py", "2");
+        OracleRun run = LocalRuns.traceWithOracle(tmp, LocalRuns.options().withStreamAudit(true), "audit_io.py", "2");
 
         Map<String, Long> oracle = Oracle.counts(run.oracle().window("io"), "audit");
         Sections io = run.window("io");
-        assertThat(Workloads.audit(io)).as("audit events in window 'io', kernel vs oracle").isEqualTo(oracle);
+        assertThat(RecordedCounts.audit(io)).as("audit events in window 'io', kernel vs oracle").isEqualTo(oracle);
         assertThat(oracle).as("the window holds the fixture's file, socket and subprocess events")
                 .containsEntry("socket.connect", 2L).containsEntry("subprocess.Popen", 2L)
                 .containsEntry("tempfile.mkstemp", 2L).containsEntry("pybudget.begin", 1L);
@@ -44,17 +46,17 @@ class AuditOracleTest {
 
         // The stream carries each counted event once, at a time inside the run, when nothing was lost.
         assertThat(run.recording().lostEvents()).isZero();
-        assertThat(streamed(io.auditEvents())).as("streamed audit events of window 'io'").isEqualTo(Workloads.audit(io));
+        assertThat(streamed(io.auditEvents())).as("streamed audit events of window 'io'").isEqualTo(RecordedCounts.audit(io));
         assertThat(streamed(run.recording().whole().auditEvents())).as("streamed audit events of the whole run")
-                .isEqualTo(Workloads.audit(run.recording().whole()));
+                .isEqualTo(RecordedCounts.audit(run.recording().whole()));
         assertThat(io.auditEvents()).allSatisfy(e -> assertThat(e.nanos()).isBetween(0L, run.recording().wallNanos()));
     }
 
     @Test
     void should_count_over_the_whole_run_every_audit_event_the_fixture_causes_as_an_audit_hook_does() throws Exception {
-        OracleRun run = Workloads.traceWithOracle(tmp, Workloads.options(), "audit_io.py");
+        OracleRun run = LocalRuns.traceWithOracle(tmp, LocalRuns.options(), "audit_io.py");
 
-        Map<String, Long> kernel = Workloads.audit(run.recording().whole());
+        Map<String, Long> kernel = RecordedCounts.audit(run.recording().whole());
         Map<String, Long> oracle = Oracle.counts(run.oracle().whole(), "audit");
         for (String event : CAUSED_BY_THE_FIXTURE) {
             assertThat(kernel.getOrDefault(event, 0L)).as("whole-run count of %s, kernel vs oracle", event)

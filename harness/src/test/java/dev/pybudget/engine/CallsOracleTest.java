@@ -2,14 +2,16 @@ package dev.pybudget.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.pybudget.engine.Workloads.Oracle;
-import dev.pybudget.engine.Workloads.OracleRun;
 import dev.pybudget.recording.Losses;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import dev.pybudget.support.RecordedCounts;
+import dev.pybudget.support.OracleRun;
+import dev.pybudget.support.Oracle;
+import dev.pybudget.support.LocalRuns;
 
 /** function__return against sys.setprofile "return" events of the fixture's own code. */
 class CallsOracleTest {
@@ -19,13 +21,13 @@ class CallsOracleTest {
 
     @Test
     void should_count_each_function_of_the_pattern_as_often_as_the_profiler_sees_it_return() throws Exception {
-        OracleRun run = Workloads.traceWithOracle(tmp, Workloads.options().withCallPattern("*/call_parser.py:*"),
+        OracleRun run = LocalRuns.traceWithOracle(tmp, LocalRuns.options().withCallPattern("*/call_parser.py:*"),
                 "call_parser.py");
 
         Map<String, Long> oracle = Oracle.counts(run.oracle().whole(), "rawCalls");
-        assertThat(Workloads.calls(run.recording().whole())).as("calls over the whole run, kernel vs oracle")
+        assertThat(RecordedCounts.calls(run.recording().whole())).as("calls over the whole run, kernel vs oracle")
                 .isEqualTo(oracle);
-        assertThat(Workloads.calls(run.window("work"))).as("calls in window 'work', kernel vs oracle")
+        assertThat(RecordedCounts.calls(run.window("work"))).as("calls in window 'work', kernel vs oracle")
                 .isEqualTo(Oracle.counts(run.oracle().window("work"), "rawCalls"));
         // Generator resumes and unwinding SyntaxErrors are in there: the parser's hot paths.
         assertThat(oracle.keySet()).anyMatch(k -> k.endsWith("/call_parser.py:tokenize"))
@@ -35,15 +37,15 @@ class CallsOracleTest {
 
     @Test
     void should_count_every_call_that_found_no_room_in_the_calls_map() throws Exception {
-        OracleRun run = Workloads.traceWithOracle(tmp,
-                Workloads.options().withCallPattern("*/call_parser.py:*").withCallsMapEntries(3), "call_parser.py", "60");
+        OracleRun run = LocalRuns.traceWithOracle(tmp,
+                LocalRuns.options().withCallPattern("*/call_parser.py:*").withCallsMapEntries(3), "call_parser.py", "60");
 
         // Each call counts once for the whole run and once for the window it ran in (here "work"):
         // what is not in the map is in the loss counter, call for call.
         long expected = total(Oracle.counts(run.oracle().whole(), "rawCalls"))
                 + total(Oracle.counts(run.oracle().window("work"), "rawCalls"));
-        long recorded = total(Workloads.calls(run.recording().whole())) + total(Workloads.calls(run.window("work")));
-        assertThat(Workloads.calls(run.recording().whole()).size() + Workloads.calls(run.window("work")).size())
+        long recorded = total(RecordedCounts.calls(run.recording().whole())) + total(RecordedCounts.calls(run.window("work")));
+        assertThat(RecordedCounts.calls(run.recording().whole()).size() + RecordedCounts.calls(run.window("work")).size())
                 .as("entries in the map").isEqualTo(3);
         assertThat(run.recording().losses().calls()).as("calls without room in the map").isPositive()
                 .isEqualTo(expected - recorded);
@@ -54,16 +56,16 @@ class CallsOracleTest {
 
     @Test
     void should_count_each_function_under_its_own_name_when_its_strings_reuse_a_dead_functions_addresses() throws Exception {
-        OracleRun run = Workloads.traceWithOracle(tmp, Workloads.options().withCallPattern("*/generated_*.py:*"),
+        OracleRun run = LocalRuns.traceWithOracle(tmp, LocalRuns.options().withCallPattern("*/generated_*.py:*"),
                 "reused_names.py", "200");
 
         // The kernel caches per pair of string addresses; here most rounds reuse an earlier pair.
         assertThat(run.stdout()).as("the fixture made its strings reuse addresses").containsPattern("reused=(1\\d\\d)\\b");
         Map<String, Long> oracle = Oracle.counts(run.oracle().whole(), "rawCalls");
         assertThat(oracle).as("functions the profiler saw return").hasSize(400); // each round: <module> and its function
-        assertThat(Workloads.calls(run.recording().whole())).as("calls over the whole run, kernel vs oracle")
+        assertThat(RecordedCounts.calls(run.recording().whole())).as("calls over the whole run, kernel vs oracle")
                 .isEqualTo(oracle);
-        assertThat(Workloads.calls(run.window("work"))).as("calls in window 'work', kernel vs oracle")
+        assertThat(RecordedCounts.calls(run.window("work"))).as("calls in window 'work', kernel vs oracle")
                 .isEqualTo(Oracle.counts(run.oracle().window("work"), "rawCalls"));
         assertThat(run.recording().losses()).isEqualTo(Losses.NONE);
     }
@@ -74,7 +76,7 @@ class CallsOracleTest {
 
     @Test
     void should_count_only_the_functions_whose_name_matches_the_function_glob() throws Exception {
-        OracleRun run = Workloads.traceWithOracle(tmp, Workloads.options().withCallPattern("*/call_parser.py:parse_?*"),
+        OracleRun run = LocalRuns.traceWithOracle(tmp, LocalRuns.options().withCallPattern("*/call_parser.py:parse_?*"),
                 "call_parser.py", "120");
 
         Map<String, Long> expected = new TreeMap<>();
@@ -84,7 +86,7 @@ class CallsOracleTest {
             }
         });
         assertThat(expected).hasSize(4); // parse_expr, parse_term, parse_factor, parse_number
-        assertThat(Workloads.calls(run.window("work"))).isEqualTo(expected);
-        assertThat(Workloads.calls(run.recording().whole())).isEqualTo(expected);
+        assertThat(RecordedCounts.calls(run.window("work"))).isEqualTo(expected);
+        assertThat(RecordedCounts.calls(run.recording().whole())).isEqualTo(expected);
     }
 }

@@ -25,13 +25,16 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import dev.pybudget.support.LocalRuns;
+import dev.pybudget.support.PythonFixtures;
+import dev.pybudget.support.Pythons;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * GIL waits (gil.bpf.c on take_gil and drop_gil, found by symbol) against what is known of them: a
  * single-threaded run has no contended acquisition (by construction: no other thread ever holds or waits
- * for the GIL); two CPU-bound threads (python-fixtures/gil_contention.py) take turns about once per switch
+ * for the GIL); two CPU-bound threads (python-fixtures/workloads/gil_contention.py) take turns about once per switch
  * interval, each wait lasting about one interval, more often when the interval is shorter; the fixture's own
  * loop sees every wait as a gap in its clock readings; bpftrace on the same uprobe of the same run counts the
  * same acquisitions. On Debian's stripped /usr/bin/python3.11 (take_gil.lto_priv.0 from python3.11-dbg's
@@ -65,7 +68,7 @@ class GilWaitsOracleTest {
     }
 
     Run run(Path python, int threads, double seconds, Optional<Integer> intervalMs) throws IOException {
-        Path script = Workloads.fixture("gil_contention.py");
+        Path script = PythonFixtures.workload("gil_contention.py");
         Path oracleFile = tmp.resolve("gil-" + System.nanoTime() + ".json");
         Path err = tmp.resolve("stderr-" + System.nanoTime() + ".txt");
         List<String> command = new ArrayList<>(List.of(python.toString(), script.getFileName().toString(), oracleFile.toString(),
@@ -74,7 +77,7 @@ class GilWaitsOracleTest {
         ProcessBuilder workload = new ProcessBuilder(command).directory(script.getParent().toFile())
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(err.toFile());
         Recording recording;
-        try (Trace trace = Tracer.start(workload, Workloads.options().withGilWaits(true).withRequireProbes(false))) {
+        try (Trace trace = Tracer.start(workload, LocalRuns.options().withGilWaits(true).withRequireProbes(false))) {
             recording = trace.finish();
         }
         String stderr = Files.readString(err, StandardCharsets.UTF_8);
@@ -95,7 +98,7 @@ class GilWaitsOracleTest {
 
     @Test
     void should_find_take_gil_of_the_stripped_debian_binary_in_its_build_id_debug_file() throws IOException {
-        Path python = Workloads.python();
+        Path python = Pythons.debian();
         Optional<FunctionSymbols> symbols = FunctionSymbols.of(python, Path.of("/"));
         String id = FunctionSymbols.buildId(ElfFile.read(python)).orElseThrow();
         assertThat(symbols).as("symbols of %s (build id %s): apt-get install python3.11-dbg", python, id).isPresent();
@@ -107,7 +110,7 @@ class GilWaitsOracleTest {
 
     @Test
     void should_count_no_contended_wait_in_a_single_threaded_run() throws IOException {
-        for (Path python : List.of(Workloads.python(), pyenv312())) {
+        for (Path python : List.of(Pythons.debian(), pyenv312())) {
             Run r = run(python, 1, 0.5, Optional.empty());
             print(python + " single", r);
             assertThat(r.recording().probes()).anyMatch(p -> p.startsWith("gil:symbol take_gil"));
@@ -131,7 +134,7 @@ class GilWaitsOracleTest {
      */
     @Test
     void should_see_two_spinning_threads_take_turns_about_once_per_switch_interval() throws IOException {
-        for (Path python : List.of(Workloads.python(), pyenv312())) {
+        for (Path python : List.of(Pythons.debian(), pyenv312())) {
             Run r = run(python, 2, 1.0, Optional.empty());
             print(python + " two threads, 5 ms", r);
             long interval = r.oracle().path("switchIntervalNanos").asLong();
@@ -163,8 +166,8 @@ class GilWaitsOracleTest {
      */
     @Test
     void should_wait_more_often_with_a_shorter_switch_interval() throws IOException {
-        Run five = run(Workloads.python(), 2, 1.0, Optional.of(5));
-        Run one = run(Workloads.python(), 2, 1.0, Optional.of(1));
+        Run five = run(Pythons.debian(), 2, 1.0, Optional.of(5));
+        Run one = run(Pythons.debian(), 2, 1.0, Optional.of(1));
         print("5 ms", five);
         print("1 ms", one);
         long atFive = five.window("spin-0").contended().count() + five.window("spin-1").contended().count();
@@ -183,7 +186,7 @@ class GilWaitsOracleTest {
      */
     @Test
     void should_agree_with_bpftrace_on_the_same_uprobe_of_the_same_run() throws Exception {
-        Path python = Workloads.python();
+        Path python = Pythons.debian();
         long offset = FunctionSymbols.of(python, Path.of("/")).orElseThrow().offsets().get("take_gil.lto_priv.0");
         String at = python + ":0x" + Long.toHexString(offset);
         String program = "uprobe:" + at + " { @s[tid] = nsecs; }\n"
@@ -230,7 +233,7 @@ class GilWaitsOracleTest {
     /** Refused in one sentence where take_gil cannot be found: a copy of Debian's binary whose build id no debug file has. */
     @Test
     void should_refuse_gil_waits_in_one_sentence_where_take_gil_cannot_be_found() throws Exception {
-        Path python = Workloads.python();
+        Path python = Pythons.debian();
         byte[] exe = Files.readAllBytes(python);
         byte[] id = HexFormat.of().parseHex(FunctionSymbols.buildId(ElfFile.read(python)).orElseThrow());
         int at = indexOf(exe, id);
@@ -240,7 +243,7 @@ class GilWaitsOracleTest {
         Files.write(copy, exe);
         copy.toFile().setExecutable(true);
         ProcessBuilder workload = new ProcessBuilder(copy.toString(), "-c", "pass");
-        assertThatThrownBy(() -> Tracer.start(workload, Workloads.options().withGilWaits(true)))
+        assertThatThrownBy(() -> Tracer.start(workload, LocalRuns.options().withGilWaits(true)))
                 .isInstanceOf(TraceException.class)
                 .hasMessage("GIL waits cannot be measured in " + copy + ": they are timed on CPython's internal take_gil,"
                         + " found only by symbol, and it has no symbol table (.symtab) and no debug file for its build id"

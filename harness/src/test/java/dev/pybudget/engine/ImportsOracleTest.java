@@ -2,8 +2,6 @@ package dev.pybudget.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.pybudget.engine.Workloads.Oracle;
-import dev.pybudget.engine.Workloads.OracleRun;
 import dev.pybudget.recording.ImportNode;
 import dev.pybudget.recording.Losses;
 import dev.pybudget.recording.Sections;
@@ -16,6 +14,10 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import dev.pybudget.support.RecordedCounts;
+import dev.pybudget.support.OracleRun;
+import dev.pybudget.support.Oracle;
+import dev.pybudget.support.LocalRuns;
 
 /**
  * import__find__load__start/done against the audit "import" event (per window) and against
@@ -38,12 +40,12 @@ class ImportsOracleTest {
 
     @Test
     void should_record_in_a_window_the_modules_the_import_audit_event_names_and_none_in_a_warm_window() throws Exception {
-        OracleRun run = Workloads.traceWithOracle(tmp, Workloads.options(), "lazy_import/app.py");
+        OracleRun run = LocalRuns.traceWithOracle(tmp, LocalRuns.options(), "lazy_import/app.py");
 
         Set<String> oracleFirst = Oracle.imports(run.oracle().window("first"));
         Sections first = run.window("first");
         // The audit event fires twice for extension modules, the probe once: compare sets.
-        assertThat(Workloads.importSet(first)).as("modules imported in window 'first', kernel vs oracle")
+        assertThat(RecordedCounts.importSet(first)).as("modules imported in window 'first', kernel vs oracle")
                 .isEqualTo(oracleFirst);
         assertThat(oracleFirst).contains("report", "decimal", "json", "csv", "statistics", "xml.dom.minidom");
         assertThat(first.importCount()).as("exact count vs the tree").isEqualTo(first.allImports().size());
@@ -61,7 +63,7 @@ class ImportsOracleTest {
 
     @Test
     void should_record_over_the_whole_run_the_import_tree_that_importtime_prints_in_the_same_process() throws Exception {
-        OracleRun run = Workloads.traceWithOracle(tmp, Workloads.options(), List.of("-X", "importtime"),
+        OracleRun run = LocalRuns.traceWithOracle(tmp, LocalRuns.options(), List.of("-X", "importtime"),
                 "lazy_import/app.py");
 
         List<String> importTime = importTimeLines(run.stderr());
@@ -70,13 +72,13 @@ class ImportsOracleTest {
         importTime.forEach(line -> importTimeSet.add(line.strip()));
 
         Sections whole = run.recording().whole();
-        assertThat(Workloads.importSet(whole)).as("modules over the whole run, kernel vs -X importtime")
+        assertThat(RecordedCounts.importSet(whole)).as("modules over the whole run, kernel vs -X importtime")
                 .isEqualTo(importTimeSet);
         // Same nesting and order too: -X importtime prints each import when it ends, children first.
-        assertThat(Workloads.importTimeOrder(whole.imports())).as("the import tree, in -X importtime's order")
+        assertThat(RecordedCounts.importTimeOrder(whole.imports())).as("the import tree, in -X importtime's order")
                 .isEqualTo(importTime);
         assertThat(whole.importCount()).isEqualTo(importTime.size());
-        assertThat(Workloads.importSet(whole)).containsAll(Oracle.imports(run.oracle().whole()));
+        assertThat(RecordedCounts.importSet(whole)).containsAll(Oracle.imports(run.oracle().whole()));
 
         // Durations against an independent clock: -X importtime's cumulative time of each import (microseconds,
         // rounded up) holds the kernel's start-to-done interval, and exceeds it by little.
@@ -126,7 +128,7 @@ class ImportsOracleTest {
 
     @Test
     void should_see_the_imports_made_before_the_first_line_of_the_script() throws Exception {
-        OracleRun run = Workloads.traceWithOracle(tmp, Workloads.options(), "gc_churn.py", "10");
+        OracleRun run = LocalRuns.traceWithOracle(tmp, LocalRuns.options(), "gc_churn.py", "10");
 
         List<ImportNode> all = run.recording().whole().allImports();
         assertThat(all).extracting(ImportNode::module).contains("encodings", "encodings.utf_8", "site", "codecs");

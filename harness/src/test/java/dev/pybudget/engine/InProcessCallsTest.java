@@ -7,8 +7,6 @@ import dev.pybudget.assertions.BudgetCheck;
 import dev.pybudget.assertions.Budgets;
 import dev.pybudget.assertions.RecordingScope;
 import dev.pybudget.assertions.Verdict;
-import dev.pybudget.engine.Workloads.Oracle;
-import dev.pybudget.engine.Workloads.OracleRun;
 import dev.pybudget.recording.Losses;
 import dev.pybudget.recording.Recording;
 import dev.pybudget.recording.Sections;
@@ -22,6 +20,12 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
+import dev.pybudget.support.RecordedCounts;
+import dev.pybudget.support.Pythons;
+import dev.pybudget.support.PythonFixtures;
+import dev.pybudget.support.OracleRun;
+import dev.pybudget.support.Oracle;
+import dev.pybudget.support.LocalRuns;
 
 /**
  * Calls counted inside the workload (CallCounting.MONITORING) against the same oracle as the kernel's
@@ -37,7 +41,7 @@ class InProcessCallsTest {
     Path tmp;
 
     private static TraceOptions inProcess(String pattern) {
-        return Workloads.options().withCallPattern(pattern).withCallCounting(CallCounting.MONITORING);
+        return LocalRuns.options().withCallPattern(pattern).withCallCounting(CallCounting.MONITORING);
     }
 
     private static Path pyenv(String version) {
@@ -46,28 +50,28 @@ class InProcessCallsTest {
 
     @Test
     void should_count_in_process_on_3_11_exactly_what_the_profiler_and_the_usdt_probe_count() throws Exception {
-        OracleRun monitoring = Workloads.traceWithOracle(tmp, inProcess("*/call_parser.py:*"), "call_parser.py");
-        OracleRun usdt = Workloads.traceWithOracle(tmp, inProcess("*/call_parser.py:*").withCallCounting(CallCounting.USDT),
+        OracleRun monitoring = LocalRuns.traceWithOracle(tmp, inProcess("*/call_parser.py:*"), "call_parser.py");
+        OracleRun usdt = LocalRuns.traceWithOracle(tmp, inProcess("*/call_parser.py:*").withCallCounting(CallCounting.USDT),
                 "call_parser.py");
 
         assertThat(monitoring.recording().probes()).contains("calls:monitoring", "gc__start", "audit")
                 .doesNotContain("function__return", "calls:usdt");
         assertThat(usdt.recording().probes()).contains("function__return", "calls:usdt").doesNotContain("calls:monitoring");
         Map<String, Long> oracle = Oracle.counts(monitoring.oracle().whole(), "rawCalls");
-        assertThat(Workloads.calls(monitoring.recording().whole())).as("whole run, in process vs oracle").isEqualTo(oracle)
-                .isEqualTo(Workloads.calls(usdt.recording().whole()));
-        assertThat(Workloads.calls(monitoring.window("work"))).as("window 'work', in process vs oracle")
+        assertThat(RecordedCounts.calls(monitoring.recording().whole())).as("whole run, in process vs oracle").isEqualTo(oracle)
+                .isEqualTo(RecordedCounts.calls(usdt.recording().whole()));
+        assertThat(RecordedCounts.calls(monitoring.window("work"))).as("window 'work', in process vs oracle")
                 .isEqualTo(Oracle.counts(monitoring.oracle().window("work"), "rawCalls"))
-                .isEqualTo(Workloads.calls(usdt.window("work")));
-        assertThat(oracle).containsKeys(Workloads.FIXTURES + "/call_parser.py:tokenize",
-                Workloads.FIXTURES + "/call_parser.py:parse_factor");
+                .isEqualTo(RecordedCounts.calls(usdt.window("work")));
+        assertThat(oracle).containsKeys(PythonFixtures.WORKLOADS + "/call_parser.py:tokenize",
+                PythonFixtures.WORKLOADS + "/call_parser.py:parse_factor");
         assertThat(monitoring.recording().losses()).isEqualTo(Losses.NONE);
     }
 
     @ParameterizedTest
     @ValueSource(strings = {"3.12.1", "3.13.0"})
     void should_count_calls_on_a_cpython_without_markers_and_say_that_the_rest_is_missing(String version) throws Exception {
-        OracleRun run = Workloads.traceWithOracle(pyenv(version), tmp, inProcess("*/call_parser.py:*").withRequireProbes(false),
+        OracleRun run = LocalRuns.traceWithOracle(pyenv(version), tmp, inProcess("*/call_parser.py:*").withRequireProbes(false),
                 List.of(), "call_parser.py");
 
         Recording r = run.recording();
@@ -76,9 +80,9 @@ class InProcessCallsTest {
         assertThat(r.probes()).contains("calls:monitoring").anyMatch(p -> p.startsWith("gc:symbol "))
                 .anyMatch(p -> p.startsWith("audit:symbol "));
         assertThat(r.missingProbes()).containsExactly("import__find__load__start", "import__find__load__done");
-        assertThat(Workloads.calls(r.whole())).as("whole run, in process vs oracle")
+        assertThat(RecordedCounts.calls(r.whole())).as("whole run, in process vs oracle")
                 .isEqualTo(Oracle.counts(run.oracle().whole(), "rawCalls")).isNotEmpty();
-        assertThat(Workloads.calls(run.window("work"))).as("window 'work', in process vs oracle")
+        assertThat(RecordedCounts.calls(run.window("work"))).as("window 'work', in process vs oracle")
                 .isEqualTo(Oracle.counts(run.oracle().window("work"), "rawCalls")).isNotEmpty();
         assertThat(r.losses()).isEqualTo(Losses.NONE);
         // Imports were not measured: an import budget says so instead of passing on a zero.
@@ -89,10 +93,10 @@ class InProcessCallsTest {
 
     @Test
     void hasCallsAtMost_should_pass_and_should_fail_on_3_13_with_calls_counted_in_process() throws Exception {
-        OracleRun run = Workloads.traceWithOracle(pyenv("3.13.0"), tmp, inProcess("*/call_parser.py:parse_*"),
+        OracleRun run = LocalRuns.traceWithOracle(pyenv("3.13.0"), tmp, inProcess("*/call_parser.py:parse_*"),
                 List.of(), "call_parser.py", "20");
-        long expr = Oracle.counts(run.oracle().window("work"), "rawCalls").get(Workloads.FIXTURES + "/call_parser.py:parse_expr");
-        long term = Oracle.counts(run.oracle().window("work"), "rawCalls").get(Workloads.FIXTURES + "/call_parser.py:parse_term");
+        long expr = Oracle.counts(run.oracle().window("work"), "rawCalls").get(PythonFixtures.WORKLOADS + "/call_parser.py:parse_expr");
+        long term = Oracle.counts(run.oracle().window("work"), "rawCalls").get(PythonFixtures.WORKLOADS + "/call_parser.py:parse_term");
 
         dev.pybudget.assertions.PyBudgetAssertions.assertThat(run.recording()).window("work").calls()
                 .hasCallsAtMost("*/call_parser.py:parse_expr", expr);
@@ -100,20 +104,20 @@ class InProcessCallsTest {
                         .assertThat(run.recording()).window("work").calls().hasCallsAtMost("*/call_parser.py:parse_?e??", term - 1))
                 .isExactlyInstanceOf(AssertionError.class)
                 .hasMessage("Expected at most " + (term - 1) + " calls of '*/call_parser.py:parse_?e??' in window 'work', but there"
-                        + " were " + term + ":\n  " + term + "  " + Workloads.FIXTURES + "/call_parser.py:parse_term");
+                        + " were " + term + ":\n  " + term + "  " + PythonFixtures.WORKLOADS + "/call_parser.py:parse_term");
     }
 
     @ParameterizedTest
     @CsvSource({"3.11, windows.py", "3.13.0, windows.py", "3.11, threads_gc.py", "3.13.0, threads_gc.py"})
     void should_count_per_thread_windows_as_the_oracle_does(String version, String fixture) throws Exception {
-        Path python = version.equals("3.11") ? Workloads.python() : pyenv(version);
+        Path python = version.equals("3.11") ? Pythons.debian() : pyenv(version);
         String pattern = "*/" + fixture + ":*";
-        OracleRun run = Workloads.traceWithOracle(python, tmp, inProcess(pattern).withRequireProbes(false), List.of(), fixture);
+        OracleRun run = LocalRuns.traceWithOracle(python, tmp, inProcess(pattern).withRequireProbes(false), List.of(), fixture);
 
-        assertThat(Workloads.calls(run.recording().whole())).isEqualTo(Oracle.counts(run.oracle().whole(), "rawCalls"));
+        assertThat(RecordedCounts.calls(run.recording().whole())).isEqualTo(Oracle.counts(run.oracle().whole(), "rawCalls"));
         assertThat(run.oracle().windowNames()).hasSizeGreaterThanOrEqualTo(4);
         for (String window : run.oracle().windowNames()) {
-            assertThat(Workloads.calls(run.window(window))).as("window '%s', in process vs oracle", window)
+            assertThat(RecordedCounts.calls(run.window(window))).as("window '%s', in process vs oracle", window)
                     .isEqualTo(Oracle.counts(run.oracle().window(window), "rawCalls"));
         }
     }
@@ -121,7 +125,7 @@ class InProcessCallsTest {
     @ParameterizedTest
     @CsvSource({"3.11, MONITORING", "3.11, USDT", "3.13.0, MONITORING"})
     void should_end_a_threads_windows_when_it_exits(String version, CallCounting how) throws Exception {
-        Path python = version.equals("3.11") ? Workloads.python() : pyenv(version);
+        Path python = version.equals("3.11") ? Pythons.debian() : pyenv(version);
         Path script = Files.writeString(tmp.resolve("left.py"), """
                 import sys, threading
                 def f():
@@ -145,9 +149,9 @@ class InProcessCallsTest {
         }
 
         assertThat(r.exitStatus()).contains(0);
-        assertThat(Workloads.calls(section(r, "left"))).as("the window ended with its thread, the next thread is not in it")
+        assertThat(RecordedCounts.calls(section(r, "left"))).as("the window ended with its thread, the next thread is not in it")
                 .isEqualTo(Map.of(script + ":f", 1L, script + ":opener", 1L));
-        assertThat(Workloads.calls(r.whole())).isEqualTo(Map.of(script + ":f", 6L, script + ":opener", 1L,
+        assertThat(RecordedCounts.calls(r.whole())).isEqualTo(Map.of(script + ":f", 6L, script + ":opener", 1L,
                 script + ":later", 1L, script + ":<module>", 1L));
     }
 
@@ -155,7 +159,7 @@ class InProcessCallsTest {
     @CsvSource({"3.11, MONITORING", "3.11, USDT", "3.13.0, MONITORING"})
     void should_count_a_call_once_in_a_window_opened_from_java_and_from_python_by_one_name(String version, CallCounting how)
             throws Exception {
-        Path python = version.equals("3.11") ? Workloads.python() : pyenv(version);
+        Path python = version.equals("3.11") ? Pythons.debian() : pyenv(version);
         Path script = Files.writeString(tmp.resolve("driven.py"), JavaWindowTest.DRIVEN);
         Path out = tmp.resolve("driven.out");
         Path go = tmp.resolve("go");
@@ -167,32 +171,32 @@ class InProcessCallsTest {
             // Round 0: the Python window "work" opens first, then the Java one of that name is around round 1.
             drive(go, 0, out);
             Recording second = trace.record("work", () -> drive(go, 1, out));
-            assertThat(Workloads.calls(section(second, "work"))).as("round 1, once")
+            assertThat(RecordedCounts.calls(section(second, "work"))).as("round 1, once")
                     .containsEntry(script + ":grow", 300L * 121).containsEntry(script + ":work", 1L);
             Files.writeString(Path.of(go + "-2"), "exit");
             Recording end = trace.finish();
-            assertThat(Workloads.calls(section(end, "work"))).as("both rounds, each call once")
+            assertThat(RecordedCounts.calls(section(end, "work"))).as("both rounds, each call once")
                     .containsEntry(script + ":grow", (200L + 300L) * 121).containsEntry(script + ":work", 2L);
         }
     }
 
     @Test
     void should_count_each_function_under_its_own_name_when_dead_functions_names_are_reused() throws Exception {
-        OracleRun run = Workloads.traceWithOracle(tmp, inProcess("*/generated_*.py:*"), "reused_names.py", "200");
+        OracleRun run = LocalRuns.traceWithOracle(tmp, inProcess("*/generated_*.py:*"), "reused_names.py", "200");
 
         // The counter keeps no reference to the workload's strings: they are still freed and reused.
         assertThat(run.stdout()).containsPattern("reused=(1\\d\\d)\\b");
         Map<String, Long> oracle = Oracle.counts(run.oracle().whole(), "rawCalls");
         assertThat(oracle).hasSize(400);
-        assertThat(Workloads.calls(run.recording().whole())).isEqualTo(oracle);
-        assertThat(Workloads.calls(run.window("work"))).isEqualTo(Oracle.counts(run.oracle().window("work"), "rawCalls"));
+        assertThat(RecordedCounts.calls(run.recording().whole())).isEqualTo(oracle);
+        assertThat(RecordedCounts.calls(run.window("work"))).isEqualTo(Oracle.counts(run.oracle().window("work"), "rawCalls"));
     }
 
     @ParameterizedTest
     @ValueSource(strings = {"3.11", "3.13.0"})
     void should_count_in_a_java_window_the_calls_the_sys_audit_window_around_the_same_work_counts(String version)
             throws Exception {
-        Path python = version.equals("3.11") ? Workloads.python() : pyenv(version);
+        Path python = version.equals("3.11") ? Pythons.debian() : pyenv(version);
         Path script = Files.writeString(tmp.resolve("driven.py"), JavaWindowTest.DRIVEN);
         Path out = tmp.resolve("driven.out");
         Path go = tmp.resolve("go");
@@ -202,7 +206,7 @@ class InProcessCallsTest {
         try (Trace trace = Tracer.start(workload, inProcess("*/driven.py:*").withRequireProbes(false))) {
             awaitLine(out, "ready");
             Recording first = trace.record("java", () -> drive(go, 0, out));
-            assertThat(Workloads.calls(section(first, "java"))).as("round 0").isEqualTo(Workloads.calls(section(first, "work")))
+            assertThat(RecordedCounts.calls(section(first, "java"))).as("round 0").isEqualTo(RecordedCounts.calls(section(first, "work")))
                     .containsEntry(script + ":grow", 200L * 121).containsEntry(script + ":work", 1L);
             try (JavaWindow ignored = trace.openWindow("java")) {
                 drive(go, 1, out);
@@ -210,7 +214,7 @@ class InProcessCallsTest {
             Files.writeString(Path.of(go + "-2"), "exit");
             Recording end = trace.finish();
             assertThat(end.exitStatus()).contains(0);
-            assertThat(Workloads.calls(section(end, "java"))).as("both rounds").isEqualTo(Workloads.calls(section(end, "work")))
+            assertThat(RecordedCounts.calls(section(end, "java"))).as("both rounds").isEqualTo(RecordedCounts.calls(section(end, "work")))
                     .containsEntry(script + ":grow", (200L + 300L) * 121)
                     .containsEntry(script + ":work", 2L);
         }
@@ -221,11 +225,11 @@ class InProcessCallsTest {
         Path temp = Path.of(System.getProperty("java.io.tmpdir"));
         List<Path> before = ownDirectories(temp);
         Path script = Files.writeString(tmp.resolve("two.py"), "def f():\n    return 1\nf()\nf()\n");
-        ProcessBuilder workload = new ProcessBuilder(Workloads.python().toString(), script.toString()).directory(tmp.toFile())
+        ProcessBuilder workload = new ProcessBuilder(Pythons.debian().toString(), script.toString()).directory(tmp.toFile())
                 .redirectOutput(tmp.resolve("out").toFile()).redirectError(tmp.resolve("err").toFile());
         try (Trace trace = Tracer.start(workload, inProcess("*/two.py:f"))) {
             assertThat(ownDirectories(temp)).as("while it traces").hasSize(before.size() + 1);
-            assertThat(Workloads.calls(trace.finish().whole())).isEqualTo(Map.of(script + ":f", 2L));
+            assertThat(RecordedCounts.calls(trace.finish().whole())).isEqualTo(Map.of(script + ":f", 2L));
         }
         assertThat(ownDirectories(temp)).as("after the trace").isEqualTo(before);
     }
@@ -239,7 +243,7 @@ class InProcessCallsTest {
     @Test
     void should_say_that_calls_were_not_counted_when_python_skips_site() throws Exception {
         Path script = Files.writeString(tmp.resolve("hello.py"), "def f():\n    return 1\nf()\n");
-        ProcessBuilder workload = new ProcessBuilder(Workloads.python().toString(), "-S", script.toString())
+        ProcessBuilder workload = new ProcessBuilder(Pythons.debian().toString(), "-S", script.toString())
                 .directory(tmp.toFile()).redirectOutput(tmp.resolve("out").toFile()).redirectError(tmp.resolve("err").toFile());
         Recording r;
         try (Trace trace = Tracer.start(workload, inProcess("*/hello.py:*"))) {
@@ -250,7 +254,7 @@ class InProcessCallsTest {
         assertThat(r.probes()).doesNotContain("calls:monitoring");
         assertThat(r.missingProbes()).contains("calls:monitoring");
         assertThat(r.missingProbesReason()).hasValue("The in-process call counter never ran in the workload ("
-                + Workloads.python().toRealPath() + "): python -E, -I and -S skip the PYTHONPATH entry or the site module it is"
+                + Pythons.debian().toRealPath() + "): python -E, -I and -S skip the PYTHONPATH entry or the site module it is"
                 + " injected with, so calls were not counted.");
         BudgetCheck check = Budgets.callsAtMost(RecordingScope.whole(r), "*/hello.py:f", 5);
         assertThat(check.verdict()).isEqualTo(Verdict.INCONCLUSIVE);
@@ -277,7 +281,7 @@ class InProcessCallsTest {
     @ParameterizedTest
     @ValueSource(strings = {"3.11", "3.13.0"})
     void should_leave_nothing_the_workload_can_see_but_its_cost(String version) throws Exception {
-        Path python = version.equals("3.11") ? Workloads.python() : pyenv(version);
+        Path python = version.equals("3.11") ? Pythons.debian() : pyenv(version);
         Path script = Files.writeString(tmp.resolve("introspect.py"), INTROSPECT);
         Path untraced = tmp.resolve("untraced.out");
         Process plain = new ProcessBuilder(python.toString(), script.toString()).directory(tmp.toFile())
@@ -309,19 +313,19 @@ class InProcessCallsTest {
         ProcessBuilder workload = new ProcessBuilder(python, script.toString()).directory(tmp.toFile())
                 .redirectOutput(tmp.resolve("out").toFile()).redirectError(tmp.resolve("err").toFile());
         Recording r;
-        try (Trace trace = Tracer.start(workload, Workloads.options().withCallPattern("*/one.py:" + functions.substring(2))
+        try (Trace trace = Tracer.start(workload, LocalRuns.options().withCallPattern("*/one.py:" + functions.substring(2))
                 .withRequireProbes(false))) {
             r = trace.finish();
         }
 
         assertThat(r.probes()).contains(counted).doesNotContain(counted.equals("calls:usdt") ? "calls:monitoring" : "calls:usdt");
-        assertThat(Workloads.calls(r.whole())).containsEntry(script + ":f", 2L);
+        assertThat(RecordedCounts.calls(r.whole())).containsEntry(script + ":f", 2L);
     }
 
     @ParameterizedTest
     @ValueSource(strings = {"3.11", "3.13.0"})
     void should_not_count_the_calls_of_a_forked_child_as_the_probe_does_not(String version) throws Exception {
-        Path python = version.equals("3.11") ? Workloads.python() : pyenv(version);
+        Path python = version.equals("3.11") ? Pythons.debian() : pyenv(version);
         Path script = Files.writeString(tmp.resolve("forky.py"), """
                 import os
                 def f():
@@ -347,7 +351,7 @@ class InProcessCallsTest {
 
         // The child saw g first: had it named it in the parent's file, g's id would name f there.
         assertThat(r.exitStatus()).contains(0);
-        assertThat(Workloads.calls(r.whole())).isEqualTo(Map.of(script + ":f", 10L, script + ":g", 1L, script + ":<module>", 1L));
+        assertThat(RecordedCounts.calls(r.whole())).isEqualTo(Map.of(script + ":f", 10L, script + ":g", 1L, script + ":<module>", 1L));
     }
 
     @Test
@@ -360,7 +364,7 @@ class InProcessCallsTest {
                 sys.settrace(lambda frame, event, arg: None)
                 f()
                 """);
-        ProcessBuilder workload = new ProcessBuilder(Workloads.python().toString(), script.toString()).directory(tmp.toFile())
+        ProcessBuilder workload = new ProcessBuilder(Pythons.debian().toString(), script.toString()).directory(tmp.toFile())
                 .redirectOutput(tmp.resolve("out").toFile()).redirectError(tmp.resolve("err").toFile());
         Recording r;
         try (Trace trace = Tracer.start(workload, inProcess("*/debugged.py:f"))) {
@@ -370,7 +374,7 @@ class InProcessCallsTest {
         assertThat(r.exitStatus()).contains(0);
         assertThat(r.missingProbes()).containsExactly("calls:monitoring");
         assertThat(r.missingProbesReason()).hasValue("The in-process call counter could not count calls in the workload ("
-                + Workloads.python().toRealPath() + "): the workload called sys.settrace (a debugger or a coverage tool?),"
+                + Pythons.debian().toRealPath() + "): the workload called sys.settrace (a debugger or a coverage tool?),"
                 + " which replaces the counter's hook on CPython 3.11, so calls after it were not counted; count them with"
                 + " the USDT probe (--calls-by usdt).");
         BudgetCheck check = Budgets.callsAtMost(RecordingScope.whole(r), "*/debugged.py:f", 5);
@@ -391,7 +395,7 @@ class InProcessCallsTest {
     }
 
     private static void awaitLine(Path file, String line) throws java.io.IOException {
-        long deadline = System.nanoTime() + Workloads.TIMEOUT.toNanos();
+        long deadline = System.nanoTime() + LocalRuns.TIMEOUT.toNanos();
         while (!Files.readString(file, StandardCharsets.UTF_8).lines().toList().contains(line)) {
             if (System.nanoTime() > deadline) {
                 fail("the workload never printed '" + line + "'");

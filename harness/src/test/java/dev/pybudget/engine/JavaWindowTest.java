@@ -21,6 +21,11 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import dev.pybudget.support.RecordedCounts;
+import dev.pybudget.support.Pythons;
+import dev.pybudget.support.PythonFixtures;
+import dev.pybudget.support.LocalRuns;
+import dev.pybudget.support.CountComparisons;
 
 /**
  * A window opened from Java holds everything in the process between two instants; a window marked
@@ -91,10 +96,10 @@ class JavaWindowTest {
         Path script = Files.writeString(tmp.resolve("driven.py"), DRIVEN);
         Path out = tmp.resolve("driven.out");
         Path go = tmp.resolve("go");
-        ProcessBuilder workload = new ProcessBuilder(Workloads.python().toString(), script.toString(), go.toString(), "2")
+        ProcessBuilder workload = new ProcessBuilder(Pythons.debian().toString(), script.toString(), go.toString(), "2")
                 .directory(tmp.toFile()).redirectOutput(out.toFile()).redirectError(tmp.resolve("driven.err").toFile());
 
-        try (Trace trace = Tracer.start(workload, Workloads.options().withCallPattern("*/driven.py:*"))) {
+        try (Trace trace = Tracer.start(workload, LocalRuns.options().withCallPattern("*/driven.py:*"))) {
             awaitLine(out, "ready"); // start-up (its imports and collections) is over
             // record(): this round only, in both windows.
             Recording first = trace.record("java", () -> drive(go, 0, out));
@@ -116,13 +121,13 @@ class JavaWindowTest {
 
     @Test
     void should_see_in_a_java_window_around_one_http_request_the_lazy_import_the_request_window_sees() throws Exception {
-        Path server = Workloads.fixture("lazy_import_service/server.py");
+        Path server = PythonFixtures.workload("lazy_import_service/server.py");
         Path out = tmp.resolve("server.out");
-        ProcessBuilder workload = new ProcessBuilder(Workloads.python().toString(), server.getFileName().toString(), "0")
+        ProcessBuilder workload = new ProcessBuilder(Pythons.debian().toString(), server.getFileName().toString(), "0")
                 .directory(server.getParent().toFile()).redirectOutput(out.toFile())
                 .redirectError(tmp.resolve("server.err").toFile());
 
-        try (Trace trace = Tracer.start(workload, Workloads.options().withCallPattern("*/pricing.py:*"))) {
+        try (Trace trace = Tracer.start(workload, LocalRuns.options().withCallPattern("*/pricing.py:*"))) {
             int port = awaitPort(out, trace);
 
             Recording cold = trace.record("get", () -> get(port, "/checkout?skus=SKU-0001,SKU-0042"));
@@ -130,15 +135,15 @@ class JavaWindowTest {
             Sections request = section(cold, "request");
             assertThat(importModules(java)).as("top-level imports of the request").startsWith("pricing")
                     .isEqualTo(importModules(request));
-            assertThat(Workloads.importSet(java)).contains("decimal", "xml.etree.ElementTree")
-                    .isEqualTo(Workloads.importSet(request));
+            assertThat(RecordedCounts.importSet(java)).contains("decimal", "xml.etree.ElementTree")
+                    .isEqualTo(RecordedCounts.importSet(request));
             assertThat(java.importCount()).isEqualTo(request.importCount()).isPositive();
-            assertThat(Workloads.calls(java)).isEqualTo(Workloads.calls(request)).isNotEmpty();
+            assertThat(RecordedCounts.calls(java)).isEqualTo(RecordedCounts.calls(request)).isNotEmpty();
             // The Java window also holds the main thread, which accepted the connection (socket.__new__)
             // before the handler thread marked its window; nothing else differs.
-            Map<String, Long> expected = new TreeMap<>(Workloads.audit(request));
+            Map<String, Long> expected = new TreeMap<>(RecordedCounts.audit(request));
             expected.merge("socket.__new__", 1L, Long::sum);
-            assertThat(Workloads.audit(java)).isEqualTo(expected);
+            assertThat(RecordedCounts.audit(java)).isEqualTo(expected);
             for (int g = 0; g < 3; g++) {
                 assertThat(java.gc().collections(g)).as("generation %d: the Java window holds the request window", g)
                         .isGreaterThanOrEqualTo(request.gc().collections(g));
@@ -148,16 +153,16 @@ class JavaWindowTest {
             Recording warm = trace.record("get", () -> get(port, "/checkout?skus=SKU-0001"));
             assertThat(section(warm, "get").importCount()).isZero();
             assertThat(section(warm, "request").importCount()).isZero();
-            assertThat(Workloads.calls(section(warm, "get"))).isEqualTo(Workloads.calls(section(warm, "request")));
+            assertThat(RecordedCounts.calls(section(warm, "get"))).isEqualTo(RecordedCounts.calls(section(warm, "request")));
         }
     }
 
     private static void assertSameWork(String what, Sections java, Sections python) {
-        Workloads.assertSameGc(what, java.gc(), python.gc());
+        CountComparisons.assertSameGc(what, java.gc(), python.gc());
         assertThat(java.gc().totalCollections()).as("%s: the work collects", what).isPositive();
-        assertThat(Workloads.audit(java)).as("%s: audit, Java window vs sys.audit window", what)
-                .isEqualTo(Workloads.audit(python)).containsKeys("open", "os.listdir", "import", "pybudget.begin");
-        assertThat(Workloads.calls(java)).as("%s: calls", what).isEqualTo(Workloads.calls(python)).isNotEmpty();
+        assertThat(RecordedCounts.audit(java)).as("%s: audit, Java window vs sys.audit window", what)
+                .isEqualTo(RecordedCounts.audit(python)).containsKeys("open", "os.listdir", "import", "pybudget.begin");
+        assertThat(RecordedCounts.calls(java)).as("%s: calls", what).isEqualTo(RecordedCounts.calls(python)).isNotEmpty();
         assertThat(importModules(java)).as("%s: imports", what).isEqualTo(importModules(python)).isNotEmpty();
         assertThat(java.importCount()).as("%s: import count", what).isEqualTo(python.importCount());
     }
@@ -180,7 +185,7 @@ class JavaWindowTest {
     }
 
     private static void awaitLine(Path file, String line) throws IOException {
-        long deadline = System.nanoTime() + Workloads.TIMEOUT.toNanos();
+        long deadline = System.nanoTime() + LocalRuns.TIMEOUT.toNanos();
         while (!Files.readString(file, StandardCharsets.UTF_8).lines().toList().contains(line)) {
             if (System.nanoTime() > deadline) {
                 fail("the workload never printed '" + line + "'");
@@ -191,7 +196,7 @@ class JavaWindowTest {
 
     private static int awaitPort(Path out, Trace trace) throws IOException {
         Pattern listening = Pattern.compile("listening on (\\d+)");
-        long deadline = System.nanoTime() + Workloads.TIMEOUT.toNanos();
+        long deadline = System.nanoTime() + LocalRuns.TIMEOUT.toNanos();
         while (true) {
             Matcher m = listening.matcher(Files.readString(out, StandardCharsets.UTF_8));
             if (m.find()) {

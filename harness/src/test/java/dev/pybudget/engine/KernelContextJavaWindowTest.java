@@ -13,6 +13,8 @@ import java.time.Duration;
 import java.time.Instant;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import dev.pybudget.support.Pythons;
+import dev.pybudget.support.LocalRuns;
 
 /**
  * A window opened from Java holds the kernel context of every thread of the workload between its two
@@ -52,9 +54,9 @@ class KernelContextJavaWindowTest {
         Recording recording;
         Recording before;
         Recording after;
-        try (Trace trace = Tracer.start(new ProcessBuilder(Workloads.python().toString(), script.toString(), tmp.toString())
+        try (Trace trace = Tracer.start(new ProcessBuilder(Pythons.debian().toString(), script.toString(), tmp.toString())
                 .redirectErrorStream(true).redirectOutput(tmp.resolve("out.txt").toFile()),
-                Workloads.options().withKernelContext(true))) {
+                LocalRuns.options().withKernelContext(true))) {
             before = trace.snapshot();
             try (WindowHandle window = trace.openWindow("driven")) {
                 Files.createFile(tmp.resolve("GO"));
@@ -109,8 +111,8 @@ class KernelContextJavaWindowTest {
         Path script = tmp.resolve("forks.py");
         Files.writeString(script, FORKS);
         Recording recording;
-        try (Trace trace = Tracer.start(new ProcessBuilder(Workloads.python().toString(), script.toString()),
-                Workloads.options().withKernelContext(true))) {
+        try (Trace trace = Tracer.start(new ProcessBuilder(Pythons.debian().toString(), script.toString()),
+                LocalRuns.options().withKernelContext(true))) {
             recording = trace.finish();
         }
         assertThat(recording.exitStatus()).contains(0);

@@ -15,6 +15,9 @@ import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import dev.pybudget.support.Pythons;
+import dev.pybudget.support.PythonFixtures;
+import dev.pybudget.support.LocalRuns;
 
 /**
  * The kernel context of Python windows (kernel_context.py) against the fixture's own oracle, read on the
@@ -38,13 +41,13 @@ class KernelContextOracleTest {
 
     @BeforeAll
     static void trace() throws Exception {
-        Path script = Workloads.fixture("kernel_context.py");
+        Path script = PythonFixtures.workload("kernel_context.py");
         Path oracleFile = tmp.resolve("kernel-oracle.json");
         Path err = tmp.resolve("stderr.txt");
-        ProcessBuilder workload = new ProcessBuilder(Workloads.python().toString(), script.getFileName().toString(),
+        ProcessBuilder workload = new ProcessBuilder(Pythons.debian().toString(), script.getFileName().toString(),
                 oracleFile.toString(), "" + N, "" + M, "" + K).directory(script.getParent().toFile())
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(err.toFile());
-        try (Trace trace = Tracer.start(workload, Workloads.options().withKernelContext(true))) {
+        try (Trace trace = Tracer.start(workload, LocalRuns.options().withKernelContext(true))) {
             recording = trace.finish();
         }
         stderr = Files.readString(err, StandardCharsets.UTF_8);

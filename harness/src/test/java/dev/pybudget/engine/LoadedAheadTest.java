@@ -2,13 +2,17 @@ package dev.pybudget.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.pybudget.engine.Workloads.Oracle;
-import dev.pybudget.engine.Workloads.OracleRun;
 import dev.pybudget.recording.Losses;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import dev.pybudget.support.RecordedCounts;
+import dev.pybudget.support.OracleRun;
+import dev.pybudget.support.Oracle;
+import dev.pybudget.support.LocalRuns;
+import dev.pybudget.support.CountComparisons;
+import dev.pybudget.support.Attachments;
 
 /** The BPF objects a trace loads ahead for the next one: held unattached, taken once, fresh each time. */
 class LoadedAheadTest {
@@ -20,7 +24,7 @@ class LoadedAheadTest {
     void should_hold_the_next_traces_programs_and_maps_unattached_and_free_them_on_await_detached() throws Exception {
         List<String> before = Attachments.traceFds();
 
-        Workloads.traceWithOracle(tmp, Workloads.options(), "gc_churn.py", "50");
+        LocalRuns.traceWithOracle(tmp, LocalRuns.options(), "gc_churn.py", "50");
         BackgroundWork.await();
 
         List<String> held = Attachments.heldFds();
@@ -33,19 +37,19 @@ class LoadedAheadTest {
 
     @Test
     void should_count_each_trace_from_zero_when_it_takes_programs_loaded_ahead() throws Exception {
-        OracleRun first = Workloads.traceWithOracle(tmp, Workloads.options().withCallPattern("*/call_parser.py:*"),
+        OracleRun first = LocalRuns.traceWithOracle(tmp, LocalRuns.options().withCallPattern("*/call_parser.py:*"),
                 "call_parser.py", "40");
         BackgroundWork.await(); // the second trace takes the set loaded when the first ended
-        OracleRun second = Workloads.traceWithOracle(tmp, Workloads.options().withCallPattern("*/call_parser.py:*"),
+        OracleRun second = LocalRuns.traceWithOracle(tmp, LocalRuns.options().withCallPattern("*/call_parser.py:*"),
                 "call_parser.py", "80");
 
         for (OracleRun run : List.of(first, second)) {
-            assertThat(Workloads.calls(run.recording().whole())).isEqualTo(Oracle.counts(run.oracle().whole(), "rawCalls"));
-            Workloads.assertSameGc("window 'work'", run.window("work").gc(), run.oracle().window("work").path("gc"));
-            assertThat(Workloads.audit(run.window("work"))).isEqualTo(Oracle.counts(run.oracle().window("work"), "audit"));
+            assertThat(RecordedCounts.calls(run.recording().whole())).isEqualTo(Oracle.counts(run.oracle().whole(), "rawCalls"));
+            CountComparisons.assertSameGc("window 'work'", run.window("work").gc(), run.oracle().window("work").path("gc"));
+            assertThat(RecordedCounts.audit(run.window("work"))).isEqualTo(Oracle.counts(run.oracle().window("work"), "audit"));
             assertThat(run.recording().losses()).isEqualTo(Losses.NONE);
         }
-        assertThat(Workloads.calls(second.recording().whole())).as("the second run's counts are its own")
-                .isNotEqualTo(Workloads.calls(first.recording().whole()));
+        assertThat(RecordedCounts.calls(second.recording().whole())).as("the second run's counts are its own")
+                .isNotEqualTo(RecordedCounts.calls(first.recording().whole()));
     }
 }

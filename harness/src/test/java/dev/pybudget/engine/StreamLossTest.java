@@ -10,6 +10,8 @@ import java.nio.file.Path;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import dev.pybudget.support.Pythons;
+import dev.pybudget.support.LocalRuns;
 
 /** Streams may drop, counts may not: a ring buffer too small for the burst loses records, and says how many. */
 class StreamLossTest {
@@ -35,13 +37,13 @@ class StreamLossTest {
     void should_count_every_record_the_ring_buffer_had_no_room_for_and_keep_the_counts_exact() throws Exception {
         Path script = Files.writeString(tmp.resolve("bursty.py"), BURSTY);
         Path err = tmp.resolve("bursty.err");
-        ProcessBuilder workload = new ProcessBuilder(Workloads.python().toString(), "-X", "importtime", script.toString())
+        ProcessBuilder workload = new ProcessBuilder(Pythons.debian().toString(), "-X", "importtime", script.toString())
                 .directory(tmp.toFile()).redirectOutput(tmp.resolve("bursty.out").toFile()).redirectError(err.toFile());
 
         Recording r;
         long streamed;
         // One page: room for about twenty records, while every import and audit event is streamed.
-        try (Trace trace = Tracer.start(workload, Workloads.options().withRingBufferBytes(4096).withStreamAudit(true))) {
+        try (Trace trace = Tracer.start(workload, LocalRuns.options().withRingBufferBytes(4096).withStreamAudit(true))) {
             r = trace.finish();
             streamed = trace.streamedEvents();
         }

@@ -1,12 +1,10 @@
 package dev.pybudget.engine;
 
-import static dev.pybudget.engine.Workloads.assertSameGc;
+import static dev.pybudget.support.CountComparisons.assertSameGc;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.fail;
 
-import dev.pybudget.engine.Workloads.Oracle;
-import dev.pybudget.engine.Workloads.OracleRun;
 import dev.pybudget.recording.Losses;
 import dev.pybudget.recording.Recording;
 import dev.pybudget.recording.Sections;
@@ -21,10 +19,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
+import dev.pybudget.support.RecordedCounts;
+import dev.pybudget.support.OracleRun;
+import dev.pybudget.support.Oracle;
+import dev.pybudget.support.LocalRuns;
 
 /**
  * Symbol probes on pyenv's CPythons, which have no markers but a symbol table: gc and audit counted from
- * CPython's internal functions against the same in-process oracles as the markers (python-fixtures/oracle.py),
+ * CPython's internal functions against the same in-process oracles as the markers (python-fixtures/support/oracle.py),
  * imports and calls refused with their sentence, and a stripped copy refused for every family.
  */
 class SymbolProbesOracleTest {
@@ -61,7 +63,7 @@ class SymbolProbesOracleTest {
     @MethodSource("versions")
     void should_count_collections_per_generation_from_the_gc_function_as_gc_callbacks_do(String version, String function)
             throws Exception {
-        OracleRun run = Workloads.traceWithOracle(pyenv(version), tmp, Workloads.options().withRequireProbes(false), List.of(),
+        OracleRun run = LocalRuns.traceWithOracle(pyenv(version), tmp, LocalRuns.options().withRequireProbes(false), List.of(),
                 "gc_churn.py");
 
         assertSameGc("whole run", run.recording().gc(), run.oracle().gcStats());
@@ -75,11 +77,11 @@ class SymbolProbesOracleTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("versions")
     void should_count_each_audit_event_in_a_window_as_an_audit_hook_does(String version, String function) throws Exception {
-        OracleRun run = Workloads.traceWithOracle(pyenv(version), tmp, Workloads.options().withRequireProbes(false), List.of(),
+        OracleRun run = LocalRuns.traceWithOracle(pyenv(version), tmp, LocalRuns.options().withRequireProbes(false), List.of(),
                 "audit_io.py", "2");
 
         Map<String, Long> oracle = Oracle.counts(run.oracle().window("io"), "audit");
-        assertThat(Workloads.audit(run.window("io"))).as("audit events in window 'io', kernel vs oracle").isEqualTo(oracle);
+        assertThat(RecordedCounts.audit(run.window("io"))).as("audit events in window 'io', kernel vs oracle").isEqualTo(oracle);
         assertThat(oracle).containsEntry("socket.connect", 2L).containsEntry("subprocess.Popen", 2L)
                 .containsEntry("pybudget.begin", 1L);
         assertThat(run.recording().probes()).anySatisfy(p -> assertThat(p).startsWith("audit:symbol "));
@@ -107,7 +109,7 @@ class SymbolProbesOracleTest {
 
         assertThat(r.whole().auditCount("pybudget.test.event")).isEqualTo(8);
         Sections marked = r.window("marked").orElseThrow().sections();
-        assertThat(Workloads.audit(marked)).isEqualTo(Map.of("pybudget.begin", 1L, "pybudget.test.event", 1L,
+        assertThat(RecordedCounts.audit(marked)).isEqualTo(Map.of("pybudget.begin", 1L, "pybudget.test.event", 1L,
                 "pybudget.test.other", 1L, "pybudget.end", 1L));
         assertThat(r.losses()).isEqualTo(Losses.NONE);
     }
@@ -128,7 +130,7 @@ class SymbolProbesOracleTest {
                 ""), StandardCharsets.UTF_8);
         ProcessBuilder workload = new ProcessBuilder(pyenv("3.12.1").toString(), script.toString()).directory(tmp.toFile());
         Recording r;
-        try (Trace trace = Tracer.start(workload, Workloads.options().withRequireProbes(false))) {
+        try (Trace trace = Tracer.start(workload, LocalRuns.options().withRequireProbes(false))) {
             try (JavaWindow window = trace.openWindow("both")) {
                 Files.writeString(go, "");
                 r = trace.finish();
@@ -153,7 +155,7 @@ class SymbolProbesOracleTest {
         ProcessBuilder workload = new ProcessBuilder(python.toString(), script.toString()).directory(tmp.toFile());
         Recording r;
         // Calls asked of the probe (--calls-by usdt): this build has none.
-        try (Trace trace = Tracer.start(workload, Workloads.options().withRequireProbes(false).withCallPattern("*:f")
+        try (Trace trace = Tracer.start(workload, LocalRuns.options().withRequireProbes(false).withCallPattern("*:f")
                 .withCallCounting(CallCounting.USDT))) {
             r = trace.finish();
         }
@@ -168,19 +170,19 @@ class SymbolProbesOracleTest {
 
         // Strict (the default), calls asked of the probe and not countable fail before anything runs.
         assertThatThrownBy(() -> Tracer.start(new ProcessBuilder(python.toString(), script.toString()),
-                Workloads.options().withCallPattern("*:f").withCallCounting(CallCounting.USDT)))
+                LocalRuns.options().withCallPattern("*:f").withCallCounting(CallCounting.USDT)))
                 .isInstanceOf(TraceException.class)
                 .hasMessageContaining("has no USDT markers");
 
         // By default (3.12+) the calls are counted inside the workload instead, strict or not.
         try (Trace trace = Tracer.start(new ProcessBuilder(python.toString(), script.toString()).directory(tmp.toFile()),
-                Workloads.options().withCallPattern("*:f"))) {
+                LocalRuns.options().withCallPattern("*:f"))) {
             r = trace.finish();
         }
         assertThat(r.missingProbes()).containsExactly("import__find__load__start", "import__find__load__done");
         assertThat(r.probes()).containsExactly("gc:symbol gc_collect_main", "audit:symbol sys_audit_tstate,sys_audit",
                 "calls:monitoring");
-        assertThat(Workloads.calls(r.whole())).isEqualTo(java.util.Map.of(script + ":f", 3L));
+        assertThat(RecordedCounts.calls(r.whole())).isEqualTo(java.util.Map.of(script + ":f", 3L));
     }
 
     /**
@@ -216,7 +218,7 @@ class SymbolProbesOracleTest {
             for (boolean strict : List.of(true, false)) {
                 ProcessBuilder workload = new ProcessBuilder(python.toString(), "-c", "import gc; gc.collect()");
                 workload.environment().put("PYTHONHOME", PYENV.resolve("3.11.7").toString());
-                assertThatThrownBy(() -> Tracer.start(workload, Workloads.options().withRequireProbes(strict)))
+                assertThatThrownBy(() -> Tracer.start(workload, LocalRuns.options().withRequireProbes(strict)))
                         .isInstanceOf(TraceException.class).hasMessage(sentence);
             }
         } finally {
@@ -276,7 +278,7 @@ class SymbolProbesOracleTest {
                     .redirectOutput(out.toFile());
             workload.environment().put("PYTHONHOME", PYENV.resolve("3.11.7").toString());
             Recording r;
-            try (Trace trace = Tracer.start(workload, Workloads.options().withRequireProbes(false))) {
+            try (Trace trace = Tracer.start(workload, LocalRuns.options().withRequireProbes(false))) {
                 r = trace.finish();
             }
             assertThat(r.exitStatus()).contains(0);
@@ -323,7 +325,7 @@ class SymbolProbesOracleTest {
 
     private Recording trace(Path python, Path script) {
         ProcessBuilder workload = new ProcessBuilder(python.toString(), script.toString()).directory(tmp.toFile());
-        try (Trace trace = Tracer.start(workload, Workloads.options().withRequireProbes(false))) {
+        try (Trace trace = Tracer.start(workload, LocalRuns.options().withRequireProbes(false))) {
             Recording r = trace.finish();
             assertThat(r.exitStatus()).contains(0);
             return r;

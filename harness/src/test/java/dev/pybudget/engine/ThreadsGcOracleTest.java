@@ -3,18 +3,20 @@ package dev.pybudget.engine;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.pybudget.engine.Workloads.OracleRun;
 import dev.pybudget.recording.Losses;
 import dev.pybudget.recording.Window;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import dev.pybudget.support.OracleRun;
+import dev.pybudget.support.LocalRuns;
+import dev.pybudget.support.CountComparisons;
 
 /** A collection counts in the windows of the thread that ran it: threads_gc.py, four churning threads. */
 class ThreadsGcOracleTest {
 
-    private static final TraceOptions OPTIONS = Workloads.options().withCallPattern("*/threads_gc.py:*");
+    private static final TraceOptions OPTIONS = LocalRuns.options().withCallPattern("*/threads_gc.py:*");
     private static final List<String> WINDOWS = List.of("churn", "thread-0", "thread-1", "thread-2", "thread-3");
 
     @TempDir
@@ -22,7 +24,7 @@ class ThreadsGcOracleTest {
 
     @Test
     void should_put_each_collection_in_the_windows_of_the_thread_that_ran_it_when_threads_take_turns() throws Exception {
-        OracleRun run = Workloads.traceWithOracle(tmp, OPTIONS, "threads_gc.py", "300");
+        OracleRun run = LocalRuns.traceWithOracle(tmp, OPTIONS, "threads_gc.py", "300");
 
         assertSameWindows(run);
         // Taking turns, each thread starts from reset counters: the four windows count alike.
@@ -33,7 +35,7 @@ class ThreadsGcOracleTest {
 
     @Test
     void should_put_each_collection_in_the_windows_of_the_thread_that_ran_it_when_threads_churn_at_once() throws Exception {
-        OracleRun run = Workloads.traceWithOracle(tmp, OPTIONS, "threads_gc.py", "300", "--concurrent");
+        OracleRun run = LocalRuns.traceWithOracle(tmp, OPTIONS, "threads_gc.py", "300", "--concurrent");
 
         assertSameWindows(run);
     }
@@ -54,7 +56,7 @@ class ThreadsGcOracleTest {
         assertThat(perThread).as("the thread windows add up to 'churn', but for the collections that started between"
                 + " a thread's two marks (the oracle saw %d)", oracleGap).isPositive()
                 .isEqualTo(run.window("churn").gc().totalCollections() - oracleGap);
-        Workloads.assertSameGc("whole run", run.recording().gc(), run.oracle().gcStats());
+        CountComparisons.assertSameGc("whole run", run.recording().gc(), run.oracle().gcStats());
         assertThat(run.recording().losses()).isEqualTo(Losses.NONE);
     }
 

@@ -4,8 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.pybudget.elf.PythonBinary;
-import dev.pybudget.engine.Attachments.Bystander;
-import dev.pybudget.engine.Workloads.Oracle;
+import dev.pybudget.support.Attachments.Bystander;
 import dev.pybudget.recording.Losses;
 import dev.pybudget.recording.Recording;
 import dev.pybudget.recording.Sections;
@@ -17,6 +16,13 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import dev.pybudget.support.RecordedCounts;
+import dev.pybudget.support.Pythons;
+import dev.pybudget.support.PythonFixtures;
+import dev.pybudget.support.Oracle;
+import dev.pybudget.support.LocalRuns;
+import dev.pybudget.support.CountComparisons;
+import dev.pybudget.support.Attachments;
 
 /** Two traces in one JVM, at the same time, on two processes of the same CPython binary. */
 class TwoTracesTest {
@@ -47,8 +53,8 @@ class TwoTracesTest {
 
         try (Bystander bystander = Bystander.start();
              Trace a = Tracer.start(gatedWorkload(gated, go, "a", "gc_churn.py", "300"),
-                     Workloads.options().withCallPattern("*/gc_churn.py:*"));
-             Trace b = Tracer.start(gatedWorkload(gated, go, "b", "threads_gc.py", "300"), Workloads.options())) {
+                     LocalRuns.options().withCallPattern("*/gc_churn.py:*"));
+             Trace b = Tracer.start(gatedWorkload(gated, go, "b", "threads_gc.py", "300"), LocalRuns.options())) {
 
             // Both wait for GO: each process carries its own trace's probes only, the bystander none.
             Map<String, Integer> semA = Attachments.semaphores(a.pid(), python);
@@ -71,26 +77,26 @@ class TwoTracesTest {
             Oracle ob = oracle("b");
             assertThat(ra.exitStatus()).contains(0);
             assertThat(rb.exitStatus()).contains(0);
-            Workloads.assertSameGc("A, whole run", ra.gc(), oa.gcStats());
-            Workloads.assertSameGc("B, whole run", rb.gc(), ob.gcStats());
-            Workloads.assertSameGc("A, window 'work'", ra.window("work").orElseThrow().sections().gc(),
+            CountComparisons.assertSameGc("A, whole run", ra.gc(), oa.gcStats());
+            CountComparisons.assertSameGc("B, whole run", rb.gc(), ob.gcStats());
+            CountComparisons.assertSameGc("A, window 'work'", ra.window("work").orElseThrow().sections().gc(),
                     oa.window("work").path("gc"));
             for (String name : ob.windowNames()) { // B counts no calls: gc, audit and imports per window
                 Sections window = rb.window(name).orElseThrow().sections();
-                Workloads.assertSameGc("B, window '" + name + "'", window.gc(), ob.window(name).path("gc"));
-                assertThat(Workloads.audit(window)).as("B, window '%s': audit", name)
+                CountComparisons.assertSameGc("B, window '" + name + "'", window.gc(), ob.window(name).path("gc"));
+                assertThat(RecordedCounts.audit(window)).as("B, window '%s': audit", name)
                         .isEqualTo(Oracle.counts(ob.window(name), "audit"));
-                assertThat(Workloads.importSet(window)).as("B, window '%s': imports", name)
+                assertThat(RecordedCounts.importSet(window)).as("B, window '%s': imports", name)
                         .isEqualTo(Oracle.imports(ob.window(name)));
             }
-            assertThat(Workloads.audit(ra.window("work").orElseThrow().sections())).as("A, window 'work': audit")
+            assertThat(RecordedCounts.audit(ra.window("work").orElseThrow().sections())).as("A, window 'work': audit")
                     .isEqualTo(Oracle.counts(oa.window("work"), "audit"));
             assertThat(ra.windows()).extracting(Window::name).containsExactly("work");
             assertThat(rb.windows()).extracting(Window::name).containsExactlyInAnyOrderElementsOf(ob.windowNames())
                     .doesNotContain("work");
-            assertThat(Workloads.calls(ra.whole())).isEqualTo(Oracle.counts(oa.whole(), "rawCalls"));
+            assertThat(RecordedCounts.calls(ra.whole())).isEqualTo(Oracle.counts(oa.whole(), "rawCalls"));
             assertThat(rb.calls()).isEmpty();
-            assertThat(Workloads.importSet(rb.whole())).contains("runpy").doesNotContain("gc_churn");
+            assertThat(RecordedCounts.importSet(rb.whole())).contains("runpy").doesNotContain("gc_churn");
             assertThat(ra.losses()).isEqualTo(Losses.NONE);
             assertThat(rb.losses()).isEqualTo(Losses.NONE);
             bystander.assertNothingAttached();
@@ -99,8 +105,8 @@ class TwoTracesTest {
     }
 
     private ProcessBuilder gatedWorkload(Path gated, Path go, String name, String fixture, String... args) {
-        List<String> command = new ArrayList<>(List.of(Workloads.python().toString(), gated.toString(),
-                go.toString(), Workloads.fixture(fixture).toString()));
+        List<String> command = new ArrayList<>(List.of(Pythons.debian().toString(), gated.toString(),
+                go.toString(), PythonFixtures.workload(fixture).toString()));
         command.addAll(List.of(args));
         ProcessBuilder workload = new ProcessBuilder(command).directory(tmp.toFile())
                 .redirectOutput(tmp.resolve(name + ".out").toFile()).redirectError(tmp.resolve(name + ".err").toFile());

@@ -3,14 +3,19 @@ package dev.pybudget.engine;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.pybudget.engine.Workloads.Oracle;
-import dev.pybudget.engine.Workloads.OracleRun;
 import dev.pybudget.recording.Losses;
 import dev.pybudget.recording.Sections;
 import dev.pybudget.recording.Window;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import dev.pybudget.support.RecordedCounts;
+import dev.pybudget.support.Pythons;
+import dev.pybudget.support.PythonFixtures;
+import dev.pybudget.support.OracleRun;
+import dev.pybudget.support.Oracle;
+import dev.pybudget.support.LocalRuns;
+import dev.pybudget.support.CountComparisons;
 
 /**
  * Windows marked with sys.audit("pybudget.begin"/"pybudget.end", name): nested, repeated, on a worker
@@ -23,7 +28,7 @@ class WindowsOracleTest {
 
     @Test
     void should_count_in_each_nested_repeated_and_per_thread_window_what_the_oracle_counts_there() throws Exception {
-        OracleRun run = Workloads.traceWithOracle(tmp, Workloads.options().withCallPattern("*/windows.py:*"),
+        OracleRun run = LocalRuns.traceWithOracle(tmp, LocalRuns.options().withCallPattern("*/windows.py:*"),
                 "windows.py");
 
         assertThat(run.recording().windows()).extracting(Window::name).as("windows, kernel vs oracle")
@@ -35,13 +40,13 @@ class WindowsOracleTest {
         // The worker ran while main was inside "batch": its collection and import are its own window's only.
         assertThat(run.window("worker").gc().collections(1)).isEqualTo(1);
         assertThat(run.window("batch").gc().collections(1)).isZero();
-        assertThat(Workloads.importSet(run.window("worker"))).contains("difflib");
-        assertThat(Workloads.importSet(run.window("batch"))).doesNotContain("difflib")
+        assertThat(RecordedCounts.importSet(run.window("worker"))).contains("difflib");
+        assertThat(RecordedCounts.importSet(run.window("batch"))).doesNotContain("difflib")
                 .contains("colorsys", "textwrap", "shlex");
 
-        assertThat(Workloads.calls(run.recording().whole())).as("calls over the whole run")
+        assertThat(RecordedCounts.calls(run.recording().whole())).as("calls over the whole run")
                 .isEqualTo(Oracle.counts(run.oracle().whole(), "rawCalls"));
-        Workloads.assertSameGc("whole run", run.recording().gc(), run.oracle().gcStats());
+        CountComparisons.assertSameGc("whole run", run.recording().gc(), run.oracle().gcStats());
         // "ghost" ends without a begin: counted as unbalanced, nothing else is lost.
         assertThat(run.recording().losses()).isEqualTo(new Losses(0, 0, 0, 0, 0, 0, 1, 0, 0));
     }
@@ -80,12 +85,12 @@ class WindowsOracleTest {
     @Test
     void should_follow_the_window_rules_for_stray_and_out_of_order_marks_and_non_ascii_names() throws Exception {
         java.nio.file.Files.writeString(tmp.resolve("marks.py"), STRAY_MARKS);
-        ProcessBuilder workload = new ProcessBuilder(Workloads.python().toString(), "marks.py", Workloads.FIXTURES.toString())
+        ProcessBuilder workload = new ProcessBuilder(Pythons.debian().toString(), "marks.py", PythonFixtures.SUPPORT.toString())
                 .directory(tmp.toFile()).redirectError(tmp.resolve("marks.err").toFile());
         Path oracleFile = tmp.resolve("marks.json");
         workload.environment().put("PYBUDGET_ORACLE", oracleFile.toString());
         dev.pybudget.recording.Recording recording;
-        try (Trace trace = Tracer.start(workload, Workloads.options())) {
+        try (Trace trace = Tracer.start(workload, LocalRuns.options())) {
             recording = trace.finish();
         }
         assertThat(recording.exitStatus()).contains(0);
@@ -100,8 +105,8 @@ class WindowsOracleTest {
         for (String name : oracle.windowNames()) {
             String kernelName = name.equals(longName) ? cut : name;
             Sections window = recording.window(kernelName).orElseThrow().sections();
-            Workloads.assertSameGc("window '" + name + "'", window.gc(), oracle.window(name).path("gc"));
-            assertThat(Workloads.audit(window)).as("window '%s': audit", name)
+            CountComparisons.assertSameGc("window '" + name + "'", window.gc(), oracle.window(name).path("gc"));
+            assertThat(RecordedCounts.audit(window)).as("window '%s': audit", name)
                     .isEqualTo(Oracle.counts(oracle.window(name), "audit"));
         }
         assertThat(recording.window("outer").orElseThrow().sections().gc().collections()).containsExactly(1L, 0L, 0L);
@@ -109,9 +114,9 @@ class WindowsOracleTest {
     }
 
     static void assertSameSections(String what, Sections kernel, JsonNode oracle) {
-        Workloads.assertSameGc(what, kernel.gc(), oracle.path("gc"));
-        assertThat(Workloads.audit(kernel)).as("%s: audit events", what).isEqualTo(Oracle.counts(oracle, "audit"));
-        assertThat(Workloads.calls(kernel)).as("%s: calls", what).isEqualTo(Oracle.counts(oracle, "rawCalls"));
-        assertThat(Workloads.importSet(kernel)).as("%s: imports", what).isEqualTo(Oracle.imports(oracle));
+        CountComparisons.assertSameGc(what, kernel.gc(), oracle.path("gc"));
+        assertThat(RecordedCounts.audit(kernel)).as("%s: audit events", what).isEqualTo(Oracle.counts(oracle, "audit"));
+        assertThat(RecordedCounts.calls(kernel)).as("%s: calls", what).isEqualTo(Oracle.counts(oracle, "rawCalls"));
+        assertThat(RecordedCounts.importSet(kernel)).as("%s: imports", what).isEqualTo(Oracle.imports(oracle));
     }
 }

@@ -26,7 +26,7 @@ class CheckoutBudgetTest {
 
     @Workload
     static PythonWorkloadContainer app = new PythonWorkloadContainer(PythonImage.CPYTHON_3_11)
-            .withFixture("python-fixtures/lazy_import_service")
+            .withFixture("python-fixtures/workloads/lazy_import_service")
             .withCommand("python3", "server.py", "8000")
             .withExposedPorts(8000)
             .waitingFor(Wait.forHttp("/health").forPort(8000));

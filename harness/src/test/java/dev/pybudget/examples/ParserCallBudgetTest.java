@@ -17,7 +17,7 @@ class ParserCallBudgetTest {
 
     @Workload
     LocalWorkload parser = new LocalWorkload("/usr/bin/python3.11", "call_parser.py")
-            .withDirectory(Path.of("../python-fixtures"))
+            .withDirectory(Path.of("../python-fixtures/workloads"))
             .withCallPattern("*/call_parser.py:*");
 
     @Test

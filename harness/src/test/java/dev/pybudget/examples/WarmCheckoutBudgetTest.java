@@ -21,7 +21,7 @@ class WarmCheckoutBudgetTest {
 
     @Workload
     static PythonWorkloadContainer app = new PythonWorkloadContainer(PythonImage.CPYTHON_3_11)
-            .withFixture("python-fixtures/lazy_import_service")
+            .withFixture("python-fixtures/workloads/lazy_import_service")
             .withCommand("python3", "server.py", "8000", "--warm")
             .withExposedPorts(8000)
             .waitingFor(Wait.forHttp("/health").forPort(8000));

@@ -10,9 +10,10 @@ import java.lang.annotation.RetentionPolicy;
 import java.lang.annotation.Target;
 import org.junit.jupiter.api.Test;
 import org.junit.platform.engine.TestExecutionResult.Status;
+import dev.pybudget.support.JUnitRun;
 
 /**
- * Each budget annotation kept and exceeded on a real workload (python-fixtures/budget_service on this
+ * Each budget annotation kept and exceeded on a real workload (python-fixtures/workloads/budget_service on this
  * host), run as a user's build runs it, with the failure message pinned.
  */
 class BudgetAnnotationsTest {

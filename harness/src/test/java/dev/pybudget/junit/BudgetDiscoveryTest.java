@@ -11,6 +11,7 @@ import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtensionConfigurationException;
 import org.junit.platform.engine.TestExecutionResult.Status;
+import dev.pybudget.support.JUnitRun;
 
 /**
  * Issue 19, cases 11 and 15: budgets are found as JUnit finds annotations (superclasses,

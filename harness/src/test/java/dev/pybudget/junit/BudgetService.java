@@ -8,21 +8,19 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import dev.pybudget.support.PythonFixtures;
 
-/** python-fixtures/budget_service on this host: each request does what its query asks, inside the window "request". */
+/** python-fixtures/workloads/budget_service on this host: each request does what its query asks, inside the window "request". */
 final class BudgetService {
-
-    static final Path FIXTURES = Path.of("..", "python-fixtures").toAbsolutePath().normalize();
 
     final int port = freePort();
     final LocalWorkload workload;
 
     BudgetService(String callPattern) {
         LocalWorkload w = new LocalWorkload("/usr/bin/python3.11", "server.py", String.valueOf(port))
-                .withDirectory(FIXTURES.resolve("budget_service"))
+                .withDirectory(PythonFixtures.workload("budget_service"))
                 .withOutput(ProcessBuilder.Redirect.DISCARD)
                 .waitingFor(this::answersHealth, Duration.ofSeconds(30));
         workload = callPattern == null ? w : w.withCallPattern(callPattern);

@@ -17,6 +17,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.platform.engine.TestExecutionResult.Status;
+import dev.pybudget.support.JUnitRun;
 
 /**
  * Issue 19, cases 9 and 10: a budget that checked nothing is inconclusive, never passed. Each

@@ -6,18 +6,20 @@ import dev.pybudget.assertions.InconclusiveBudgetError;
 import dev.pybudget.engine.LocalWorkload;
 import java.nio.file.Path;
 import java.time.Duration;
+import dev.pybudget.support.JUnitRun;
+import dev.pybudget.support.PythonFixtures;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtensionConfigurationException;
 import org.junit.platform.engine.TestExecutionResult.Status;
 
 /**
- * {@link GilBudget} kept and exceeded on python-fixtures/gil_contention.py on this host (Debian's python3.11, take_gil
+ * {@link GilBudget} kept and exceeded on python-fixtures/workloads/gil_contention.py on this host (Debian's python3.11, take_gil
  * from python3.11-dbg), run through the JUnit launcher as a user's build runs them, with the failure message pinned
  * (times and counts replaced by placeholders: how often two threads take turns depends on the machine's load).
  */
 class GilBudgetAnnotationsTest {
 
-    static final Path FIXTURES = Path.of("..", "python-fixtures").toAbsolutePath().normalize();
+    static final Path FIXTURES = PythonFixtures.WORKLOADS;
 
     /** THREADS threads spinning 0.5 s each in windows spin-0, spin-1, ... */
     static LocalWorkload spinning(int threads) {

@@ -7,9 +7,10 @@ import dev.pybudget.engine.LocalWorkload;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtensionConfigurationException;
 import org.junit.platform.engine.TestExecutionResult.Status;
+import dev.pybudget.support.JUnitRun;
 
 /**
- * {@link SyscallBudget} and {@link KernelBudget} kept and exceeded on python-fixtures/budget_service on this
+ * {@link SyscallBudget} and {@link KernelBudget} kept and exceeded on python-fixtures/workloads/budget_service on this
  * host, run through the JUnit launcher as a user's build runs them, with the failure message pinned (times
  * and the counts CPython adds on its own replaced by placeholders).
  */

@@ -1,12 +1,8 @@
 package dev.pybudget.junit;
 
-import static dev.pybudget.container.ContainerRuns.assertSameGc;
+import static dev.pybudget.support.CountComparisons.assertSameGc;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.pybudget.engine.Workloads;
-import dev.pybudget.container.ContainerRuns;
-import dev.pybudget.engine.Workloads.Oracle;
-import dev.pybudget.container.ContainerRuns.OracleRun;
 import dev.pybudget.container.PythonWorkloadContainer;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -14,6 +10,10 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import dev.pybudget.support.RecordedCounts;
+import dev.pybudget.support.OracleRun;
+import dev.pybudget.support.Oracle;
+import dev.pybudget.support.ContainerRuns;
 
 /** Drives {@link ParallelContainersTest#DRIVEN} in a container and compares its kernel counts with its oracle's. */
 final class OracleCheck {
@@ -41,14 +41,14 @@ final class OracleCheck {
         assertSameGc("whole run", run.recording().gc(), run.oracle().gcStats());
         assertSameGc("window 'work'", run.window("work").gc(), run.oracle().window("work").path("gc"));
         assertThat(run.window("work").gc().collections(0)).as("the work collects").isPositive();
-        assertThat(Workloads.audit(run.window("work"))).as("audit in window 'work', kernel vs oracle")
+        assertThat(RecordedCounts.audit(run.window("work"))).as("audit in window 'work', kernel vs oracle")
                 .isEqualTo(Oracle.counts(run.oracle().window("work"), "audit"))
                 .containsEntry("pybudget.begin", (long) rounds.length);
-        assertThat(Workloads.importSet(run.window("work"))).as("imports in window 'work', kernel vs oracle")
+        assertThat(RecordedCounts.importSet(run.window("work"))).as("imports in window 'work', kernel vs oracle")
                 .isEqualTo(Oracle.imports(run.oracle().window("work"))).contains("colorsys", "shlex");
-        assertThat(Workloads.calls(run.recording().whole())).as("calls of driven.py, kernel vs oracle")
+        assertThat(RecordedCounts.calls(run.recording().whole())).as("calls of driven.py, kernel vs oracle")
                 .isEqualTo(Oracle.counts(run.oracle().root(), "rawCalls"));
-        assertThat(Workloads.calls(run.window("work"))).as("calls in window 'work', kernel vs oracle")
+        assertThat(RecordedCounts.calls(run.window("work"))).as("calls in window 'work', kernel vs oracle")
                 .isEqualTo(Oracle.counts(run.oracle().window("work"), "rawCalls"))
                 .containsKey("/workload/driven.py:grow");
         return run;

@@ -22,6 +22,7 @@ import org.junit.platform.launcher.core.LauncherDiscoveryRequestBuilder;
 import org.junit.platform.launcher.core.LauncherFactory;
 import org.testcontainers.containers.wait.strategy.Wait;
 import org.testcontainers.images.builder.Transferable;
+import dev.pybudget.support.ContainerRuns;
 
 /**
  * Two {@link PythonPerfTest} classes run at once (JUnit's parallel execution, enabled for this launch
@@ -97,10 +98,12 @@ class ParallelContainersTest {
 
     /**
      * Accepts one connection on port 9000 and, for each line "go N", runs N rounds of work in the
-     * window "work"; "exit" ends the run through the oracle (python-fixtures/oracle.py), which writes
+     * window "work"; "exit" ends the run through the oracle (python-fixtures/support/oracle.py), which writes
      * what CPython's own hooks saw.
      */
     static final String DRIVEN = """
+            import os, sys
+            sys.path.append(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))  # oracle.py
             import oracle; oracle.install()
 
             import gc
@@ -153,8 +156,7 @@ class ParallelContainersTest {
             """;
 
     static PythonWorkloadContainer driven() {
-        return new PythonWorkloadContainer(PythonImage.CPYTHON_3_11)
-                .withFixture("python-fixtures/oracle.py")
+        return ContainerRuns.withOracleImportable(new PythonWorkloadContainer(PythonImage.CPYTHON_3_11))
                 .withCopyToContainer(Transferable.of(DRIVEN), "/workload/driven.py")
                 .withEnv("PYBUDGET_ORACLE", OracleCheck.ORACLE)
                 .withCommand("python3", "driven.py")

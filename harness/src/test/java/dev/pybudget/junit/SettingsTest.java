@@ -16,6 +16,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtensionConfigurationException;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.platform.engine.TestExecutionResult.Status;
+import dev.pybudget.support.JUnitRun;
 
 /**
  * Settings as JUnit configuration parameters (issue 12 item 7: junit-platform.properties, a system

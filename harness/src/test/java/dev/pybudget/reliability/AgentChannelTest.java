@@ -26,6 +26,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.testcontainers.DockerClientFactory;
 import org.testcontainers.containers.wait.strategy.Wait;
+import dev.pybudget.support.PythonFixtures;
 
 /**
  * The agent's channel, probed from outside as anyone on this host could: it is published on the
@@ -38,7 +39,7 @@ class AgentChannelTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     static PythonWorkloadContainer app = new PythonWorkloadContainer(PythonImage.CPYTHON_3_11)
-            .withFixture("python-fixtures/reliability/crash_later.py")
+            .withFixture(PythonFixtures.workload("reliability/crash_later.py").toString())
             .withCommand("python3", "crash_later.py", "segv")
             .waitingFor(Wait.forLogMessage("ready.*\\n", 1));
 

@@ -25,6 +25,8 @@ import org.opentest4j.AssertionFailedError;
 import org.testcontainers.DockerClientFactory;
 import org.testcontainers.containers.ContainerLaunchException;
 import org.testcontainers.containers.wait.strategy.Wait;
+import dev.pybudget.support.JUnitRun;
+import dev.pybudget.support.PythonFixtures;
 
 /**
  * Faults of the container path, seen the way a user's test sees them (each scenario is a small
@@ -36,7 +38,7 @@ class ContainerFaultsTest {
 
     static PythonWorkloadContainer crashLater(String mode) {
         return new PythonWorkloadContainer(PythonImage.CPYTHON_3_11)
-                .withFixture("python-fixtures/reliability/crash_later.py")
+                .withFixture(PythonFixtures.workload("reliability/crash_later.py").toString())
                 .withCommand("python3", "crash_later.py", mode)
                 .waitingFor(Wait.forLogMessage("ready.*\\n", 1));
     }
@@ -121,9 +123,9 @@ class ContainerFaultsTest {
 
     @Test
     void should_fail_the_test_in_one_sentence_when_the_workload_container_is_killed_mid_recording() {
-        Launch.Result result = Launch.run(ContainerKilledMidRecording.class);
+        JUnitRun.Result result = JUnitRun.launch(ContainerKilledMidRecording.class);
 
-        Launch.Outcome test = result.only();
+        JUnitRun.Outcome test = result.single();
         assertThat(test.status()).isEqualTo(TestExecutionResult.Status.FAILED);
         assertThat(test.thrown().getMessage()).as("the agent outlives the workload: it recorded up to the kill, and the test"
                 + " fails because the workload died").matches("(?s)The workload in field 'app' died during this test \\(killed by signal 9"
@@ -137,9 +139,9 @@ class ContainerFaultsTest {
 
     @Test
     void should_fail_in_one_sentence_within_seconds_when_the_agent_is_killed_mid_recording() {
-        Launch.Result result = Launch.run(AgentKilledMidRecording.class);
+        JUnitRun.Result result = JUnitRun.launch(AgentKilledMidRecording.class);
 
-        Launch.Outcome test = result.only();
+        JUnitRun.Outcome test = result.single();
         assertThat(test.status()).isEqualTo(TestExecutionResult.Status.FAILED);
         assertThat(test.thrown()).isInstanceOf(AgentGoneException.class);
         assertThat(test.thrown().getSuppressed()).as("one failure, not a pile: %s", (Object) test.thrown().getSuppressed()).isEmpty();
@@ -157,7 +159,7 @@ class ContainerFaultsTest {
     @Test
     void should_stop_a_workload_that_never_exits_at_the_timeout_and_keep_what_it_recorded() {
         try (PythonWorkloadContainer app = new PythonWorkloadContainer(PythonImage.CPYTHON_3_11)
-                .withFixture("python-fixtures/crash.py").withCommand("python3", "crash.py", "hang")
+                .withFixture(PythonFixtures.workload("crash.py").toString()).withCommand("python3", "crash.py", "hang")
                 .waitingFor(Wait.forLogMessage("hanging\\n", 1))) {
             app.start();
             long start = System.nanoTime();
@@ -270,9 +272,9 @@ class ContainerFaultsTest {
     @Test
     void should_fail_a_test_during_which_the_workload_died_even_when_its_assertions_pass() throws Exception {
         WorkloadCrashesDuringTest.assertionsRan = false;
-        Launch.Result result = Launch.run(WorkloadCrashesDuringTest.class);
+        JUnitRun.Result result = JUnitRun.launch(WorkloadCrashesDuringTest.class);
 
-        Launch.Outcome test = result.only();
+        JUnitRun.Outcome test = result.single();
         assertThat(WorkloadCrashesDuringTest.assertionsRan).as("the test's assertions ran on the recording").isTrue();
         assertThat(test.status()).isEqualTo(TestExecutionResult.Status.FAILED);
         assertThat(test.thrown()).isInstanceOf(AssertionFailedError.class);

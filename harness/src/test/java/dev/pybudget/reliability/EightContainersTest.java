@@ -22,6 +22,11 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import dev.pybudget.support.RecordedCounts;
+import dev.pybudget.support.Oracle;
+import dev.pybudget.support.CountComparisons;
+import dev.pybudget.support.PythonFixtures;
+import dev.pybudget.support.ContainerRuns;
 
 /**
  * Eight workload containers at once on this machine's two cores, each running a different oracle
@@ -48,7 +53,7 @@ class EightContainersTest {
             new Job(null, Losses.NONE, "reliability/storm.py", "100", "100"),
             new Job(null, Losses.NONE, "reliability/threads_imports.py"));
 
-    record Outcome(Job job, Recording recording, OracleFile oracle, String output) {}
+    record Outcome(Job job, Recording recording, Oracle oracle, String output) {}
 
     @Test
     void should_match_every_oracle_with_eight_containers_at_once() throws Exception {
@@ -75,8 +80,8 @@ class EightContainersTest {
     }
 
     static Outcome run(Job job) {
-        PythonWorkloadContainer app = new PythonWorkloadContainer(PythonImage.CPYTHON_3_11)
-                .withFixture("python-fixtures")
+        PythonWorkloadContainer app = ContainerRuns.withOracleImportable(new PythonWorkloadContainer(PythonImage.CPYTHON_3_11))
+                .withFixture(PythonFixtures.WORKLOADS.toString())
                 .withEnv("PYBUDGET_ORACLE", ORACLE)
                 .withCommand(python(job.command()));
         if (job.pattern() != null) {
@@ -86,7 +91,7 @@ class EightContainersTest {
             c.start();
             Recording r = c.awaitExit(Duration.ofMinutes(5));
             String oracle = c.copyFileFromContainer(ORACLE, in -> new String(in.readAllBytes(), StandardCharsets.UTF_8));
-            return new Outcome(job, r, OracleFile.parse(oracle), c.getWorkloadOutput());
+            return new Outcome(job, r, Oracle.parse(oracle), c.getWorkloadOutput());
         } catch (Exception e) {
             throw new IllegalStateException(String.join(" ", job.command()) + ": " + e.getMessage(), e);
         }
@@ -109,20 +114,20 @@ class EightContainersTest {
         for (String name : windows) {
             Sections kernel = r.window(name).orElseThrow(() -> new AssertionError(what + ": no window " + name)).sections();
             JsonNode oracle = o.oracle().window(name);
-            OracleFile.assertSameWindow(what + " " + name, kernel, oracle);
+            CountComparisons.assertSameWindow(what + " " + name, kernel, oracle);
             Set<String> modules = new TreeSet<>();
             kernel.allImports().stream().map(ImportNode::module).forEach(modules::add);
             assertThat(modules).as("%s: window %s: modules imported, kernel vs oracle", what, name)
-                    .isEqualTo(OracleFile.imports(oracle));
+                    .isEqualTo(Oracle.imports(oracle));
             if (o.job().pattern() != null) {
-                Map<String, Long> calls = new TreeMap<>(OracleFile.calls(kernel));
+                Map<String, Long> calls = new TreeMap<>(RecordedCounts.calls(kernel));
                 calls.keySet().removeIf(k -> k.contains("/oracle.py:"));
                 assertThat(calls).as("%s: window %s: calls, kernel vs oracle", what, name)
-                        .isEqualTo(OracleFile.counts(oracle, "rawCalls"));
+                        .isEqualTo(Oracle.counts(oracle, "rawCalls"));
             }
             compared++;
         }
-        OracleFile.assertSameGc(what + ": whole run (gc.get_stats)", r.gc(), o.oracle().root().path("gcStats"));
+        CountComparisons.assertSameGc(what + ": whole run (gc.get_stats)", r.gc(), o.oracle().root().path("gcStats"));
         System.out.printf("  %-34s %d windows equal to the oracle, gc %s%n", what, compared, r.gc().collections());
     }
 }

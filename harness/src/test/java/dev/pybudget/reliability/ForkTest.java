@@ -19,6 +19,11 @@ import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import dev.pybudget.support.RecordedCounts;
+import dev.pybudget.support.Pythons;
+import dev.pybudget.support.Oracle;
+import dev.pybudget.support.LocalRuns;
+import dev.pybudget.support.CountComparisons;
 
 /**
  * fork_child.py: the workload forks a Python and runs another through subprocess, both doing
@@ -39,24 +44,24 @@ class ForkTest {
     void should_count_only_the_traced_process_and_report_its_children_as_not_followed() throws Exception {
         Path oracleFile = tmp.resolve("oracle.json");
         Recording r;
-        try (Local.Run run = Local.start(tmp, Local.options().withCallPattern("*:*").withStreamAudit(true),
+        try (LocalRuns.Run run = LocalRuns.start(tmp, LocalRuns.options().withCallPattern("*:*").withStreamAudit(true),
                 Map.of("PYBUDGET_ORACLE", oracleFile.toString()), "reliability/fork_child.py")) {
             r = run.trace().finish();
             assertThat(r.exitStatus()).as("stderr: %s", run.err()).contains(0);
             assertThat(run.out()).contains("forked child");
         }
-        OracleFile oracle = OracleFile.read(oracleFile);
+        Oracle oracle = Oracle.read(oracleFile);
 
         Sections spawn = r.window("spawn").map(Window::sections).orElseThrow();
-        OracleFile.assertSameWindow("spawn", spawn, oracle.window("spawn"));
+        CountComparisons.assertSameWindow("spawn", spawn, oracle.window("spawn"));
         assertThat(spawn.gc().collections()).containsExactly(0L, 2L, 0L);
         assertThat(spawn.allImports()).extracting(ImportNode::module).containsExactly("colorsys");
         assertThat(r.windows()).extracting(Window::name).as("the children's window 'child'").containsExactly("spawn");
         assertThat(r.whole().auditCount("child.tick")).as("the children's audit events").isZero();
         assertThat(r.whole().auditEvents()).extracting(e -> e.event()).doesNotContain("child.tick");
         assertThat(r.whole().allImports()).extracting(ImportNode::module).doesNotContainAnyElementsOf(CHILD_MODULES);
-        OracleFile.assertSameGc("whole run (gc.get_stats)", r.gc(), oracle.root().path("gcStats"));
-        assertThat(OracleFile.calls(r.whole()).keySet()).as("calls in the children's modules")
+        CountComparisons.assertSameGc("whole run (gc.get_stats)", r.gc(), oracle.root().path("gcStats"));
+        assertThat(RecordedCounts.calls(r.whole()).keySet()).as("calls in the children's modules")
                 .noneMatch(k -> k.matches(".*/(csv|statistics|fractions|decimal|_pydecimal|email/message)\\.py:.*"));
 
         assertThat(spawn.auditCount("os.fork")).isEqualTo(1);
@@ -67,9 +72,9 @@ class ForkTest {
 
     @Test
     void should_lower_every_probe_semaphore_to_zero_when_the_trace_ends_and_the_process_lives_on() throws Exception {
-        PythonBinary python = PythonBinary.inspect(Local.python());
+        PythonBinary python = PythonBinary.inspect(Pythons.debian());
         Path go = tmp.resolve("go");
-        try (Local.Run run = Local.start(tmp, Local.options().withCallPattern("*:*").withStreamAudit(true),
+        try (LocalRuns.Run run = LocalRuns.start(tmp, LocalRuns.options().withCallPattern("*:*").withStreamAudit(true),
                 "reliability/fork_child.py", "--hold=" + go)) {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
             while (!run.out().contains("parent done") || !run.out().contains("forked child")) {

@@ -20,6 +20,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.testcontainers.containers.Container;
 import org.testcontainers.containers.wait.strategy.Wait;
+import dev.pybudget.support.PythonFixtures;
 
 /**
  * 1,000 record() windows in a row on one container (reliability/service.py, one GET /work each): every window is right, and the file descriptors, threads and resident memory of the
@@ -47,7 +48,7 @@ class LoadTest {
     @Test
     void should_keep_every_window_right_and_the_agent_and_the_jvm_flat_over_1000_windows() throws Exception {
         try (PythonWorkloadContainer app = new PythonWorkloadContainer(PythonImage.CPYTHON_3_11)
-                .withFixture("python-fixtures/reliability/service.py")
+                .withFixture(PythonFixtures.workload("reliability/service.py").toString())
                 .withCommand("python3", "service.py", "8000")
                 .withExposedPorts(8000)
                 .waitingFor(Wait.forHttp("/health").forPort(8000))) {

@@ -21,6 +21,9 @@ import java.util.TreeMap;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import dev.pybudget.support.Pythons;
+import dev.pybudget.support.PythonFixtures;
+import dev.pybudget.support.LocalRuns;
 
 /**
  * odd_names.py: names past the kernel's buffers, non-ASCII, with quotes and control characters,
@@ -46,7 +49,7 @@ class OddNamesTest {
     void should_record_odd_names_cut_or_whole_and_count_the_ones_cpython_cannot_encode() throws Exception {
         Recording r;
         String out;
-        try (Local.Run run = Local.start(tmp, Local.options().withCallPattern("*:*"), FIXTURE)) {
+        try (LocalRuns.Run run = LocalRuns.start(tmp, LocalRuns.options().withCallPattern("*:*"), FIXTURE)) {
             r = run.trace().finish();
             out = run.out();
         }
@@ -57,7 +60,7 @@ class OddNamesTest {
         assertThat(cases).hasSize(21);
         cases.forEach((name, outcome) -> assertThat(outcome).as("case %s", name)
                 .isEqualTo(name.startsWith("surrogate") ? "SystemError" : "ok"));
-        Process untraced = new ProcessBuilder(Local.python().toString(), Local.fixture(FIXTURE).toString()).start();
+        Process untraced = new ProcessBuilder(Pythons.debian().toString(), PythonFixtures.workload(FIXTURE).toString()).start();
         String untracedOut = new String(untraced.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(untraced.waitFor()).isZero();
         assertThat(cases(untracedOut).values()).as("untraced, every case is ok").containsOnly("ok");
@@ -71,7 +74,7 @@ class OddNamesTest {
         assertThat(whole.allImports().stream().filter(i -> i.module().equals(UNENCODABLE)).findFirst().orElseThrow().found())
                 .as("the surrogate module's import failed in the workload").isFalse();
 
-        String script = Local.fixture(FIXTURE).toString();
+        String script = PythonFixtures.workload(FIXTURE).toString();
         assertThat(whole.calls(script, cut(LONG_FUNCTION, 64))).isEqualTo(3);
         assertThat(whole.calls(script, "función_名前")).isEqualTo(3);
         assertThat(whole.calls(script, QUOTED_FUNCTION)).isEqualTo(3);
@@ -112,7 +115,7 @@ class OddNamesTest {
     @Test
     void should_serve_odd_names_from_a_container_and_keep_serving() {
         try (PythonWorkloadContainer app = new PythonWorkloadContainer(PythonImage.CPYTHON_3_11)
-                .withFixture("python-fixtures/" + FIXTURE).withCommand("python3", "odd_names.py").withCallPattern("*:*")) {
+                .withFixture(PythonFixtures.workload(FIXTURE).toString()).withCommand("python3", "odd_names.py").withCallPattern("*:*")) {
             app.start();
             Recording r = app.awaitExit(Duration.ofSeconds(60));
 
@@ -132,7 +135,7 @@ class OddNamesTest {
     void should_read_non_ascii_window_names_on_cpython_3_13_too() {
         // 3.12 changed the str layout (no wstr): the characters of a compact str sit 16 bytes earlier.
         try (PythonWorkloadContainer app = new PythonWorkloadContainer(PythonImage.CPYTHON_3_13)
-                .withFixture("python-fixtures/" + FIXTURE).withCommand("python3", "odd_names.py")) {
+                .withFixture(PythonFixtures.workload(FIXTURE).toString()).withCommand("python3", "odd_names.py")) {
             app.start();
             Recording r = app.awaitExit(Duration.ofSeconds(60));
 

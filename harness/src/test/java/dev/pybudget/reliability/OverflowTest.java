@@ -16,6 +16,10 @@ import java.util.Map;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import dev.pybudget.support.RecordedCounts;
+import dev.pybudget.support.Oracle;
+import dev.pybudget.support.LocalRuns;
+import dev.pybudget.support.CountComparisons;
 
 /**
  * More than the kernel can hold: a ring buffer of one page under an event storm, a calls map smaller
@@ -32,13 +36,13 @@ class OverflowTest {
         Path oracleFile = tmp.resolve("oracle.json");
         Recording r;
         long streamed;
-        try (Local.Run run = Local.start(tmp, Local.options().withRingBufferBytes(4096).withStreamAudit(true),
+        try (LocalRuns.Run run = LocalRuns.start(tmp, LocalRuns.options().withRingBufferBytes(4096).withStreamAudit(true),
                 Map.of("PYBUDGET_ORACLE", oracleFile.toString()), "reliability/storm.py", "200", "200")) {
             r = run.trace().finish();
             streamed = run.trace().streamedEvents();
             assertThat(r.exitStatus()).as("storm.py's stderr: %s", run.err()).contains(0);
         }
-        OracleFile oracle = OracleFile.read(oracleFile);
+        Oracle oracle = Oracle.read(oracleFile);
 
         Sections storm = r.window("storm").map(Window::sections).orElseThrow();
         long audited = storm.audit().stream().mapToLong(a -> a.count()).sum();
@@ -50,10 +54,10 @@ class OverflowTest {
         assertThat(r.losses().events()).isEqualTo(r.lostEvents());
         assertThat(r.losses().countsIncomplete()).as("no exact count lost anything").isFalse();
         // The counts made in the kernel are exact all the same.
-        OracleFile.assertSameWindow("storm", storm, oracle.window("storm"));
+        CountComparisons.assertSameWindow("storm", storm, oracle.window("storm"));
         assertThat(storm.auditCount("storm.tick")).isEqualTo(200 * 200);
         assertThat(storm.importCount()).isEqualTo(200);
-        OracleFile.assertSameGc("whole run (gc.get_stats)", r.gc(), oracle.root().path("gcStats"));
+        CountComparisons.assertSameGc("whole run (gc.get_stats)", r.gc(), oracle.root().path("gcStats"));
         // What comes from the stream is short, and the recording says by how much at most.
         assertThat(storm.auditEvents().size()).as("audit events in the stream").isLessThan((int) audited);
         assertThat(storm.auditEvents().size() + r.lostEvents()).as("streamed + lost covers every audit event")
@@ -75,21 +79,21 @@ class OverflowTest {
         Path oracleFile = tmp.resolve("oracle.json");
         int functions = 2000, entries = 1000, auditNames = 17_000, windows = 60;
         Recording r;
-        try (Local.Run run = Local.start(tmp, Local.options().withCallPattern("*/map_full.py:f_*").withCallsMapEntries(entries),
+        try (LocalRuns.Run run = LocalRuns.start(tmp, LocalRuns.options().withCallPattern("*/map_full.py:f_*").withCallsMapEntries(entries),
                 Map.of("PYBUDGET_ORACLE", oracleFile.toString()), "reliability/map_full.py", String.valueOf(functions),
                 String.valueOf(auditNames), String.valueOf(windows))) {
             r = run.trace().finish();
             assertThat(r.exitStatus()).as("map_full.py's stderr: %s", run.err()).contains(0);
         }
-        OracleFile oracle = OracleFile.read(oracleFile);
+        Oracle oracle = Oracle.read(oracleFile);
         Losses losses = r.losses();
         System.out.printf("maps full: %s%n", losses);
 
         // Calls: the map holds `entries` functions; each held count is exact; the rest is counted as lost, call by call.
-        Map<String, Long> oracleCalls = OracleFile.counts(oracle.root(), "rawCalls");
+        Map<String, Long> oracleCalls = Oracle.counts(oracle.root(), "rawCalls");
         oracleCalls.keySet().removeIf(k -> !k.substring(k.lastIndexOf(':') + 1).startsWith("f_"));
         assertThat(oracleCalls).hasSize(functions);
-        Map<String, Long> kernelCalls = OracleFile.calls(r.whole());
+        Map<String, Long> kernelCalls = RecordedCounts.calls(r.whole());
         assertThat(kernelCalls).as("the calls map is full").hasSize(entries);
         kernelCalls.forEach((key, n) -> assertThat(n).as("calls of %s", key).isEqualTo(oracleCalls.get(key)));
         long counted = r.calls().stream().mapToLong(CallCount::count).sum();
@@ -108,14 +112,14 @@ class OverflowTest {
         assertThat(r.windows()).extracting(Window::name).containsAll(slotted).contains("d1", "d4")
                 .doesNotContain("w57", "w58", "w59").hasSize(63);
         for (String name : slotted) {
-            OracleFile.assertSameWindow(name, r.window(name).orElseThrow().sections(), oracle.window(name));
+            CountComparisons.assertSameWindow(name, r.window(name).orElseThrow().sections(), oracle.window(name));
         }
         for (String name : List.of("d1", "d2", "d3", "d4")) {
-            OracleFile.assertSameWindow(name, r.window(name).orElseThrow().sections(), oracle.window(name));
+            CountComparisons.assertSameWindow(name, r.window(name).orElseThrow().sections(), oracle.window(name));
         }
         JsonNode d5 = oracle.window("d5");
-        assertThat(OracleFile.audit(r.window("d5").orElseThrow().sections()))
-                .as("d5 was not followed (counted in windowDepth)").isNotEqualTo(OracleFile.counts(d5, "audit"));
+        assertThat(RecordedCounts.audit(r.window("d5").orElseThrow().sections()))
+                .as("d5 was not followed (counted in windowDepth)").isNotEqualTo(Oracle.counts(d5, "audit"));
 
         assertThat(losses.countsIncomplete()).isTrue();
         assertThat(losses.events() + losses.windowNames() + losses.windowUnbalanced() + losses.gcUnpaired()

@@ -15,6 +15,9 @@ import java.util.TreeMap;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import dev.pybudget.support.Oracle;
+import dev.pybudget.support.LocalRuns;
+import dev.pybudget.support.CountComparisons;
 
 /**
  * threads_imports.py: five threads import their own modules and collect at the same time, each in
@@ -32,13 +35,13 @@ class ThreadsTest {
         Path oracleFile = tmp.resolve("oracle.json");
         Recording r;
         String out;
-        try (Local.Run run = Local.start(tmp, Local.options(), Map.of("PYBUDGET_ORACLE", oracleFile.toString()),
+        try (LocalRuns.Run run = LocalRuns.start(tmp, LocalRuns.options(), Map.of("PYBUDGET_ORACLE", oracleFile.toString()),
                 "reliability/threads_imports.py", String.valueOf(threads), String.valueOf(modules))) {
             r = run.trace().finish();
             out = run.out();
             assertThat(r.exitStatus()).as("stderr: %s", run.err()).contains(0);
         }
-        OracleFile oracle = OracleFile.read(oracleFile);
+        Oracle oracle = Oracle.read(oracleFile);
         Map<String, Long> tids = new TreeMap<>();
         out.lines().filter(l -> l.startsWith("thread ")).forEach(l -> {
             String[] f = l.split(" ");
@@ -54,7 +57,7 @@ class ThreadsTest {
         for (String name : names) {
             String prefix = name.equals("main") ? "main" : "t" + name.substring(2);
             Sections w = r.window(name).map(Window::sections).orElseThrow();
-            OracleFile.assertSameWindow(name, w, oracle.window(name));
+            CountComparisons.assertSameWindow(name, w, oracle.window(name));
             assertThat(w.allImports()).as("window %s: its own modules, all imported on its thread", name)
                     .hasSize(modules)
                     .allSatisfy(i -> assertThat(i.module()).startsWith(prefix + "_mod_"))
@@ -70,6 +73,6 @@ class ThreadsTest {
         }
         System.out.printf("threads: %d windows, %d collections in them, per window %s%n", names.size(), collections,
                 names.stream().map(n -> n + "=" + r.window(n).orElseThrow().sections().gc().collections()).toList());
-        OracleFile.assertSameGc("whole run (gc.get_stats)", r.gc(), oracle.root().path("gcStats"));
+        CountComparisons.assertSameGc("whole run (gc.get_stats)", r.gc(), oracle.root().path("gcStats"));
     }
 }

@@ -23,9 +23,11 @@ import java.util.List;
 import org.assertj.core.api.Assertions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import dev.pybudget.support.Pythons;
+import dev.pybudget.support.LocalRuns;
 
 /**
- * Every way a window's or a collection's bookkeeping can go wrong (python-fixtures/reliability/window_holes.py),
+ * Every way a window's or a collection's bookkeeping can go wrong (python-fixtures/workloads/reliability/window_holes.py),
  * traced, and the verdict a user gets from the public assertions: exact, failed or inconclusive, never a
  * pass on evidence that is not there.
  */
@@ -44,7 +46,7 @@ class WindowHolesTest {
     private Run trace(String... args) throws Exception {
         Recording r;
         String out;
-        try (Local.Run run = Local.start(tmp, Local.options(), "reliability/window_holes.py", args)) {
+        try (LocalRuns.Run run = LocalRuns.start(tmp, LocalRuns.options(), "reliability/window_holes.py", args)) {
             r = run.trace().finish();
             out = run.out();
             Assertions.assertThat(r.exitStatus()).as("window_holes.py %s: stderr %s", List.of(args), run.err()).contains(0);
@@ -145,7 +147,7 @@ class WindowHolesTest {
     @Test
     void a_collection_cut_short_by_the_timeout_should_make_pause_budgets_inconclusive() throws Exception {
         Recording r;
-        try (Local.Run run = Local.start(tmp, Local.options().withTimeout(Duration.ofSeconds(2)),
+        try (LocalRuns.Run run = LocalRuns.start(tmp, LocalRuns.options().withTimeout(Duration.ofSeconds(2)),
                 "reliability/window_holes.py", "stuck_gc")) {
             r = run.trace().finish();
             Assertions.assertThat(run.out()).as("the collection started").contains("collecting");
@@ -191,10 +193,10 @@ class WindowHolesTest {
                 """;
         Files.writeString(tmp.resolve("both.py"), script);
         Path out = tmp.resolve("both.out");
-        ProcessBuilder workload = new ProcessBuilder(Local.python().toString(), "both.py").directory(tmp.toFile())
+        ProcessBuilder workload = new ProcessBuilder(Pythons.debian().toString(), "both.py").directory(tmp.toFile())
                 .redirectOutput(out.toFile()).redirectError(tmp.resolve("both.err").toFile());
         Recording r;
-        try (Trace trace = Tracer.start(workload, Local.options())) {
+        try (Trace trace = Tracer.start(workload, LocalRuns.options())) {
             awaitLine(out, "ready");
             try (JavaWindow ignored = trace.openWindow("both")) {
                 Files.createFile(tmp.resolve("GO"));

@@ -22,6 +22,10 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.platform.engine.TestExecutionResult;
 import org.opentest4j.AssertionFailedError;
+import dev.pybudget.support.Pythons;
+import dev.pybudget.support.PythonFixtures;
+import dev.pybudget.support.LocalRuns;
+import dev.pybudget.support.JUnitRun;
 
 /**
  * The workload ends badly (crash.py's modes, a kill from outside, a hang): what was recorded up to
@@ -33,9 +37,9 @@ class WorkloadFaultsTest {
     Path tmp;
 
     static LocalWorkload crashLater(String mode) {
-        return new LocalWorkload(Local.python().toString(), "crash_later.py", mode)
-                .withDirectory(Local.fixture("reliability/crash_later.py").getParent())
-                .withOptions(Local.options());
+        return new LocalWorkload(Pythons.debian().toString(), "crash_later.py", mode)
+                .withDirectory(PythonFixtures.workload("reliability/crash_later.py").getParent())
+                .withOptions(LocalRuns.options());
     }
 
     /** Sends SIGUSR1 (crash_later.py's cue) to a local process. */
@@ -107,7 +111,7 @@ class WorkloadFaultsTest {
 
     @Test
     void should_fail_a_test_during_which_the_local_workload_died_and_say_how() {
-        Launch.Outcome test = Launch.run(DiesUnawaited.class).only();
+        JUnitRun.Outcome test = JUnitRun.launch(DiesUnawaited.class).single();
 
         assertThat(test.status()).isEqualTo(TestExecutionResult.Status.FAILED);
         assertThat(test.thrown()).isInstanceOf(AssertionFailedError.class);
@@ -117,7 +121,7 @@ class WorkloadFaultsTest {
 
     @Test
     void should_add_the_death_to_a_test_that_failed_its_own_assertion() {
-        Launch.Outcome test = Launch.run(DiesAndFailsItsAssertion.class).only();
+        JUnitRun.Outcome test = JUnitRun.launch(DiesAndFailsItsAssertion.class).single();
 
         assertThat(test.status()).isEqualTo(TestExecutionResult.Status.FAILED);
         assertThat(test.thrown()).hasMessageContaining("gen-2 collections");
@@ -129,7 +133,7 @@ class WorkloadFaultsTest {
     @Test
     void should_not_fail_a_test_that_waited_for_the_workload_to_end() {
         DiesAwaited.last = null;
-        Launch.Outcome test = Launch.run(DiesAwaited.class).only();
+        JUnitRun.Outcome test = JUnitRun.launch(DiesAwaited.class).single();
 
         assertThat(test.status()).as("%s", test.thrown()).isEqualTo(TestExecutionResult.Status.SUCCESSFUL);
         assertThat(DiesAwaited.last.exitDescription()).isEqualTo("killed by signal 11 (SIGSEGV): exit status 139");
@@ -142,7 +146,7 @@ class WorkloadFaultsTest {
     void should_keep_the_recording_and_report_the_exit_status_when_the_workload_crashes(String mode, int status,
                                                                                         String described) {
         Recording r;
-        try (Local.Run run = Local.start(tmp, Local.options(), "crash.py", mode)) {
+        try (LocalRuns.Run run = LocalRuns.start(tmp, LocalRuns.options(), "crash.py", mode)) {
             r = run.trace().finish();
             assertThat(run.out()).as("the workload's stdout").contains("crash: " + mode);
         }
@@ -157,7 +161,7 @@ class WorkloadFaultsTest {
     @Test
     void should_keep_the_recording_and_report_the_signal_when_the_workload_is_killed_from_outside() throws Exception {
         Recording r;
-        try (Local.Run run = Local.start(tmp, Local.options(), "crash.py", "hang")) {
+        try (LocalRuns.Run run = LocalRuns.start(tmp, LocalRuns.options(), "crash.py", "hang")) {
             awaitOutput(run, "hanging");
             Recording before = run.trace().snapshot();
             assertThat(before.exitStatus()).as("still running").isEmpty();
@@ -174,7 +178,7 @@ class WorkloadFaultsTest {
     void should_stop_a_workload_that_never_exits_at_the_configured_timeout_and_keep_what_it_recorded() {
         Recording r;
         long start = System.nanoTime();
-        try (Local.Run run = Local.start(tmp, Local.options().withTimeout(Duration.ofSeconds(3)), "crash.py", "hang")) {
+        try (LocalRuns.Run run = LocalRuns.start(tmp, LocalRuns.options().withTimeout(Duration.ofSeconds(3)), "crash.py", "hang")) {
             r = run.trace().finish();
             assertThat(run.trace().isRunning()).isFalse();
         }
@@ -189,7 +193,7 @@ class WorkloadFaultsTest {
     void should_kill_a_workload_that_ignores_sigterm_when_the_trace_is_closed() throws Exception {
         long start;
         Recording r;
-        Local.Run run = Local.start(tmp, Local.options(), "reliability/stubborn.py");
+        LocalRuns.Run run = LocalRuns.start(tmp, LocalRuns.options(), "reliability/stubborn.py");
         try (run) {
             awaitOutput(run, "stubborn");
             start = System.nanoTime();
@@ -206,13 +210,13 @@ class WorkloadFaultsTest {
 
     @Test
     void should_stop_the_processes_the_workload_started_when_the_trace_is_closed() throws Exception {
-        ProcessBuilder workload = new ProcessBuilder(Local.python().toString(), "-c", String.join("\n",
+        ProcessBuilder workload = new ProcessBuilder(Pythons.debian().toString(), "-c", String.join("\n",
                 "import subprocess, sys, time",
                 "child = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(600)'])",
                 "print('child', child.pid, flush=True)",
                 "time.sleep(600)")).redirectOutput(tmp.resolve("out").toFile()).redirectError(tmp.resolve("err").toFile());
         long child;
-        try (dev.pybudget.engine.Trace trace = dev.pybudget.engine.Tracer.start(workload, Local.options())) {
+        try (dev.pybudget.engine.Trace trace = dev.pybudget.engine.Tracer.start(workload, LocalRuns.options())) {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
             while (!java.nio.file.Files.readString(tmp.resolve("out")).startsWith("child ")) {
                 assertThat(System.nanoTime()).as("the workload started its child").isLessThan(deadline);
@@ -240,7 +244,7 @@ class WorkloadFaultsTest {
         assertThat(r.losses()).isEqualTo(Losses.NONE);
     }
 
-    private static void awaitOutput(Local.Run run, String text) throws InterruptedException {
+    private static void awaitOutput(LocalRuns.Run run, String text) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (!run.out().contains(text)) {
             assertThat(System.nanoTime()).as("the workload printed '%s'; its stderr: %s", text, run.err()).isLessThan(deadline);

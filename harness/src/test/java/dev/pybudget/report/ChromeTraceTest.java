@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import dev.pybudget.assertions.FixtureRuns;
 import dev.pybudget.engine.TraceOptions;
 import dev.pybudget.recording.AuditEvent;
 import dev.pybudget.recording.GcStats;
@@ -31,6 +30,9 @@ import java.util.Set;
 import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import dev.pybudget.support.Pythons;
+import dev.pybudget.support.OracleRun;
+import dev.pybudget.support.LocalRuns;
 
 class ChromeTraceTest {
 
@@ -107,7 +109,7 @@ class ChromeTraceTest {
 
     @Test
     void import_slices_of_a_real_recording_should_nest_as_its_import_tree() throws IOException {
-        Recording r = FixtureRuns.run(TraceOptions.defaults().withStreamAudit(true), "lazy_import/app.py").recording();
+        Recording r = LocalRuns.shared(TraceOptions.defaults().withStreamAudit(true), "lazy_import/app.py").recording();
         assertThat(r.lostEvents()).isZero();
         Path file = dir.resolve("lazy_import.trace.json");
         ChromeTrace.write(r, file);
@@ -155,7 +157,7 @@ class ChromeTraceTest {
 
     @Test
     void python_windows_of_a_real_recording_should_be_drawn_once_per_begin_mark_on_the_marking_thread() {
-        FixtureRuns.Run run = FixtureRuns.run(TraceOptions.defaults().withStreamAudit(true), "windows.py");
+        OracleRun run = LocalRuns.shared(TraceOptions.defaults().withStreamAudit(true), "windows.py");
         Recording r = run.recording();
         assertThat(r.lostEvents()).isZero();
         JsonNode root = ChromeTrace.toJson(r);
@@ -172,7 +174,7 @@ class ChromeTraceTest {
             }
         }
         Map<String, Long> opened = new TreeMap<>();
-        run.oracle().path("windows").fields().forEachRemaining(w -> {
+        run.oracle().root().path("windows").fields().forEachRemaining(w -> {
             if (w.getValue().path("opened").asLong() > 0) {
                 opened.put(w.getKey(), w.getValue().path("opened").asLong());
             }
@@ -201,7 +203,7 @@ class ChromeTraceTest {
 
     @Test
     void java_windows_of_a_real_trace_should_span_the_instants_they_were_open_on_the_process_track() throws Exception {
-        ProcessBuilder sleeper = new ProcessBuilder(FixtureRuns.PYTHON, "-c", "import time; time.sleep(30)")
+        ProcessBuilder sleeper = new ProcessBuilder(Pythons.DEBIAN.toString(), "-c", "import time; time.sleep(30)")
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.INHERIT);
         try (dev.pybudget.engine.Trace trace = dev.pybudget.engine.Tracer.start(sleeper, TraceOptions.defaults())) {
             long before = System.nanoTime();

@@ -2,7 +2,6 @@ package dev.pybudget.report;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.pybudget.assertions.FixtureRuns;
 import dev.pybudget.assertions.Verdict;
 import dev.pybudget.engine.TraceOptions;
 import dev.pybudget.recording.ImportNode;
@@ -20,6 +19,7 @@ import java.util.regex.Pattern;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import dev.pybudget.support.LocalRuns;
 
 /**
  * The HTML reports of real recordings, opened in a real browser (Debian's chromium, headless): the page's
@@ -37,11 +37,11 @@ class HtmlReportBrowserTest {
     }
 
     private static Recording lazyImport() {
-        return FixtureRuns.run(TraceOptions.defaults().withStreamAudit(true), "lazy_import/app.py").recording();
+        return LocalRuns.shared(TraceOptions.defaults().withStreamAudit(true), "lazy_import/app.py").recording();
     }
 
     private static Recording windows() {
-        return FixtureRuns.run(TraceOptions.defaults().withStreamAudit(true).withCallPattern("*/windows.py:*"), "windows.py")
+        return LocalRuns.shared(TraceOptions.defaults().withStreamAudit(true).withCallPattern("*/windows.py:*"), "windows.py")
                 .recording();
     }
 

@@ -61,8 +61,9 @@ calls{ABSPATH:func: n}, rawCalls{co_filename:func: n}, imports[sorted],
 openAtFinish[names], windows{name: {gc, audit, calls, rawCalls, imports,
 opened}}.
 
-Keep every copy of this file identical (lazy_import/oracle.py is a copy;
-verify.py checks it).
+There is one copy of this file: a workload appends python-fixtures/support to
+sys.path, relative to its own file, before ``import oracle`` (in a container,
+where the workload's folder is /workload, that is /support: copy it there).
 """
 
 import gc

@@ -18,6 +18,8 @@ inside "batch", so every count is deterministic.
 
 Usage: windows.py [CALLS]   (default 100 calls of checksum per item)
 """
+import os, sys
+sys.path.append(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))  # oracle.py
 import oracle; oracle.install()
 
 import gc

@@ -14,6 +14,8 @@ and the UTF-8 CPython passes for an ASCII str is inside that object).
 
 Usage: reused_names.py [ROUNDS]   (default 200)
 """
+import os, sys
+sys.path.append(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))  # oracle.py
 import oracle; oracle.install()
 
 import gc

@@ -8,6 +8,8 @@ inside the window "work" and one outside it.
 
 Usage: gc_churn.py [ROUNDS]   (default 400)
 """
+import os, sys
+sys.path.append(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))  # oracle.py
 import oracle; oracle.install()
 
 import gc

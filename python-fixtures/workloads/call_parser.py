@@ -9,6 +9,8 @@ frame is a function__return too, and a profile "return" event).
 
 Usage: call_parser.py [N]   (default 200 expressions)
 """
+import os, sys
+sys.path.append(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))  # oracle.py
 import oracle; oracle.install()
 
 import sys

@@ -19,14 +19,14 @@ With --hold=PATH the parent, once done, prints "parent done", keeps the
 forked child alive, and waits until PATH exists before it tells the child to
 exit and finishes (so that a test can look at both processes meanwhile).
 
-The oracle is python-fixtures/oracle.py (found through the parent folder).
+The oracle is python-fixtures/support/oracle.py (found through sys.path, as every workload finds it).
 
 Usage: fork_child.py [--hold=PATH]
 """
 import os
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.append(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "support"))  # oracle.py
 import oracle  # noqa: E402
 oracle.install()
 

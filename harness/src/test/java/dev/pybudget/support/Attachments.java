@@ -1,10 +1,11 @@
-package dev.pybudget.engine;
+package dev.pybudget.support;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.pybudget.elf.PythonBinary;
 import dev.pybudget.elf.Semaphores;
 import dev.pybudget.elf.UsdtProbe;
+import dev.pybudget.engine.Tracer;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -69,7 +70,7 @@ public final class Attachments {
     }
 
     public static PythonBinary debianPython() throws IOException {
-        return PythonBinary.inspect(Workloads.python());
+        return PythonBinary.inspect(Pythons.debian());
     }
 
     /** A /usr/bin/python3.11 nobody traces, sleeping: a trace that attached too widely raises its semaphores. */

@@ -6,6 +6,8 @@ each time in its own window: "first" holds every import, "second" none.
 
 Usage: app.py [ROWS]   (default 50)
 """
+import os, sys
+sys.path.append(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "support"))  # oracle.py
 import oracle; oracle.install()
 
 import sys

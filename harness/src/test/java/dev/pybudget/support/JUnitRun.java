@@ -1,10 +1,11 @@
-package dev.pybudget.junit;
+package dev.pybudget.support;
 
 import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -15,16 +16,25 @@ import org.junit.platform.launcher.TestIdentifier;
 import org.junit.platform.launcher.core.LauncherDiscoveryRequestBuilder;
 import org.junit.platform.launcher.core.LauncherFactory;
 
-/** Runs a test class inside a test, as a user's build would, and keeps each test's outcome. */
-final class JUnitRun {
+/**
+ * Runs a test class inside a test, as a user's build would (JUnit Platform launcher), to see what the user sees:
+ * each test's outcome (and a class-level failure as an outcome of its own), and how long the run took. The
+ * classes it runs are static nested classes of our tests, which Surefire does not run by themselves.
+ */
+public final class JUnitRun {
 
-    record Outcome(String test, TestExecutionResult.Status status, Optional<Throwable> failure) {
-        String message() {
+    public record Outcome(String test, TestExecutionResult.Status status, Optional<Throwable> failure) {
+        public String message() {
             return failure.map(Throwable::getMessage).orElse("");
         }
 
+        /** What was thrown, or null. */
+        public Throwable thrown() {
+            return failure.orElse(null);
+        }
+
         /** A budget failure's message without its last line, which names the recording's file: checked to exist. */
-        String budgetMessage() {
+        public String budgetMessage() {
             String m = message();
             int at = m.lastIndexOf(RECORDING);
             if (at < 0) {
@@ -38,24 +48,32 @@ final class JUnitRun {
         }
 
         /** The recording's file named in a budget failure's message. */
-        Path recordingFile() {
+        public Path recordingFile() {
             budgetMessage();
             return Path.of(message().substring(message().lastIndexOf(RECORDING) + RECORDING.length()));
         }
     }
 
-    static final String RECORDING = "\n  recording: ";
+    /** Every outcome of one run, and how long the run took. */
+    public record Result(List<Outcome> outcomes, long millis) {
+        /** The one outcome of a class with one test (a class-level failure counts as its outcome). */
+        public Outcome single() {
+            if (outcomes.size() != 1) {
+                throw new AssertionError("expected one outcome, got " + outcomes);
+            }
+            return outcomes.get(0);
+        }
+    }
+
+    public static final String RECORDING = "\n  recording: ";
 
     private JUnitRun() {}
 
-    static List<Outcome> run(Class<?> testClass) {
-        return run(testClass, Map.of());
-    }
-
     /** With JUnit configuration parameters, as junit-platform.properties would give them. */
-    static List<Outcome> run(Class<?> testClass, Map<String, String> configuration) {
-        List<Outcome> outcomes = java.util.Collections.synchronizedList(new ArrayList<>());
+    public static Result launch(Class<?> testClass, Map<String, String> configuration) {
+        List<Outcome> outcomes = Collections.synchronizedList(new ArrayList<>());
         Launcher launcher = LauncherFactory.create();
+        long start = System.nanoTime();
         launcher.execute(LauncherDiscoveryRequestBuilder.request().selectors(selectClass(testClass))
                         .configurationParameters(configuration).build(),
                 new TestExecutionListener() {
@@ -66,19 +84,26 @@ final class JUnitRun {
                         }
                     }
                 });
-        return List.copyOf(outcomes);
+        return new Result(List.copyOf(outcomes), (System.nanoTime() - start) / 1_000_000);
     }
 
-    /** The one outcome of a class with one test (a class-level failure counts as its outcome). */
-    static Outcome single(Class<?> testClass) {
-        return single(testClass, Map.of());
+    public static Result launch(Class<?> testClass) {
+        return launch(testClass, Map.of());
     }
 
-    static Outcome single(Class<?> testClass, Map<String, String> configuration) {
-        List<Outcome> outcomes = run(testClass, configuration);
-        if (outcomes.size() != 1) {
-            throw new AssertionError("expected one outcome from " + testClass.getSimpleName() + ", got " + outcomes);
-        }
-        return outcomes.get(0);
+    public static List<Outcome> run(Class<?> testClass) {
+        return launch(testClass).outcomes();
+    }
+
+    public static List<Outcome> run(Class<?> testClass, Map<String, String> configuration) {
+        return launch(testClass, configuration).outcomes();
+    }
+
+    public static Outcome single(Class<?> testClass) {
+        return launch(testClass).single();
+    }
+
+    public static Outcome single(Class<?> testClass, Map<String, String> configuration) {
+        return launch(testClass, configuration).single();
     }
 }

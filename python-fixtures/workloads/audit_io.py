@@ -9,6 +9,8 @@ happen on that thread, so they count outside "io".
 
 Usage: audit_io.py [ROUNDS]   (default 1: each round does all of the above)
 """
+import os, sys
+sys.path.append(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))  # oracle.py
 import oracle; oracle.install()
 
 import os

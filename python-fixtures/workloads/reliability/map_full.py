@@ -13,14 +13,14 @@ Before them it raises "open", "os.rename" and "os.remove" once, so that no
 event name first seen after the audit storm (the oracle's own file at
 finish()) can be what overflows the audit map.
 
-The oracle is python-fixtures/oracle.py (found through the parent folder).
+The oracle is python-fixtures/support/oracle.py (found through sys.path, as every workload finds it).
 
 Usage: map_full.py [FUNCTIONS=2000] [AUDIT=0] [WINDOWS=60]
 """
 import os
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.append(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "support"))  # oracle.py
 import oracle  # noqa: E402
 oracle.install()
 

@@ -17,6 +17,8 @@ runs; only the sum is stable.
 Usage: threads_gc.py [ROUNDS] [--concurrent] [--threads=N]
        (defaults: 400 rounds, 4 threads)
 """
+import os, sys
+sys.path.append(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))  # oracle.py
 import oracle; oracle.install()
 
 import gc

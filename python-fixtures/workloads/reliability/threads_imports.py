@@ -10,14 +10,14 @@ to that thread's window only.
 
 Prints "thread NAME tid N" for each window (N = threading.get_native_id(),
 the kernel's thread id).  The modules go into a fresh temporary folder,
-removed at the end.  The oracle is python-fixtures/oracle.py.
+removed at the end.  The oracle is python-fixtures/support/oracle.py.
 
 Usage: threads_imports.py [THREADS=4] [MODULES=15]
 """
 import os
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.append(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "support"))  # oracle.py
 import oracle  # noqa: E402
 oracle.install()
 

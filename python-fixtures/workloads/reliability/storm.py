@@ -8,14 +8,14 @@ page or two, most stream records are dropped: the kernel counts them
 imports) still equal the oracle's.
 
 The modules go into a fresh temporary folder, removed at the end.  The
-oracle is python-fixtures/oracle.py (found through the parent folder).
+oracle is python-fixtures/support/oracle.py (found through sys.path, as every workload finds it).
 
 Usage: storm.py [MODULES=200] [TICKS=200]
 """
 import os
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.append(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "support"))  # oracle.py
 import oracle  # noqa: E402
 oracle.install()
 
