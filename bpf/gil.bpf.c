@@ -5,14 +5,22 @@
  * the build-id debug file.
  *
  * take_gil is entered on every acquisition, also one that finds the GIL free (after a blocking call,
- * when nobody else wanted it): those return in about a microsecond. An acquisition is *contended* when
- * its take_gil was entered while another thread of the workload held the GIL (it returned from take_gil
- * and has not entered drop_gil since) or was itself inside take_gil: a thread that drops the GIL on a
- * switch request re-enters take_gil while the thread it yields to may not have returned yet. With one
- * thread, nothing else ever holds or waits for the GIL: no acquisition is contended, by construction.
- * The bookkeeping is per process: one GIL (subinterpreters with their own GIL, 3.12+, count as one). */
+ * when nobody else wanted it): those return in about a microsecond without sleeping. An acquisition is
+ * *contended* when the thread slept inside take_gil: its voluntary context switches (task->nvcsw, what
+ * getrusage calls ru_nvcsw) grew between entry and return. take_gil sleeps only on the GIL's mutex or
+ * condition variable, that is when another thread holds the GIL or is taking it; a preemption is an
+ * involuntary switch and does not count. With one thread nothing else ever holds the GIL: no acquisition
+ * is contended (short of a major page fault inside take_gil). This needs no probe on drop_gil, which LTO
+ * inlines into some of its callers (Debian's 3.11: PyEval_SaveThread in os.stat, os.listdir, FileIO.write),
+ * where a uprobe would miss it. */
 #include "scopes.bpf.h"
 #include "bits.bpf.h"
+#include <bpf/bpf_core_read.h>
+
+/* Only the field read here; libbpf relocates its offset against the kernel's BTF (CO-RE). */
+struct task_struct {
+	unsigned long nvcsw;
+} __attribute__((preserve_access_index));
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -25,11 +33,10 @@ struct {
 	__type(value, struct gil_scope_stats);
 } gil_stats SEC(".maps");
 
-/* A thread inside take_gil: since when, and whether the GIL was contended when it entered. */
+/* A thread inside take_gil: since when, and its voluntary switches then. */
 struct gil_entry {
 	__u64 ts_ns;
-	__u32 contended;
-	__u32 pad;
+	__u64 nvcsw;
 };
 
 struct {
@@ -39,41 +46,20 @@ struct {
 	__type(value, struct gil_entry);
 } gil_entered SEC(".maps");
 
-/* The process's GIL as the probes see it: who holds it (0: nobody) and how many threads are inside take_gil. */
-struct gil_state {
-	__u32 holder;
-	__u32 inside;
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct gil_state);
-} gil_state SEC(".maps");
-
-static __always_inline struct gil_state *state(void)
+static __always_inline __u64 voluntary_switches(void)
 {
-	__u32 zero = 0;
-	return bpf_map_lookup_elem(&gil_state, &zero);
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	return BPF_CORE_READ(task, nvcsw);
 }
 
 SEC("uprobe")
 int take_gil_entry(struct pt_regs *ctx)
 {
 	__u32 tid = current_tid();
-	struct gil_state *g = state();
-	struct gil_entry e = { .ts_ns = bpf_ktime_get_ns() };
-	if (g && settings.track_holder) {
-		__u32 holder = g->holder;
-		e.contended = (holder && holder != tid) || g->inside > 0;
-	}
+	struct gil_entry e = { .ts_ns = bpf_ktime_get_ns(), .nvcsw = voluntary_switches() };
 	/* Still inside from an entry whose return never came: counted, and replaced. */
-	if (bpf_map_lookup_elem(&gil_entered, &tid)) {
+	if (bpf_map_lookup_elem(&gil_entered, &tid))
 		count_loss(LOSS_GIL_UNPAIRED);
-	} else if (g) {
-		__sync_fetch_and_add(&g->inside, 1);
-	}
 	bpf_map_update_elem(&gil_entered, &tid, &e, BPF_ANY);
 	return 0;
 }
@@ -115,49 +101,30 @@ int take_gil_return(struct pt_regs *ctx)
 {
 	__u32 tid = current_tid();
 	__u64 now = bpf_ktime_get_ns();
-	struct gil_state *g = state();
-	if (g)
-		g->holder = tid;
 	struct gil_entry *e = bpf_map_lookup_elem(&gil_entered, &tid);
 	if (!e) {
 		/* Entered before the probe was attached: no wait to measure. */
 		count_loss(LOSS_GIL_UNPAIRED);
 		return 0;
 	}
-	struct gil_add c = { .wait = now - e->ts_ns, .contended = e->contended };
+	struct gil_add c = { .wait = now - e->ts_ns };
+	c.contended = settings.count_contended && voluntary_switches() != e->nvcsw;
 	c.bucket = log2_bucket(c.wait);
 	bpf_map_delete_elem(&gil_entered, &tid);
-	if (g && g->inside > 0)
-		__sync_fetch_and_sub(&g->inside, 1);
 	int n = current_scopes(tid, &c.scopes);
 	bpf_loop(n, gil_add_one, &c, 0);
 	return 0;
 }
 
-/* drop_gil's entry: the thread gives the GIL up (for a blocking call, a switch request, its end). */
-SEC("uprobe")
-int drop_gil_entry(struct pt_regs *ctx)
-{
-	struct gil_state *g = state();
-	if (g && g->holder == current_tid())
-		g->holder = 0;
-	return 0;
-}
-
-/* A thread that ends holds nothing any more; one that ends inside take_gil (a daemon thread at the interpreter's end exits there) never
- * returns from it: it no longer waits, and its wait is not measured (counted as unpaired). */
+/* A thread that ends inside take_gil (a daemon thread at the interpreter's end exits there) never
+ * returns from it: its wait is not measured (counted as unpaired). */
 SEC("raw_tp/sched_process_exit")
 int gil_thread_exit(void *ctx)
 {
 	__u32 tid = current_tid();
-	struct gil_state *g = state();
-	if (g && g->holder == tid)
-		g->holder = 0;
 	if (!bpf_map_lookup_elem(&gil_entered, &tid))
 		return 0;
 	bpf_map_delete_elem(&gil_entered, &tid);
 	count_loss(LOSS_GIL_UNPAIRED);
-	if (g && g->inside > 0)
-		__sync_fetch_and_sub(&g->inside, 1);
 	return 0;
 }

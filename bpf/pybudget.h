@@ -182,8 +182,7 @@ struct kernel_settings {
 /* ---- GIL waits (gil.bpf.c): entry to return of CPython's internal take_gil, per scope ---- */
 
 /* Counted per scope slot in the gil_stats map. Every acquisition of the GIL enters take_gil, also one
- * that finds it free (after a blocking call, say); a contended one is entered while another thread of
- * the workload holds the GIL, as drop_gil and take_gil's returns tell (see gil.bpf.c). */
+ * that finds it free (after a blocking call, say); a contended one slept inside take_gil (see gil.bpf.c). */
 struct gil_scope_stats {
 	__u64 wait_total_ns;                 /* entry to return, summed over acquisitions */
 	__u64 wait_max_ns;
@@ -195,7 +194,7 @@ struct gil_scope_stats {
 
 /* gil.bpf.o's settings (0 = off). */
 struct gil_settings {
-	__u32 track_holder;              /* drop_gil is probed too: contended acquisitions are told apart */
+	__u32 count_contended;           /* tell contended acquisitions apart (their thread slept in take_gil) */
 	__u32 pad;
 };
 

@@ -20,7 +20,7 @@ enum Concern {
     AUDIT_SYMBOL("audit_symbol.bpf.o", List.of("window_thread_exit")),
     /** No USDT probe: BTF tracepoints here, and perf events that KernelContextFamily opens; only with TraceOptions.kernelContext. */
     KERNEL("kernel.bpf.o", List.of("sched_switch", "sys_enter")),
-    /** GIL waits: attached to CPython's internal take_gil and drop_gil by offset (SymbolProbes); only with TraceOptions.gilWaits. */
+    /** GIL waits: attached to CPython's internal take_gil by offset (SymbolProbes); only with TraceOptions.gilWaits. */
     GIL("gil.bpf.o", List.of("gil_thread_exit"));
 
     final String object;

@@ -13,10 +13,10 @@ import java.util.Optional;
 
 /**
  * The GIL-wait family (bpf/gil.bpf.c): how long each acquisition of the GIL waited, entry to return of CPython's
- * internal take_gil, and which of them another thread made wait (contended). take_gil has no marker: the Tracer
- * attaches the programs by offset where {@link SymbolProbes} finds take_gil and drop_gil (symbol table or build-id
- * debug file), or refuses in one sentence. Only with {@code TraceOptions.withGilWaits(true)}; its section is
- * {@link GilStats}, "gil" in the JSON report.
+ * internal take_gil, and which of them another thread made wait (contended: the thread slept inside take_gil).
+ * take_gil has no marker: the Tracer attaches the programs by offset where {@link SymbolProbes} finds it (symbol
+ * table or build-id debug file), or refuses in one sentence. Only with {@code TraceOptions.withGilWaits(true)};
+ * its section is {@link GilStats}, "gil" in the JSON report.
  */
 final class GilFamily extends ProbeFamily<GilStats> {
     static final GilFamily INSTANCE = new GilFamily();
@@ -48,11 +48,11 @@ final class GilFamily extends ProbeFamily<GilStats> {
         return options.gilWaits();
     }
 
-    /** drop_gil is in the GIL row of SymbolProbes with take_gil: contended acquisitions are always told apart. */
+    /** Contended acquisitions are always told apart (it costs a read of the thread's nvcsw at entry and return). */
     @Override
     byte[] settings(TraceOptions options) {
         byte[] gil = new byte[Layout.GIL_SETTINGS_SIZE];
-        Layout.putU32(gil, Layout.GIL_SETTINGS_TRACK_HOLDER, 1);
+        Layout.putU32(gil, Layout.GIL_SETTINGS_COUNT_CONTENDED, 1);
         return gil;
     }
 

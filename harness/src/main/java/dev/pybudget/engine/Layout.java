@@ -80,9 +80,9 @@ final class Layout {
     static final int GIL_STATS_CONTENDED_MAX = GIL_STATS_CONTENDED_TOTAL + 8;
     static final int GIL_STATS_CONTENDED_HIST = GIL_STATS_CONTENDED_TOTAL + 16;
     static final int GIL_STATS_SIZE = GIL_STATS_CONTENDED_HIST + 8 * HIST_BUCKETS;
-    /** struct gil_settings: track_holder, pad */
+    /** struct gil_settings: count_contended, pad */
     static final int GIL_SETTINGS_SIZE = 8;
-    static final int GIL_SETTINGS_TRACK_HOLDER = 0;
+    static final int GIL_SETTINGS_COUNT_CONTENDED = 0;
 
     /** struct audit_settings: stream_events, then struct pystr_layout (CPython's offsets, see Tracer) */
     static final int AUDIT_SETTINGS_SIZE = 36;

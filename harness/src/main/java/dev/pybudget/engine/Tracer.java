@@ -201,7 +201,7 @@ public final class Tracer {
     }
 
     /**
-     * take_gil and drop_gil of this CPython, which has no marker for them: from its symbol table or its build-id
+     * take_gil of this CPython, which has no marker for it: from its symbol table or its build-id
      * debug file, or one sentence saying why not (never a trace whose GIL waits read zero).
      */
     private static SymbolProbes.Served gilSites(PythonBinary python, Path root) {

@@ -12,9 +12,10 @@ import java.util.Optional;
  *
  * @param waits     every acquisition: take_gil is entered on each, also when the GIL is free (after a
  *                  blocking call); those return in about a microsecond
- * @param contended the acquisitions whose take_gil was entered while another thread of the workload held
- *                  the GIL or was itself inside take_gil: the waits another thread caused. A single-threaded
- *                  workload has none, by construction
+ * @param contended the acquisitions whose thread slept inside take_gil (its voluntary context switches grew):
+ *                  take_gil sleeps only on the GIL's mutex or condition variable, while another thread holds
+ *                  the GIL or takes it, so these are the waits another thread caused. A single-threaded workload
+ *                  has none
  */
 public record GilStats(PauseStats waits, PauseStats contended) implements Section<GilStats> {
 

@@ -16,7 +16,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * What recording GIL waits costs, repetitions interleaved: per acquisition of the GIL (python-fixtures/workloads/bench/gil_loops.py:
- * an os.stat gives it up and takes it back, so it pays drop_gil's uprobe and take_gil's uprobe and uretprobe),
+ * an os.stat gives it up and takes it back, so it pays take_gil's uprobe and uretprobe),
  * traced without and with GIL waits, and bpftrace timing take_gil the same way (uprobe and uretprobe, a hash map by
  * thread, a histogram) on an untraced run; and the HTTP service fixture's slowdown with GIL waits on. Not a test: run
  * by hand with {@code java -cp harness/target/classes:harness/target/test-classes:DEPS dev.pybudget.bench.GilWaitsCost [REPS]}

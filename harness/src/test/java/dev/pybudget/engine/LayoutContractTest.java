@@ -105,7 +105,7 @@ class LayoutContractTest {
         java.put("GIL_STATS_CONTENDED_MAX", (long) Layout.GIL_STATS_CONTENDED_MAX);
         java.put("GIL_STATS_CONTENDED_HIST", (long) Layout.GIL_STATS_CONTENDED_HIST);
         java.put("GIL_SETTINGS_SIZE", (long) Layout.GIL_SETTINGS_SIZE);
-        java.put("GIL_SETTINGS_TRACK_HOLDER", (long) Layout.GIL_SETTINGS_TRACK_HOLDER);
+        java.put("GIL_SETTINGS_COUNT_CONTENDED", (long) Layout.GIL_SETTINGS_COUNT_CONTENDED);
         return java;
     }
 
@@ -180,7 +180,7 @@ class LayoutContractTest {
         c.put("GIL_STATS_CONTENDED_MAX", "offsetof(struct gil_scope_stats, contended_max_ns)");
         c.put("GIL_STATS_CONTENDED_HIST", "offsetof(struct gil_scope_stats, contended_hist)");
         c.put("GIL_SETTINGS_SIZE", "sizeof(struct gil_settings)");
-        c.put("GIL_SETTINGS_TRACK_HOLDER", "offsetof(struct gil_settings, track_holder)");
+        c.put("GIL_SETTINGS_COUNT_CONTENDED", "offsetof(struct gil_settings, count_contended)");
         return c;
     }
 

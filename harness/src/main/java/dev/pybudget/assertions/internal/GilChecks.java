@@ -13,7 +13,7 @@ import java.util.function.Function;
 
 /**
  * The GIL-wait budgets as static checks: {@code GilAssert} and {@code @GilBudget} call these. A wait is a
- * contended acquisition (the thread entered take_gil while another thread held the GIL or waited for it):
+ * contended acquisition (the thread slept inside take_gil, on the GIL another thread held or was taking):
  * the uncontended ones, about a microsecond after each blocking call, are not waits for another thread. A
  * scope whose GIL waits were not recorded is inconclusive, never passed.
  *
