@@ -2,9 +2,7 @@ package dev.pybudget.recording;
 
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * The audit family's part of a scope.
@@ -49,16 +47,8 @@ public record AuditStats(List<AuditCount> counts, List<AuditEvent> events) imple
     }
 
     private List<AuditCount> combine(AuditStats other, int sign) {
-        Map<String, Long> sum = new LinkedHashMap<>();
-        counts.forEach(a -> sum.merge(a.event(), a.count(), Long::sum));
-        other.counts.forEach(a -> sum.merge(a.event(), sign * a.count(), Long::sum));
-        List<AuditCount> out = new ArrayList<>();
-        sum.forEach((event, n) -> {
-            if (n > 0) {
-                out.add(new AuditCount(event, n));
-            }
-        });
-        return sorted(out);
+        return sorted(NamedCounts.combine(counts, other.counts, sign, AuditCount::event, AuditCount::count,
+                (a, n) -> new AuditCount(a.event(), n)));
     }
 
     /** Most fired first, then by name. */

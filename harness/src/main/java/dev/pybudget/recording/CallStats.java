@@ -2,9 +2,7 @@ package dev.pybudget.recording;
 
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 /** The calls family's part of a scope: calls per function of the pattern, most first, counted exactly. */
 public record CallStats(List<CallCount> counts) implements Section<CallStats> {
@@ -35,16 +33,8 @@ public record CallStats(List<CallCount> counts) implements Section<CallStats> {
     }
 
     private CallStats combine(CallStats other, int sign) {
-        Map<List<String>, Long> sum = new LinkedHashMap<>();
-        counts.forEach(c -> sum.merge(List.of(c.file(), c.function()), c.count(), Long::sum));
-        other.counts.forEach(c -> sum.merge(List.of(c.file(), c.function()), sign * c.count(), Long::sum));
-        List<CallCount> out = new ArrayList<>();
-        sum.forEach((key, n) -> {
-            if (n > 0) {
-                out.add(new CallCount(key.get(0), key.get(1), n));
-            }
-        });
-        return new CallStats(sorted(out));
+        return new CallStats(sorted(NamedCounts.combine(counts, other.counts, sign, CallCount::qualifiedName,
+                CallCount::count, (c, n) -> new CallCount(c.file(), c.function(), n))));
     }
 
     /** Most called first, then by file and function. */

@@ -2,10 +2,8 @@ package dev.pybudget.recording;
 
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 
 /**
  * The kernel's side of a scope, counted in the kernel for the workload's threads: off-CPU time,
@@ -78,15 +76,8 @@ public record KernelStats(long offCpuRunnableNanos, long offCpuBlockedNanos, lon
     }
 
     private KernelStats combine(KernelStats o, int sign) {
-        Map<String, Long> byName = new LinkedHashMap<>();
-        syscallsByName.forEach(s -> byName.merge(s.name(), s.count(), Long::sum));
-        o.syscallsByName.forEach(s -> byName.merge(s.name(), sign * s.count(), Long::sum));
-        List<SyscallCount> names = new ArrayList<>();
-        byName.forEach((name, n) -> {
-            if (n != 0) {
-                names.add(new SyscallCount(name, n));
-            }
-        });
+        List<SyscallCount> names = NamedCounts.combine(syscallsByName, o.syscallsByName, sign, SyscallCount::name,
+                SyscallCount::count, (s, n) -> new SyscallCount(s.name(), n));
         return new KernelStats(offCpuRunnableNanos + sign * o.offCpuRunnableNanos, offCpuBlockedNanos + sign * o.offCpuBlockedNanos,
                 offCpuIntervals + sign * o.offCpuIntervals, voluntarySwitches + sign * o.voluntarySwitches,
                 involuntarySwitches + sign * o.involuntarySwitches, minorFaults + sign * o.minorFaults,

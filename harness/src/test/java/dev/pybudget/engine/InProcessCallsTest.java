@@ -68,6 +68,19 @@ class InProcessCallsTest {
         assertThat(monitoring.recording().losses()).isEqualTo(Losses.NONE);
     }
 
+    /** The calls a window counted in process replace its calls section only: its kernel context stays (it was dropped). */
+    @Test
+    void should_keep_the_kernel_context_of_each_scope_when_calls_are_counted_in_process() throws Exception {
+        OracleRun run = LocalRuns.traceWithOracle(tmp, inProcess("*/call_parser.py:*").withKernelContext(true),
+                "call_parser.py");
+
+        assertThat(run.recording().probes()).contains("calls:monitoring");
+        assertThat(run.recording().whole().calls()).isNotEmpty();
+        assertThat(run.recording().whole().kernel()).as("whole run").get().matches(k -> k.syscalls() > 0, "counted syscalls");
+        assertThat(run.window("work").calls()).isNotEmpty();
+        assertThat(run.window("work").kernel()).as("window 'work'").isPresent();
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"3.12.1", "3.13.0"})
     void should_count_calls_on_a_cpython_without_markers_and_say_that_the_rest_is_missing(String version) throws Exception {

@@ -65,79 +65,84 @@ public final class BaselineMetrics {
         BaselineMetrics m = new BaselineMetrics();
         Recording r = scope.recording();
         Sections s = scope.sections();
-        Losses l = r.losses();
-
-        if (!r.measures(FamilyChecks.GC_PROBE)) {
-            m.unmeasured.put(MetricGroup.GC, FamilyChecks.missingProbe(r, FamilyChecks.GC_PROBE, "collections"));
-        } else {
-            GcStats gc = s.gc();
-            for (int g = 0; g < 3; g++) {
-                m.counts.put("gc.collections.gen" + g, new Value(gc.collections(g), Bound.EXACT, ""));
+        for (MetricGroup group : MetricGroup.values()) {
+            if (!r.measures(group.probe())) {
+                m.unmeasured.put(group, FamilyChecks.missingProbe(r, group.probe(), group.what()));
+                continue;
             }
-            boolean paired = r.measures(FamilyChecks.GC_DONE_PROBE) && l.gcUnpaired() == 0;
-            String why = !r.measures(FamilyChecks.GC_DONE_PROBE) ? FamilyChecks.missingProbe(r, FamilyChecks.GC_DONE_PROBE, "pauses")
-                    : Evidence.count(l.gcUnpaired(), "collection", "collections") + " ended without a recorded start";
-            m.counts.put("gc.collected", new Value(gc.collected(), paired ? Bound.EXACT : Bound.AT_LEAST, paired ? "" : why));
-            if (times.test("gc.pause.maxNanos")) {
-                m.counts.put("gc.pause.maxNanos", new Value(gc.pauseNanos().max(), paired ? Bound.EXACT : Bound.AT_LEAST,
-                        paired ? "" : why));
-            }
-            if (times.test("gc.pause.p99Nanos")) {
-                // The p99 is the upper bound of its log2 bucket: it moves in steps of two, which is what its tolerance must allow.
-                m.counts.put("gc.pause.p99Nanos", new Value(gc.pauseNanos().p99(), paired ? Bound.EXACT : Bound.UNKNOWN,
-                        paired ? "" : why));
-            }
-        }
-
-        if (!r.measures(FamilyChecks.IMPORT_PROBE)) {
-            m.unmeasured.put(MetricGroup.IMPORTS, FamilyChecks.missingProbe(r, FamilyChecks.IMPORT_PROBE, "imports"));
-        } else {
-            m.counts.put("imports.count", new Value(s.importCount(), Bound.EXACT, ""));
-            s.imports().forEach(root -> root.forEach(node -> m.modules.add(node.module())));
-            long inTree = s.imports().stream().mapToLong(Evidence::size).sum();
-            String lost = Evidence.count(r.lostEvents(), "event was", "events were") + " lost from the stream";
-            if (r.lostEvents() > 0 && inTree < s.importCount()) {
-                m.modulesBound = Bound.AT_LEAST;
-                m.modulesWhy = lost + " (the tree holds " + inTree + " of the " + s.importCount() + " imports)";
-            }
-            if (times.test("imports.totalNanos")) {
-                long total = s.imports().stream().mapToLong(ImportNode::durationNanos).sum();
-                m.counts.put("imports.totalNanos", new Value(total, r.lostEvents() > 0 ? Bound.UNKNOWN : Bound.EXACT,
-                        r.lostEvents() > 0 ? lost : ""));
-            }
-        }
-
-        if (!r.measures(FamilyChecks.CALL_PROBE)) {
-            m.unmeasured.put(MetricGroup.CALLS, FamilyChecks.missingProbe(r, FamilyChecks.CALL_PROBE, "calls"));
-        } else {
-            boolean complete = l.calls() == 0 && l.callPatternSteps() == 0;
-            String why = l.calls() > 0 ? Evidence.count(l.calls(), "call", "calls") + " found no room in the kernel's call map"
-                    : Evidence.count(l.callPatternSteps(), "function name was", "function names were")
-                    + " too long for the kernel's pattern matcher";
-            for (CallCount c : s.calls()) {
-                m.counts.merge(MetricGroup.CALLS.prefix() + relative(c.file(), sourceRoot) + ":" + c.function() + "]",
-                        new Value(c.count(), complete ? Bound.EXACT : Bound.AT_LEAST, complete ? "" : why),
-                        (a, b) -> new Value(a.value() + b.value(), a.bound(), a.why()));
-            }
-            if (!complete) {
-                m.lossy.put(MetricGroup.CALLS, why);
-            }
-        }
-
-        if (!r.measures(FamilyChecks.AUDIT_PROBE)) {
-            m.unmeasured.put(MetricGroup.AUDIT, FamilyChecks.missingProbe(r, FamilyChecks.AUDIT_PROBE, "audit events"));
-        } else {
-            boolean complete = l.audit() == 0;
-            String why = Evidence.count(l.audit(), "audit event", "audit events") + " found no room in the kernel's audit map";
-            for (AuditCount a : s.audit()) {
-                m.counts.put(MetricGroup.AUDIT.prefix() + a.event() + "]", new Value(a.count(), complete ? Bound.EXACT : Bound.AT_LEAST,
-                        complete ? "" : why));
-            }
-            if (!complete) {
-                m.lossy.put(MetricGroup.AUDIT, why);
+            switch (group) {
+                case GC -> m.gc(r, s.gc(), times);
+                case IMPORTS -> m.imports(r, s, times);
+                case CALLS -> m.calls(r, s, sourceRoot);
+                case AUDIT -> m.audit(r, s);
             }
         }
         return m;
+    }
+
+    private void gc(Recording r, GcStats gc, Predicate<String> times) {
+        Losses l = r.losses();
+        for (int g = 0; g < 3; g++) {
+            counts.put("gc.collections.gen" + g, new Value(gc.collections(g), Bound.EXACT, ""));
+        }
+        boolean paired = r.measures(FamilyChecks.GC_DONE_PROBE) && l.gcUnpaired() == 0;
+        String why = !r.measures(FamilyChecks.GC_DONE_PROBE) ? FamilyChecks.missingProbe(r, FamilyChecks.GC_DONE_PROBE, "pauses")
+                : Evidence.count(l.gcUnpaired(), "collection", "collections") + " ended without a recorded start";
+        counts.put("gc.collected", new Value(gc.collected(), paired ? Bound.EXACT : Bound.AT_LEAST, paired ? "" : why));
+        if (times.test("gc.pause.maxNanos")) {
+            counts.put("gc.pause.maxNanos", new Value(gc.pauseNanos().max(), paired ? Bound.EXACT : Bound.AT_LEAST,
+                    paired ? "" : why));
+        }
+        if (times.test("gc.pause.p99Nanos")) {
+            // The p99 is the upper bound of its log2 bucket: it moves in steps of two, which is what its tolerance must allow.
+            counts.put("gc.pause.p99Nanos", new Value(gc.pauseNanos().p99(), paired ? Bound.EXACT : Bound.UNKNOWN,
+                    paired ? "" : why));
+        }
+    }
+
+    private void imports(Recording r, Sections s, Predicate<String> times) {
+        counts.put("imports.count", new Value(s.importCount(), Bound.EXACT, ""));
+        s.imports().forEach(root -> root.forEach(node -> modules.add(node.module())));
+        long inTree = s.imports().stream().mapToLong(Evidence::size).sum();
+        String lost = Evidence.count(r.lostEvents(), "event was", "events were") + " lost from the stream";
+        if (r.lostEvents() > 0 && inTree < s.importCount()) {
+            modulesBound = Bound.AT_LEAST;
+            modulesWhy = lost + " (the tree holds " + inTree + " of the " + s.importCount() + " imports)";
+        }
+        if (times.test("imports.totalNanos")) {
+            long total = s.imports().stream().mapToLong(ImportNode::durationNanos).sum();
+            counts.put("imports.totalNanos", new Value(total, r.lostEvents() > 0 ? Bound.UNKNOWN : Bound.EXACT,
+                    r.lostEvents() > 0 ? lost : ""));
+        }
+    }
+
+    private void calls(Recording r, Sections s, Optional<Path> sourceRoot) {
+        Losses l = r.losses();
+        boolean complete = l.calls() == 0 && l.callPatternSteps() == 0;
+        String why = l.calls() > 0 ? Evidence.count(l.calls(), "call", "calls") + " found no room in the kernel's call map"
+                : Evidence.count(l.callPatternSteps(), "function name was", "function names were")
+                + " too long for the kernel's pattern matcher";
+        for (CallCount c : s.calls()) {
+            counts.merge(MetricGroup.CALLS.prefix() + relative(c.file(), sourceRoot) + ":" + c.function() + "]",
+                    new Value(c.count(), complete ? Bound.EXACT : Bound.AT_LEAST, complete ? "" : why),
+                    (a, b) -> new Value(a.value() + b.value(), a.bound(), a.why()));
+        }
+        if (!complete) {
+            lossy.put(MetricGroup.CALLS, why);
+        }
+    }
+
+    private void audit(Recording r, Sections s) {
+        Losses l = r.losses();
+        boolean complete = l.audit() == 0;
+        String why = Evidence.count(l.audit(), "audit event", "audit events") + " found no room in the kernel's audit map";
+        for (AuditCount a : s.audit()) {
+            counts.put(MetricGroup.AUDIT.prefix() + a.event() + "]", new Value(a.count(), complete ? Bound.EXACT : Bound.AT_LEAST,
+                    complete ? "" : why));
+        }
+        if (!complete) {
+            lossy.put(MetricGroup.AUDIT, why);
+        }
     }
 
     /**
