@@ -1,6 +1,7 @@
 package dev.pybudget.cli;
 
 import dev.pybudget.engine.CallCounting;
+import dev.pybudget.engine.ProbeCalibration;
 import dev.pybudget.engine.Trace;
 import dev.pybudget.engine.TraceException;
 import dev.pybudget.engine.TraceOptions;
@@ -131,6 +132,9 @@ final class TraceCommand implements Callable<Integer> {
             err.println("pybudget: " + e.getMessage());
             return Main.CANNOT_TRACE;
         }
+        // What the probes cost, in the reports: this machine's rates, measured once (about a second) and cached.
+        ProbeCalibration.ensure(container == null && attach == null ? Optional.of(Path.of(recording.python().executable()))
+                : Optional.empty());
         out.print(TextReport.render(recording));
         if (json != null) {
             try {

@@ -21,6 +21,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalDouble;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BiConsumer;
@@ -74,7 +75,7 @@ class BudgetExtension implements BeforeEachCallback, AfterTestExecutionCallback,
         Subject subject = subject(context);
         Map<Field, Recording> recordings = PythonPerfExtension.testRecordings(context);
         Recording start = PythonPerfExtension.starts(context).get(subject.field());
-        check(context.getStore(NAMESPACE), testClass, test, budgets, start, recordings.get(subject.field()),
+        check(context, testClass, test, budgets, start, recordings.get(subject.field()),
                 PythonPerfExtension.dumps(context).get(subject.field()), context::publishReportEntry);
     }
 
@@ -111,7 +112,7 @@ class BudgetExtension implements BeforeEachCallback, AfterTestExecutionCallback,
             Map<Field, Path> dumps = PythonPerfExtension.write(context, method, Map.of(subject.field(), recording));
             boolean passed = false;
             try {
-                check(context.getStore(NAMESPACE), testClass, test, budgets, start, recording, dumps.get(subject.field()),
+                check(context, testClass, test, budgets, start, recording, dumps.get(subject.field()),
                         context::publishReportEntry);
                 passed = true;
             } finally {
@@ -141,13 +142,16 @@ class BudgetExtension implements BeforeEachCallback, AfterTestExecutionCallback,
         return new Subject(own.get(0).field(), own.get(0).workload());
     }
 
-    private static void check(ExtensionContext.Store store, String testClass, String test, List<Budget> budgets,
+    private static void check(ExtensionContext context, String testClass, String test, List<Budget> budgets,
                               Recording start, Recording recording, Path dump, BiConsumer<String, String> report) {
+        ExtensionContext.Store store = context.getStore(NAMESPACE);
+        OptionalDouble maxProbeCost = ProbeCostGate.threshold(context);
         List<AssertionError> failures = new ArrayList<>();
         for (Budget budget : budgets) {
             RecordingScope scope = budget.window().isEmpty() ? RecordingScope.whole(recording)
                     : RecordingScope.window(recording, budget.window());
-            BudgetCheck check = checkedSomething(budget.check().apply(scope), start, recording);
+            BudgetCheck check = ProbeCostGate.apply(checkedSomething(budget.check().apply(scope), start, recording), scope,
+                    maxProbeCost);
             BudgetSummary.ofThisRun().record(testClass, test, check);
             check.notes().forEach(note -> report.accept("pybudget.note", note));
             if (check.verdict() != Verdict.PASSED) {

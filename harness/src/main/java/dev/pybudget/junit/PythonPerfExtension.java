@@ -3,6 +3,7 @@ package dev.pybudget.junit;
 import dev.pybudget.assertions.InconclusiveBudgetError;
 import dev.pybudget.assertions.Verdict;
 import dev.pybudget.container.PythonWorkloadContainer;
+import dev.pybudget.engine.ProbeCalibration;
 import dev.pybudget.engine.TraceException;
 import dev.pybudget.engine.TracedWorkload;
 import dev.pybudget.engine.WindowHandle;
@@ -21,6 +22,7 @@ import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import org.junit.jupiter.api.TestInstance.Lifecycle;
 import org.junit.jupiter.api.extension.AfterEachCallback;
@@ -274,6 +276,7 @@ class PythonPerfExtension implements BeforeAllCallback, BeforeEachCallback, Befo
      * the field, when there are several), readable by all.
      */
     static Map<Field, Path> write(ExtensionContext context, String method, Map<Field, Recording> recordings) {
+        ProbeCalibration.ensure(Optional.empty()); // what the probes cost, in the reports (once per machine, then cached)
         Map<Field, Path> dumps = new LinkedHashMap<>();
         for (Map.Entry<Field, Recording> entry : recordings.entrySet()) {
             String suffix = recordings.size() == 1 ? "" : "-" + entry.getKey().getName();

@@ -8,6 +8,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.pybudget.engine.ProbeFamily;
 import dev.pybudget.recording.Loss;
 import dev.pybudget.recording.Losses;
+import dev.pybudget.recording.ProbeCost;
+import dev.pybudget.recording.ProbeRates;
 import dev.pybudget.recording.PythonInfo;
 import dev.pybudget.recording.Recording;
 import dev.pybudget.recording.Section;
@@ -32,7 +34,8 @@ import java.util.Optional;
  * (one sentence saying why the missingProbes are missing, or null), spans of windows (the times each was open),
  * callPatternMatched (the functions the call pattern matched, "file:function", derived from the calls), and per
  * section one field per probe family ({@link ProbeFamily#all()}, each written by its family; null when not
- * recorded): kernel (off-CPU time, context switches, page faults, syscalls).
+ * recorded): kernel (off-CPU time, context switches, page faults, syscalls), gil (waits for the GIL); probeCost per
+ * section and probeRates (what the probes cost the workload, see {@link ProbeCostJson}).
  */
 public final class JsonReport {
     private JsonReport() {}
@@ -58,6 +61,8 @@ public final class JsonReport {
         }
         root.put("wallNanos", r.wallNanos());
         putSections(root, r.whole());
+        Optional<ProbeRates> rates = ProbeRates.known();
+        ProbeCostJson.put(root, ProbeCost.of(r, rates));
         root.put("lostEvents", r.lostEvents());
         ObjectNode losses = root.putObject("losses");
         for (Loss kind : Loss.values()) {
@@ -68,6 +73,7 @@ public final class JsonReport {
             ObjectNode node = windows.addObject();
             node.put("name", w.name());
             putSections(node, w.sections());
+            ProbeCostJson.put(node, ProbeCost.of(r, w, rates));
             node.put("unfollowedEnds", w.unfollowedEnds());
             ArrayNode spans = node.putArray("spans");
             for (WindowSpan span : w.spans()) {
@@ -86,6 +92,7 @@ public final class JsonReport {
         } else {
             root.putNull("exitStatus");
         }
+        ProbeCostJson.putRates(root, rates);
         return root;
     }
 

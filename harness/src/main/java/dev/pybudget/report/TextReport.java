@@ -3,6 +3,8 @@ package dev.pybudget.report;
 import dev.pybudget.engine.ProbeFamily;
 import dev.pybudget.recording.ImportStats;
 import dev.pybudget.recording.Losses;
+import dev.pybudget.recording.ProbeCost;
+import dev.pybudget.recording.ProbeRates;
 import dev.pybudget.recording.Recording;
 import dev.pybudget.recording.Section;
 import dev.pybudget.recording.Sections;
@@ -36,6 +38,7 @@ public final class TextReport {
         out.append(System.lineSeparator());
         r.missingProbesReason().ifPresent(reason -> out.append(reason).append(System.lineSeparator()));
         out.append(losses(r.losses()));
+        out.append(ProbeCost.of(r, ProbeRates.known()).describe("run")).append(System.lineSeparator());
         out.append(children(r));
         out.append(callPatternMatched(r));
         section(out, r, r.whole(), "");
@@ -46,6 +49,7 @@ public final class TextReport {
                         .append(" on a thread where it was not open: it stayed open where it was opened)");
             }
             out.append(System.lineSeparator());
+            out.append("   ").append(ProbeCost.of(r, w, ProbeRates.known()).describe("window")).append(System.lineSeparator());
             section(out, r, w.sections(), "   ");
         }
         return out.toString();

@@ -245,6 +245,33 @@ interface Tool {
         }
     }
 
+    /** bin/pybudget trace -- python ...: the launcher script (C1, serial GC, the class-data archive of its first trace). */
+    final class OursLauncher implements Tool {
+        private final Path launcher;
+        private final Path jar;
+
+        OursLauncher(Path launcher, Path jar) {
+            this.launcher = launcher;
+            this.jar = jar;
+        }
+
+        @Override
+        public String name() {
+            return "bin/pybudget";
+        }
+
+        @Override
+        public Handle spawn(Path dir, List<String> args) throws Exception {
+            List<String> cmd = new ArrayList<>(List.of(launcher.toString(), "trace", "--", PYTHON));
+            cmd.addAll(args);
+            ProcessBuilder builder = new ProcessBuilder(cmd).directory(dir.toFile());
+            builder.environment().put("PYBUDGET_JAR", jar.toString());
+            builder.environment().put("PATH", Path.of(System.getProperty("java.home"), "bin") + ":"
+                    + System.getenv().getOrDefault("PATH", "/usr/bin:/bin"));
+            return ToolProcess.start(builder, tempFile("launcher"), null);
+        }
+    }
+
     /** bpftrace -e SCRIPT -c 'python ...': it starts the command after its probes are attached. */
     final class Bpftrace implements Tool {
         private final String script;

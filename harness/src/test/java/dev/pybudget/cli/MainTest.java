@@ -113,6 +113,8 @@ class MainTest {
         assertThat(root.path("wallNanos").asLong()).isPositive();
         assertThat(root.path("lostEvents").isIntegralNumber()).as("lostEvents").isTrue();
         assertSections("whole run", root);
+        assertThat(root.has("probeRates") && (root.path("probeRates").isNull() || root.path("probeRates").path("nanosPerHit")
+                .isObject())).as("probeRates").isTrue();
         assertThat(root.path("windows").isArray()).as("windows").isTrue();
         for (JsonNode window : root.path("windows")) {
             assertThat(window.path("name").isTextual()).as("windows[].name").isTrue();
@@ -121,6 +123,24 @@ class MainTest {
     }
 
     private static void assertSections(String what, JsonNode node) {
+        JsonNode cost = node.path("probeCost");
+        assertInt(what + ": probeCost", cost, "hits");
+        assertInt(what + ": probeCost", cost, "wallNanos");
+        assertThat(cost.path("hitsByKind").isObject()).as("%s: probeCost.hitsByKind", what).isTrue();
+        long byKind = 0;
+        for (JsonNode n : cost.path("hitsByKind")) {
+            byKind += n.asLong();
+        }
+        assertThat(cost.path("hits").asLong()).as("%s: probeCost.hits is the sum of hitsByKind", what).isEqualTo(byKind);
+        assertThat(cost.path("hitsByKind").path("gc").asLong()).as("%s: two hits a collection", what)
+                .isEqualTo(2 * (node.path("gc").path("collections").get(0).asLong() + node.path("gc").path("collections").get(1)
+                        .asLong() + node.path("gc").path("collections").get(2).asLong()));
+        assertThat(cost.path("cpuNanos").isIntegralNumber() || cost.path("cpuNanos").isNull()).as("%s: cpuNanos", what).isTrue();
+        assertThat(cost.path("percentOfWall").isNumber() || cost.path("percentOfWall").isNull()).as("%s: percentOfWall", what)
+                .isTrue();
+        assertThat(cost.path("atLeast").isBoolean()).as("%s: probeCost.atLeast", what).isTrue();
+        assertThat(cost.path("notCalibrated").isArray()).as("%s: probeCost.notCalibrated", what).isTrue();
+        assertThat(cost.path("sentence").asText()).as("%s: probeCost.sentence", what).startsWith("probes: ");
         JsonNode gc = node.path("gc");
         assertThat(gc.path("collections").isArray()).as("%s: gc.collections", what).isTrue();
         assertThat(gc.path("collections")).as("%s: gc.collections", what).hasSize(3)

@@ -1,8 +1,5 @@
 package dev.pybudget.container;
 
-import dev.pybudget.recording.Recording;
-import dev.pybudget.report.JsonReport;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -24,50 +21,10 @@ class ContainerBenchmarkTest {
 
     @Test
     void should_print_cold_start_and_record_window_costs() {
-        // The image once, so that what follows measures a cached image.
-        PythonImage image = PythonImage.CPYTHON_3_11;
-        try (PythonWorkloadContainer warmUp = container(image)) {
-            warmUp.start();
-        }
-
-        long[] starts = new long[STARTS];
-        long[][] phases = new long[5][STARTS];
-        for (int i = 0; i < STARTS; i++) {
-            try (Timed c = new Timed(image)) {
-                c.t0 = System.nanoTime();
-                c.start();
-                starts[i] = System.nanoTime() - c.t0;
-                phases[0][i] = c.agentRunning - c.t0;
-                phases[1][i] = c.created - c.agentRunning;
-                phases[2][i] = c.starting - c.created;
-                phases[3][i] = c.ready - c.starting;
-                phases[4][i] = c.t0 + starts[i] - c.ready;
-            }
-        }
-
-        long[] windows = new long[WINDOWS];
-        long[] snapshots = new long[WINDOWS];
-        int snapshotBytes;
-        try (PythonWorkloadContainer c = container(image)) {
-            c.start();
-            for (int i = 0; i < 20; i++) {
-                c.record("warm-up", () -> { });
-            }
-            for (int i = 0; i < WINDOWS; i++) {
-                long t0 = System.nanoTime();
-                Recording r = c.record("w", () -> { });
-                windows[i] = System.nanoTime() - t0;
-                if (r.window("w").isEmpty()) {
-                    throw new AssertionError("the window is missing");
-                }
-            }
-            for (int i = 0; i < WINDOWS; i++) {
-                long t0 = System.nanoTime();
-                c.snapshot();
-                snapshots[i] = System.nanoTime() - t0;
-            }
-            snapshotBytes = JsonReport.toString(c.snapshot()).getBytes(StandardCharsets.UTF_8).length;
-        }
+        ContainerCosts.Measured m = ContainerCosts.measure(STARTS, WINDOWS);
+        long[] starts = m.starts(), windows = m.windows(), snapshots = m.snapshots();
+        long[][] phases = m.phases();
+        int snapshotBytes = m.snapshotBytes();
 
         List<String> rows = new ArrayList<>();
         rows.add(row("container start -> workload released (cached image)", starts, "2 s"));
@@ -116,10 +73,6 @@ class ContainerBenchmarkTest {
             starting = System.nanoTime();
             super.containerIsStarting(info);
         }
-    }
-
-    static PythonWorkloadContainer container(PythonImage image) {
-        return new PythonWorkloadContainer(image).withCommand("python3", "-c", "import time; time.sleep(600)");
     }
 
     private static String row(String what, long[] nanos, String target) {

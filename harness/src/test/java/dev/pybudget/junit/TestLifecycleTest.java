@@ -248,9 +248,10 @@ class TestLifecycleTest {
         ChildLauncher.run(List.of(), Duration.ofMinutes(2), SecondFork.class);
         String summary = Files.readString(Path.of("target/pybudget/summary.md"));
         assertThat(summary).contains("### TestLifecycleTest.FirstFork\n")
-                .contains("| TestLifecycleTest.FirstFork.checkout() | no gen-2 collections in window 'request' | ❌ failed | 1 gen-2 collection |")
+                .contains("| TestLifecycleTest.FirstFork.checkout() | no gen-2 collections in window 'request' | ❌ failed | 1 gen-2"
+                        + " collection; probes: ")
                 .contains("### TestLifecycleTest.SecondFork\n")
-                .contains("| TestLifecycleTest.SecondFork.checkout() | no imports in window 'request' | ✅ passed | 0 imports |");
+                .contains("| TestLifecycleTest.SecondFork.checkout() | no imports in window 'request' | ✅ passed | 0 imports; probes: ");
     }
 
     private static List<BudgetSummary.Entry> rows(String testClass) {

@@ -1,0 +1,252 @@
+package dev.pybudget.engine;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.pybudget.elf.PythonBinary;
+import dev.pybudget.recording.ProbeCost;
+import dev.pybudget.recording.ProbeRates;
+import dev.pybudget.recording.Recording;
+import dev.pybudget.recording.Window;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * What a probe hit of each kind costs the traced thread on this machine ({@link ProbeRates}): the same loops
+ * ({@code probe_calibration.py}: sys.audit, calls of an empty function, gc.collect(0), getppid, fresh imports of an
+ * empty module from a finder that touches no file)
+ * run untraced and traced, interleaved, 3 times; a kind's rate is the median of (traced − untraced thread CPU
+ * time of its loop) / its hits, which the trace counts exactly per loop (each runs in a window of its name);
+ * the hits of other kinds in a loop (the imports loop's audit events) are taken out at their own rates first.
+ * gc, audit and imports are measured under the default probes; calls and syscalls under the call probe and the
+ * kernel context, a second traced run. It takes about
+ * 1-2 s, once per machine: the rates are kept in {@code ~/.cache/pybudget/probe-cost.json} (or under
+ * {@code $XDG_CACHE_HOME}), keyed by kernel release and CPU model, and this JVM remembers them.
+ */
+public final class ProbeCalibration {
+    private ProbeCalibration() {}
+
+    static final String SCRIPT = "probe_calibration.py";
+    static final int REPETITIONS = 3;
+    private static final List<String> ORDER = List.of(ProbeCost.AUDIT, ProbeCost.CALLS, ProbeCost.GC, ProbeCost.SYSCALLS,
+            ProbeCost.IMPORTS);
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    private static boolean tried;
+
+    /**
+     * The rates for this machine: those this JVM knows, else the cached ones, else measured now with
+     * {@code python} (or a CPython with markers at /usr/bin/python3) and cached. Empty when none can be measured
+     * (no BPF rights, no CPython with markers): the reports then say the cost is not estimated.
+     */
+    public static synchronized Optional<ProbeRates> ensure(Optional<Path> python) {
+        Optional<ProbeRates> rates = ProbeRates.known().or(ProbeCalibration::cached);
+        if (rates.isEmpty() && !tried) {
+            tried = true; // one attempt a JVM: a machine that cannot measure does not pay for it at every report
+            List<Path> candidates = new ArrayList<>();
+            python.ifPresent(candidates::add);
+            candidates.add(Path.of("/usr/bin/python3"));
+            for (Path candidate : candidates) {
+                if (hasAuditMarker(candidate)) {
+                    try {
+                        rates = Optional.of(measure(candidate, REPETITIONS));
+                        store(rates.get());
+                    } catch (TraceException | IOException e) {
+                        rates = Optional.empty();
+                    } finally {
+                        Tracer.awaitDetached(); // nothing of the calibration's traces left attached or held
+                    }
+                    break;
+                }
+            }
+        }
+        rates.ifPresent(ProbeRates::use);
+        return rates;
+    }
+
+    /** "6.18.44 / AMD EPYC 7B13": what per-hit costs belong to. */
+    public static String machine() {
+        try {
+            String kernel = Files.readString(Path.of("/proc/sys/kernel/osrelease")).trim();
+            String cpu = Files.readAllLines(Path.of("/proc/cpuinfo")).stream().filter(l -> l.startsWith("model name"))
+                    .findFirst().map(l -> l.substring(l.indexOf(':') + 1).trim()).orElse("unknown CPU");
+            return kernel + " / " + cpu;
+        } catch (IOException e) {
+            return "unknown machine";
+        }
+    }
+
+    static Path cacheFile() {
+        String xdg = System.getenv("XDG_CACHE_HOME");
+        Path base = xdg != null && !xdg.isEmpty() ? Path.of(xdg) : Path.of(System.getProperty("user.home"), ".cache");
+        return base.resolve("pybudget").resolve("probe-cost.json");
+    }
+
+    static Optional<ProbeRates> cached() {
+        Path file = cacheFile();
+        try {
+            if (!Files.isRegularFile(file)) {
+                return Optional.empty();
+            }
+            JsonNode entry = JSON.readTree(file.toFile()).path(machine());
+            if (!entry.path("nanosPerHit").isObject()) {
+                return Optional.empty();
+            }
+            Map<String, Double> perHit = new HashMap<>();
+            entry.path("nanosPerHit").fields().forEachRemaining(e -> perHit.put(e.getKey(), e.getValue().asDouble()));
+            return Optional.of(new ProbeRates(machine(), perHit, entry.path("how").asText()));
+        } catch (IOException | RuntimeException e) {
+            return Optional.empty(); // unreadable: measured again and rewritten
+        }
+    }
+
+    /** Adds this machine's rates to the cache file (written whole: a temporary file renamed into place). */
+    static void store(ProbeRates rates) throws IOException {
+        Path file = cacheFile();
+        Files.createDirectories(file.getParent());
+        ObjectNode root;
+        try {
+            root = Files.isRegularFile(file) && JSON.readTree(file.toFile()) instanceof ObjectNode o ? o : JSON.createObjectNode();
+        } catch (IOException e) {
+            root = JSON.createObjectNode();
+        }
+        ObjectNode entry = root.putObject(rates.machine());
+        ObjectNode perHit = entry.putObject("nanosPerHit");
+        rates.nanosPerHit().forEach(perHit::put);
+        entry.put("how", rates.how());
+        Path tmp = Files.createTempFile(file.getParent(), ".probe-cost", ".tmp");
+        try {
+            JSON.writeValue(tmp.toFile(), root);
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    private static boolean hasAuditMarker(Path python) {
+        try {
+            return Files.isRegularFile(python) && PythonBinary.inspect(python).probe("audit").isPresent();
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+    }
+
+    /**
+     * Measures the rates with {@code python} (a CPython with markers), {@code repetitions} untraced and traced runs
+     * interleaved. A kind whose median comes out at zero or below (noise larger than the probe) is left out.
+     *
+     * @throws TraceException when it cannot trace
+     */
+    public static ProbeRates measure(Path python, int repetitions) throws IOException {
+        Path dir = Files.createTempDirectory("pybudget-calibration");
+        try {
+            Path script = dir.resolve(SCRIPT);
+            try (InputStream in = ProbeCalibration.class.getResourceAsStream(SCRIPT)) {
+                Files.copy(in, script);
+            }
+            boolean callProbe = PythonBinary.inspect(python).probe(Tracer.CALL_PROBE).isPresent();
+            // Two traced runs: the default probes (gc, imports, audit, as most traces have them), and the call probe
+            // and the kernel context, which make every return and every syscall of the process pay (so an import
+            // under them costs importlib's calls too).
+            TraceOptions base = TraceOptions.defaults();
+            TraceOptions more = TraceOptions.defaults().withKernelContext(true);
+            if (callProbe) {
+                more = more.withCallPattern("*/" + SCRIPT + ":f").withCallCounting(CallCounting.USDT);
+            }
+            Map<String, List<Double>> perHit = new LinkedHashMap<>();
+            for (int i = 0; i < repetitions; i++) {
+                Map<String, Long> untraced = run(python, dir, script, Optional.empty());
+                Recording[] withBase = new Recording[1];
+                Recording[] withMore = new Recording[1];
+                Map<String, Long> tracedBase = run(python, dir, script, Optional.of(base), withBase);
+                Map<String, Long> tracedMore = run(python, dir, script, Optional.of(more), withMore);
+                Map<String, Double> rates = new HashMap<>();
+                for (String kind : ORDER) {
+                    boolean fromMore = kind.equals(ProbeCost.CALLS) || kind.equals(ProbeCost.SYSCALLS);
+                    Recording recording = fromMore ? withMore[0] : withBase[0];
+                    Map<String, Long> traced = fromMore ? tracedMore : tracedBase;
+                    Optional<Window> w = recording.window(kind);
+                    if (w.isEmpty() || !traced.containsKey(kind)) {
+                        continue;
+                    }
+                    ProbeCost cost = ProbeCost.of(recording, w.get(), Optional.empty());
+                    long hits = cost.hits().getOrDefault(kind, 0L);
+                    if (hits == 0) {
+                        continue;
+                    }
+                    double extra = traced.get(kind) - untraced.get(kind);
+                    for (Map.Entry<String, Long> other : cost.hits().entrySet()) {
+                        if (!other.getKey().equals(kind) && rates.containsKey(other.getKey())) {
+                            extra -= rates.get(other.getKey()) * other.getValue(); // the imports loop's audit events
+                        }
+                    }
+                    rates.put(kind, extra / hits);
+                    perHit.computeIfAbsent(kind, k -> new ArrayList<>()).add(extra / hits);
+                }
+            }
+            Map<String, Double> medians = new LinkedHashMap<>();
+            perHit.forEach((kind, values) -> {
+                double m = values.stream().sorted().toList().get(values.size() / 2);
+                if (m > 0) {
+                    medians.put(kind, m);
+                }
+            });
+            String how = String.format(Locale.ROOT, "median of %d interleaved runs of %s untraced and traced (%s), %s",
+                    repetitions, python, SCRIPT, Instant.now());
+            return new ProbeRates(machine(), medians, how);
+        } finally {
+            try (var files = Files.list(dir)) {
+                for (Path f : files.toList()) {
+                    Files.deleteIfExists(f);
+                }
+            }
+            Files.deleteIfExists(dir);
+        }
+    }
+
+    private static Map<String, Long> run(Path python, Path dir, Path script, Optional<TraceOptions> options) throws IOException {
+        return run(python, dir, script, options, new Recording[1]);
+    }
+
+    /** One run of the loops: each loop's thread CPU time in ns; traced when options are given (recording[0] set). */
+    private static Map<String, Long> run(Path python, Path dir, Path script, Optional<TraceOptions> options,
+                                         Recording[] recording) throws IOException {
+        Path out = dir.resolve("times.txt");
+        Files.deleteIfExists(out);
+        ProcessBuilder builder = new ProcessBuilder(python.toString(), script.toString(), out.toString())
+                .directory(dir.toFile()).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .redirectError(ProcessBuilder.Redirect.DISCARD);
+        if (options.isPresent()) {
+            try (Trace trace = Tracer.start(builder, options.get())) {
+                recording[0] = trace.finish();
+            }
+        } else {
+            try {
+                int status = builder.start().waitFor();
+                if (status != 0) {
+                    throw new IOException(python + " " + SCRIPT + " exited with status " + status);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted", e);
+            }
+        }
+        Map<String, Long> times = new HashMap<>();
+        for (String line : Files.readAllLines(out)) {
+            String[] parts = line.split(" ");
+            times.put(parts[0], Long.parseLong(parts[1]));
+        }
+        return times;
+    }
+}

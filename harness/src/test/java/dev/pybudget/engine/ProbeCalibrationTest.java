@@ -1,0 +1,58 @@
+package dev.pybudget.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import dev.pybudget.recording.ProbeCost;
+import dev.pybudget.recording.ProbeRates;
+import dev.pybudget.support.Pythons;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The per-hit rates the reports price probe hits with. What can be asserted honestly on a shared machine: each is
+ * positive and in the range a uprobe costs here (0.05-20 µs a hit; the benchmark's per-hit rows give 1.1-2.7 µs for
+ * gc, audit, calls and imports, sys_enter 0.2-0.3 µs), and two calibrations in a row agree within a factor of 3 (the
+ * machine's load moves a single one by ±30%; measured here at load 4-20: gc 1.0-1.37 µs, audit 1.16-1.43, calls
+ * 1.2-1.58, imports 1.66-2.47, syscalls 0.11-0.32).
+ */
+class ProbeCalibrationTest {
+
+    @TempDir
+    Path home;
+
+    @Test
+    void should_measure_positive_bounded_rates_that_a_fresh_calibration_repeats_within_a_factor_of_three() throws Exception {
+        ProbeRates first = ProbeCalibration.measure(Pythons.debian(), ProbeCalibration.REPETITIONS);
+        ProbeRates second = ProbeCalibration.measure(Pythons.debian(), ProbeCalibration.REPETITIONS);
+
+        for (String kind : List.of(ProbeCost.GC, ProbeCost.AUDIT, ProbeCost.CALLS, ProbeCost.IMPORTS)) {
+            assertThat(first.nanosPerHit(kind)).as(kind).hasValueSatisfying(ns -> assertThat(ns).isBetween(300.0, 20_000.0));
+            double ratio = first.nanosPerHit(kind).orElseThrow() / second.nanosPerHit(kind).orElseThrow();
+            assertThat(ratio).as(kind + ": " + first + " then " + second).isBetween(1 / 3.0, 3.0);
+        }
+        assertThat(first.nanosPerHit(ProbeCost.SYSCALLS)).hasValueSatisfying(ns -> assertThat(ns).isBetween(20.0, 5_000.0));
+        assertThat(first.machine()).isEqualTo(ProbeCalibration.machine()).contains(" / ");
+    }
+
+    @Test
+    void should_keep_the_rates_per_machine_in_the_cache_file() throws Exception {
+        String before = System.getProperty("user.home");
+        System.setProperty("user.home", home.toString());
+        try {
+            assertThat(ProbeCalibration.cacheFile()).isEqualTo(home.resolve(".cache/pybudget/probe-cost.json"));
+            assertThat(ProbeCalibration.cached()).isEmpty();
+            ProbeRates rates = new ProbeRates(ProbeCalibration.machine(), Map.of("gc", 1234.5, "audit", 1000.0), "by hand");
+            ProbeCalibration.store(rates);
+            ProbeRates read = ProbeCalibration.cached().orElseThrow();
+            assertThat(read.nanosPerHit(ProbeCost.GC).orElseThrow()).isCloseTo(1234.5, within(1e-9));
+            assertThat(read.nanosPerHit()).containsOnlyKeys("gc", "audit");
+            assertThat(read.how()).isEqualTo("by hand");
+        } finally {
+            System.setProperty("user.home", before);
+        }
+    }
+}
