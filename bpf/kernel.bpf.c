@@ -13,11 +13,17 @@
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 /* Only the fields read here; libbpf relocates their offsets against the kernel's BTF (CO-RE). */
+struct sched_entity {
+	unsigned long long sum_exec_runtime;      /* CPU time, ns */
+	unsigned long long prev_sum_exec_runtime; /* sum_exec_runtime when the task was last picked to run */
+} __attribute__((preserve_access_index));
+
 struct task_struct {
 	int pid;
 	int tgid;
 	unsigned long nvcsw;
 	unsigned long nivcsw;
+	struct sched_entity se;
 } __attribute__((preserve_access_index));
 
 #define TASK_RUNNING 0
@@ -108,6 +114,7 @@ enum kernel_field {
 	F_MAJOR_FAULT,
 	F_SYSCALL,
 	F_UNMATCHED,
+	F_RECOVERED,
 };
 
 static long add_one(__u32 i, struct kernel_add *c)
@@ -139,6 +146,9 @@ static long add_one(__u32 i, struct kernel_add *c)
 		break;
 	case F_UNMATCHED:
 		__sync_fetch_and_add(&s->offcpu_unmatched, 1);
+		break;
+	case F_RECOVERED:
+		__sync_fetch_and_add(&s->offcpu_recovered, 1);
 		break;
 	case F_SYSCALL: {
 		__sync_fetch_and_add(&s->syscalls, 1);
@@ -189,9 +199,25 @@ int BPF_PROG(sched_switch, bool preempt, struct task_struct *prev, struct task_s
 				voluntary = nvcsw == 1;
 			else
 				voluntary = !preempt && prev_state != TASK_RUNNING;
-			/* Still off since a switch-out whose switch-in never reached us. */
-			if (t->seen && t->off_since_ns)
-				add_to_scopes(tid, F_UNMATCHED, 1, 0);
+			/* Still off since a switch-out whose switch-in never reached us: this kernel (6.18) now
+			 * and then runs a woken thread with no sched_switch for it that reaches any program
+			 * (bpftrace's tracepoint misses the same one), about one run in thirty of the
+			 * kernel_context fixture under load. The thread has run for sum_exec_runtime -
+			 * prev_sum_exec_runtime since it was picked, so it came back at now minus that: the
+			 * interval is recovered here, in the scopes open now (a window mark in that slice of
+			 * CPU time would move it to the next scope; the marks are not in it for the sleeping
+			 * window of the fixture). */
+			if (t->seen && t->off_since_ns) {
+				__u64 ran = prev->se.sum_exec_runtime - prev->se.prev_sum_exec_runtime;
+				__u64 back_at = now - ran;
+				if (ran < now && back_at > t->off_since_ns) {
+					add_to_scopes(tid, t->runnable ? F_OFFCPU_RUNNABLE : F_OFFCPU_BLOCKED,
+						      back_at - t->off_since_ns, 0);
+					add_to_scopes(tid, F_RECOVERED, 1, 0);
+				} else {
+					add_to_scopes(tid, F_UNMATCHED, 1, 0);
+				}
+			}
 			t->nvcsw = nvcsw;
 			t->seen = 1;
 			t->off_since_ns = now;

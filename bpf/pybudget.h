@@ -155,6 +155,9 @@ struct kernel_scope_stats {
 	__u64 syscalls_unnamed;     /* syscalls with no room in syscall_counts: in `syscalls`, not by name */
 	__u64 offcpu_unmatched;     /* a switch-in with no switch-out before it, or the reverse: the tracepoint
 	                             * did not deliver one, so off-CPU time is short by an interval */
+	__u64 offcpu_recovered;     /* intervals whose switch-in the tracepoint did not deliver, measured at the
+	                             * thread's next switch-out from the CPU time it ran since it was picked:
+	                             * in offcpu_count and the off-CPU time, not in offcpu_unmatched */
 };
 
 /* Syscalls are counted per (scope, syscall number). */

@@ -147,7 +147,8 @@ final class KernelContextFamily extends ProbeFamily<KernelStats> {
                 new KernelStats(Layout.u64(v, 0), Layout.u64(v, 8), Layout.u64(v, 16), Layout.u64(v, 24),
                         Layout.u64(v, 32), Layout.u64(v, 40), Layout.u64(v, 48), Layout.u64(v, 56),
                         Layout.u64(v, Layout.KERNEL_STATS_SYSCALLS_UNNAMED),
-                        named.getOrDefault(slot, List.of()), Layout.u64(v, Layout.KERNEL_STATS_OFFCPU_UNMATCHED))));
+                        named.getOrDefault(slot, List.of()), Layout.u64(v, Layout.KERNEL_STATS_OFFCPU_UNMATCHED),
+                        Layout.u64(v, Layout.KERNEL_STATS_OFFCPU_RECOVERED))));
         return Optional.of(bySlot);
     }
 
@@ -164,6 +165,7 @@ final class KernelContextFamily extends ProbeFamily<KernelStats> {
         node.put("syscalls", k.syscalls());
         node.put("unnamedSyscalls", k.unnamedSyscalls());
         node.put("offCpuUnmatched", k.offCpuUnmatched());
+        node.put("offCpuRecovered", k.offCpuRecovered());
         ArrayNode byName = node.putArray("syscallsByName");
         k.syscallsByName().forEach(s -> byName.addObject().put("name", s.name()).put("count", s.count()));
     }
@@ -175,7 +177,8 @@ final class KernelContextFamily extends ProbeFamily<KernelStats> {
         return new KernelStats(k.path("offCpuRunnableNanos").asLong(), k.path("offCpuBlockedNanos").asLong(),
                 k.path("offCpuIntervals").asLong(), k.path("voluntarySwitches").asLong(), k.path("involuntarySwitches").asLong(),
                 k.path("minorFaults").asLong(), k.path("majorFaults").asLong(), k.path("syscalls").asLong(),
-                k.path("unnamedSyscalls").asLong(), byName, k.path("offCpuUnmatched").asLong());
+                k.path("unnamedSyscalls").asLong(), byName, k.path("offCpuUnmatched").asLong(),
+                k.path("offCpuRecovered").asLong());
     }
 
     private static final int TOP_SYSCALLS = 10;

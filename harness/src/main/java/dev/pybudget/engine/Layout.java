@@ -55,9 +55,10 @@ final class Layout {
     static final int WINDOW_KEY_SIZE = WINDOW_NAME_LEN;
 
     /** struct kernel_scope_stats: ten u64, read in this order (KernelContextFamily) */
-    static final int KERNEL_STATS_SIZE = 8 * 10;
+    static final int KERNEL_STATS_SIZE = 8 * 11;
     static final int KERNEL_STATS_SYSCALLS_UNNAMED = 64;
     static final int KERNEL_STATS_OFFCPU_UNMATCHED = 72;
+    static final int KERNEL_STATS_OFFCPU_RECOVERED = 80;
     /** struct syscall_key: slot, nr */
     static final int SYSCALL_KEY_SIZE = 8;
     static final int SYSCALL_KEY_NR = 4;

@@ -22,10 +22,14 @@ import java.util.Locale;
  * @param syscallsByName      per syscall, most first
  * @param offCpuUnmatched     switches whose other half the scheduler tracepoint did not deliver: off-CPU
  *                            time is short by as many intervals
+ * @param offCpuRecovered     intervals whose switch-in the tracepoint did not deliver, measured at the thread's
+ *                            next switch-out from the CPU time it ran since it was picked (in the off-CPU time
+ *                            and {@code offCpuIntervals}, not in {@code offCpuUnmatched})
  */
 public record KernelStats(long offCpuRunnableNanos, long offCpuBlockedNanos, long offCpuIntervals,
                           long voluntarySwitches, long involuntarySwitches, long minorFaults, long majorFaults,
-                          long syscalls, long unnamedSyscalls, List<SyscallCount> syscallsByName, long offCpuUnmatched)
+                          long syscalls, long unnamedSyscalls, List<SyscallCount> syscallsByName, long offCpuUnmatched,
+                          long offCpuRecovered)
         implements Section<KernelStats> {
 
     /** The kernel-context family's name: its key in {@link Sections#families()} and its field in the JSON report. */
@@ -40,7 +44,15 @@ public record KernelStats(long offCpuRunnableNanos, long offCpuBlockedNanos, lon
                        long involuntarySwitches, long minorFaults, long majorFaults, long syscalls, long unnamedSyscalls,
                        List<SyscallCount> syscallsByName) {
         this(offCpuRunnableNanos, offCpuBlockedNanos, offCpuIntervals, voluntarySwitches, involuntarySwitches, minorFaults,
-                majorFaults, syscalls, unnamedSyscalls, syscallsByName, 0);
+                majorFaults, syscalls, unnamedSyscalls, syscallsByName, 0, 0);
+    }
+
+    /** With no interval recovered (the shape before {@code offCpuRecovered}). */
+    public KernelStats(long offCpuRunnableNanos, long offCpuBlockedNanos, long offCpuIntervals, long voluntarySwitches,
+                       long involuntarySwitches, long minorFaults, long majorFaults, long syscalls, long unnamedSyscalls,
+                       List<SyscallCount> syscallsByName, long offCpuUnmatched) {
+        this(offCpuRunnableNanos, offCpuBlockedNanos, offCpuIntervals, voluntarySwitches, involuntarySwitches, minorFaults,
+                majorFaults, syscalls, unnamedSyscalls, syscallsByName, offCpuUnmatched, 0);
     }
 
     public static final KernelStats NOTHING = new KernelStats(0, 0, 0, 0, 0, 0, 0, 0, 0, List.of());
@@ -82,7 +94,7 @@ public record KernelStats(long offCpuRunnableNanos, long offCpuBlockedNanos, lon
                 offCpuIntervals + sign * o.offCpuIntervals, voluntarySwitches + sign * o.voluntarySwitches,
                 involuntarySwitches + sign * o.involuntarySwitches, minorFaults + sign * o.minorFaults,
                 majorFaults + sign * o.majorFaults, syscalls + sign * o.syscalls, unnamedSyscalls + sign * o.unnamedSyscalls, names,
-                offCpuUnmatched + sign * o.offCpuUnmatched);
+                offCpuUnmatched + sign * o.offCpuUnmatched, offCpuRecovered + sign * o.offCpuRecovered);
     }
 
     /**
@@ -106,6 +118,10 @@ public record KernelStats(long offCpuRunnableNanos, long offCpuBlockedNanos, lon
         }
         if (k.offCpuUnmatched() > 0) {
             s.append("; ").append(k.offCpuUnmatched()).append(" switches not delivered by the scheduler tracepoint");
+        }
+        if (k.offCpuRecovered() > 0) {
+            s.append("; ").append(k.offCpuRecovered()).append(" switch-ins not delivered by the scheduler tracepoint,"
+                    + " their intervals measured at the next switch-out");
         }
         if (k.unnamedSyscalls() > 0) {
             s.append("; ").append(k.unnamedSyscalls()).append(" had no room to be counted by name");

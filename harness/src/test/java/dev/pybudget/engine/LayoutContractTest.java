@@ -89,6 +89,7 @@ class LayoutContractTest {
         java.put("KERNEL_STATS_SIZE", (long) Layout.KERNEL_STATS_SIZE);
         java.put("KERNEL_STATS_SYSCALLS_UNNAMED", (long) Layout.KERNEL_STATS_SYSCALLS_UNNAMED);
         java.put("KERNEL_STATS_OFFCPU_UNMATCHED", (long) Layout.KERNEL_STATS_OFFCPU_UNMATCHED);
+        java.put("KERNEL_STATS_OFFCPU_RECOVERED", (long) Layout.KERNEL_STATS_OFFCPU_RECOVERED);
         java.put("SYSCALL_KEY_SIZE", (long) Layout.SYSCALL_KEY_SIZE);
         java.put("SYSCALL_KEY_NR", (long) Layout.SYSCALL_KEY_NR);
         java.put("KERNEL_TARGET_SIZE", (long) Layout.KERNEL_TARGET_SIZE);
@@ -164,6 +165,7 @@ class LayoutContractTest {
         c.put("KERNEL_STATS_SIZE", "sizeof(struct kernel_scope_stats)");
         c.put("KERNEL_STATS_SYSCALLS_UNNAMED", "offsetof(struct kernel_scope_stats, syscalls_unnamed)");
         c.put("KERNEL_STATS_OFFCPU_UNMATCHED", "offsetof(struct kernel_scope_stats, offcpu_unmatched)");
+        c.put("KERNEL_STATS_OFFCPU_RECOVERED", "offsetof(struct kernel_scope_stats, offcpu_recovered)");
         c.put("SYSCALL_KEY_SIZE", "sizeof(struct syscall_key)");
         c.put("SYSCALL_KEY_NR", "offsetof(struct syscall_key, nr)");
         c.put("KERNEL_TARGET_SIZE", "sizeof(struct kernel_target)");

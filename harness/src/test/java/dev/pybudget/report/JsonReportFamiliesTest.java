@@ -57,7 +57,7 @@ class JsonReportFamiliesTest {
 
     static final String KERNEL_OBJECT = "{\"offCpuNanos\":7000,\"offCpuRunnableNanos\":3000,\"offCpuBlockedNanos\":4000,"
             + "\"offCpuIntervals\":2,\"voluntarySwitches\":1,\"involuntarySwitches\":1,\"minorFaults\":64,\"majorFaults\":0,"
-            + "\"syscalls\":9,\"unnamedSyscalls\":0,\"offCpuUnmatched\":0,\"syscallsByName\":[{\"name\":\"read\",\"count\":5},"
+            + "\"syscalls\":9,\"unnamedSyscalls\":0,\"offCpuUnmatched\":0,\"offCpuRecovered\":0,\"syscallsByName\":[{\"name\":\"read\",\"count\":5},"
             + "{\"name\":\"openat\",\"count\":4}]}";
 
     @Test

@@ -44,7 +44,9 @@ class TextReportFamiliesTest {
     void should_print_each_family_as_before() {
         Recording r = JsonReportFamiliesTest.recording(Optional.of(JsonReportFamiliesTest.KERNEL));
 
-        assertThat(TextReport.render(r).replace(System.lineSeparator(), "\n")).contains(WHOLE);
+        // The probe-cost lines came later (issue 16) and depend on this machine's calibration: left out here.
+        String text = TextReport.render(r).replace(System.lineSeparator(), "\n").replaceAll("(?m)^ *probes: \\d+ hits.*\n", "");
+        assertThat(text).contains(WHOLE);
     }
 
     @Test
