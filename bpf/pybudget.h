@@ -64,6 +64,7 @@ enum loss {
 	LOSS_GLOB_TOO_COMPLEX,   /* the call pattern needed more steps than allowed */
 	LOSS_NAME_UNENCODABLE,   /* CPython passed no name: it could not encode it as UTF-8 (see UNENCODABLE_NAME) */
 	LOSS_WINDOW_THREADS_FULL, /* a begin on a thread with no room in thread_windows */
+	LOSS_GIL_UNPAIRED,       /* take_gil returned without its entry on that thread, or was entered again before it returned */
 	LOSS_COUNT
 };
 
@@ -179,6 +180,25 @@ struct kernel_settings {
 	__u64 pidns_ino;
 	__u32 count_switches;       /* sched_switch: off-CPU time and context switches */
 	__u32 count_syscalls;       /* sys_enter: syscalls by number */
+};
+
+/* ---- GIL waits (gil.bpf.c): entry to return of CPython's internal take_gil, per scope ---- */
+
+/* Counted per scope slot in the gil_stats map. Every acquisition of the GIL enters take_gil, also one
+ * that finds it free (after a blocking call, say); a contended one slept inside take_gil (see gil.bpf.c). */
+struct gil_scope_stats {
+	__u64 wait_total_ns;                 /* entry to return, summed over acquisitions */
+	__u64 wait_max_ns;
+	__u64 wait_hist[HIST_BUCKETS];       /* log2 of every acquisition's wait: their sum is the count */
+	__u64 contended_total_ns;            /* the same for the contended acquisitions */
+	__u64 contended_max_ns;
+	__u64 contended_hist[HIST_BUCKETS];
+};
+
+/* gil.bpf.o's settings (0 = off). */
+struct gil_settings {
+	__u32 count_contended;           /* tell contended acquisitions apart (their thread slept in take_gil) */
+	__u32 pad;
 };
 
 #endif

@@ -7,6 +7,7 @@
 #   bash ci/benchmark.sh --reps 11            # more repetitions
 #   bash ci/benchmark.sh --only startup,gc    # some rows: startup teardown gc calls imports audit symbols drain http container memory callsby
 #   bash ci/benchmark.sh --only kernel        # the kernel context's cost (KernelContextCost), only when named
+#   bash ci/benchmark.sh --only gil           # the GIL waits' cost (GilWaitsCost), only when named
 # Ends with issue 16's targets: each row measured, its target, met or missed, and why when missed.
 #   bash ci/benchmark.sh --markdown out.md    # also write the table as Markdown
 #   SKIP_BUILD=1 bash ci/benchmark.sh ...     # reuse the last build

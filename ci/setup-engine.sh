@@ -2,7 +2,8 @@
 # Prepares a machine to build and run pybudget:
 #   1. installs what is missing of the toolchain (clang/llvm/libbpf-dev/make for
 #      bpf/, Debian's dtrace-enabled python3.11 and its libpython3.11 for local
-#      mode, docker.io + debootstrap for the containers, maven + a JDK 17 if
+#      mode and python3.11-dbg (its build-id debug file names take_gil for the
+#      GIL waits), docker.io + debootstrap for the containers, maven + a JDK 17 if
 #      there is none), and what the tests call: gcc + libc6-dev +
 #      systemtap-sdt-dev (<sys/sdt.h>) for the C fixtures, binutils (readelf),
 #      libcap2-bin (capsh), util-linux (unshare), procps (kill), bpftrace,
@@ -45,7 +46,7 @@ docker_ok() { command -v docker >/dev/null && docker info >/dev/null 2>&1; }
 # ---------------------------------------------------------------- packages --
 want=()
 # What the build and the tests need; a test that misses one fails naming its package.
-for pkg in clang llvm libbpf-dev linux-libc-dev make binutils debootstrap bpftrace python3.11 libpython3.11 \
+for pkg in clang llvm libbpf-dev linux-libc-dev make binutils debootstrap bpftrace python3.11 libpython3.11 python3.11-dbg \
     gcc libc6-dev systemtap-sdt-dev libcap2-bin util-linux procps ca-certificates iproute2; do
     installed "$pkg" || want+=("$pkg")
 done

@@ -78,6 +78,7 @@ public final class AgentMain {
                     case "--calls-by" -> options = options.withCallCounting(CallCounting.parse(args[++i]));
                     case "--stream-audit" -> options = options.withStreamAudit(true);
                     case "--kernel-context" -> options = options.withKernelContext(true);
+                    case "--gil-waits" -> options = options.withGilWaits(true);
                     case "--lenient-probes" -> options = options.withRequireProbes(false);
                     case "--gate" -> gate = args[++i];
                     case "--attach" -> attach = args[++i];

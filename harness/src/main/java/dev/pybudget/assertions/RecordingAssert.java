@@ -64,6 +64,12 @@ public class RecordingAssert extends AbstractBudgetAssert<RecordingAssert, Recor
         return extracting(RecordingScope::whole, KernelAssert::new);
     }
 
+    /** Waits for the GIL in the whole run. */
+    public GilAssert gil() {
+        isNotNull();
+        return extracting(RecordingScope::whole, GilAssert::new);
+    }
+
     /** The whole run's counts are within the baseline's tolerances; see {@link Baseline}. */
     public RecordingAssert matchesBaseline(Baseline baseline) {
         isNotNull();

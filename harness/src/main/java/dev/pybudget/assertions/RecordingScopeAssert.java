@@ -44,6 +44,12 @@ public class RecordingScopeAssert extends AbstractBudgetAssert<RecordingScopeAss
         return extracting(scope -> scope, KernelAssert::new);
     }
 
+    /** Waits for the GIL in this scope. */
+    public GilAssert gil() {
+        isNotNull();
+        return extracting(scope -> scope, GilAssert::new);
+    }
+
     /** This scope's counts are within the baseline's tolerances; see {@link Baseline}. */
     public RecordingScopeAssert matchesBaseline(Baseline baseline) {
         isNotNull();

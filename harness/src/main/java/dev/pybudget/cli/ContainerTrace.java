@@ -35,6 +35,7 @@ final class ContainerTrace {
                 .withCallCounting(options.callCounting());
         options.callPattern().ifPresent(container::withCallPattern);
         container.withKernelContext(options.kernelContext());
+        container.withGilWaits(options.gilWaits());
         container.setPortBindings(command.publish.stream().map(PublishedPort::binding).toList());
         try (PythonWorkloadContainer running = container) {
             try {

@@ -26,7 +26,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
- * {@code pybudget trace [--json FILE] [--calls PATTERN] [--calls-by usdt|monitoring] [--kernel] [--timeout DURATION] [--container IMAGE
+ * {@code pybudget trace [--json FILE] [--calls PATTERN] [--calls-by usdt|monitoring] [--kernel] [--gil] [--timeout DURATION] [--container IMAGE
  * [--publish HOST:CONTAINER]...] -- PYTHON SCRIPT [ARGS]}: runs the script with probes attached (on this
  * host, or in a container of IMAGE with the current directory copied in as its working directory),
  * prints the report and writes the JSON. Exits with the workload's status; 124 when --timeout stopped
@@ -53,6 +53,10 @@ final class TraceCommand implements Callable<Integer> {
     @Option(names = "--kernel",
             description = "Also record the kernel context: off-CPU time, context switches, page faults, syscalls.")
     boolean kernel;
+
+    @Option(names = "--gil",
+            description = "Also record the waits for the GIL (CPython's take_gil, found in its symbols or its pythonX.Y-dbg debug file).")
+    boolean gil;
 
     @Option(names = "--timeout", paramLabel = "DURATION", converter = DurationConverter.class,
             description = "Stop the workload after DURATION (30s, 2m, 1h, 500ms; a bare number is seconds) and exit 124.")
@@ -100,7 +104,7 @@ final class TraceCommand implements Callable<Integer> {
             err.println("pybudget: unexpected argument '" + workload.get(0) + "' before '--'. " + Main.USAGE);
             return Main.CANNOT_TRACE;
         }
-        TraceOptions options = TraceOptions.defaults().withKernelContext(kernel);
+        TraceOptions options = TraceOptions.defaults().withKernelContext(kernel).withGilWaits(gil);
         try {
             if (calls != null) {
                 options = options.withCallPattern(calls);

@@ -62,6 +62,7 @@ public class PythonWorkloadContainer extends GenericContainer<PythonWorkloadCont
     private boolean streamAudit;
     private Optional<String> user = Optional.empty();
     private boolean kernelContext;
+    private boolean gilWaits;
     private WaitStrategy userWaitStrategy;
     private Optional<Duration> startupTimeout = Optional.empty();
     private AgentContainer agentContainer;
@@ -126,6 +127,15 @@ public class PythonWorkloadContainer extends GenericContainer<PythonWorkloadCont
         return self();
     }
 
+    /**
+     * Also records the waits for the GIL of each scope, timed on CPython's internal take_gil: the image's CPython
+     * needs its symbol table or its build-id debug file (pybudget's images install {@code pythonX.Y-dbg}).
+     */
+    public PythonWorkloadContainer withGilWaits(boolean record) {
+        this.gilWaits = record;
+        return self();
+    }
+
     /** Also streams each audit event with its time and thread. */
     public PythonWorkloadContainer withAuditStream(boolean stream) {
         this.streamAudit = stream;
@@ -181,6 +191,9 @@ public class PythonWorkloadContainer extends GenericContainer<PythonWorkloadCont
         }
         if (kernelContext) {
             traceArgs.add("--kernel-context");
+        }
+        if (gilWaits) {
+            traceArgs.add("--gil-waits");
         }
         if (callCounting != CallCounting.AUTO) {
             traceArgs.addAll(List.of("--calls-by", callCounting.label()));

@@ -266,8 +266,9 @@ public final class ElfFile {
         }
         Section s = found.get();
         ByteBuffer buf = ByteBuffer.wrap(contents(s)).order(ByteOrder.LITTLE_ENDIAN);
-        // Name and descriptor are padded to the section's alignment: 4 for ordinary notes, 8 for
-        // sections such as .note.gnu.property (readelf does the same).
+        // The descriptor and the next note start at the section's alignment, counted from the section's start:
+        // 4 for ordinary notes, 8 for sections such as .note.gnu.property (readelf does the same). The 12-byte
+        // header is part of what is aligned: with 8, a 4-byte name "GNU" ends at 16 and needs no padding.
         int align = s.alignment() == 8 ? 8 : 4;
         List<Note> notes = new ArrayList<>();
         int pos = 0;
@@ -276,7 +277,7 @@ public final class ElfFile {
             long descsz = Integer.toUnsignedLong(buf.getInt(pos + 4));
             int type = buf.getInt(pos + 8);
             long nameAt = pos + 12L;
-            long descAt = nameAt + pad(namesz, align);
+            long descAt = pad(nameAt + namesz, align);
             long next = descAt + pad(descsz, align);
             if (descAt + descsz > buf.limit()) {
                 throw new ElfException(path + ": the note at offset " + pos + " of " + sectionName

@@ -71,7 +71,19 @@ final class Layout {
     static final int KERNEL_SETTINGS_COUNT_SYSCALLS = 20;
 
     /** enum loss: one entry per {@link dev.pybudget.recording.Loss}, in its order */
-    static final int LOSS_COUNT = 11;
+    static final int LOSS_COUNT = 12;
+
+    /** struct gil_scope_stats: wait total, max, histogram; then the same for the contended ones (GilCounters) */
+    static final int GIL_STATS_WAIT_TOTAL = 0;
+    static final int GIL_STATS_WAIT_MAX = 8;
+    static final int GIL_STATS_WAIT_HIST = 16;
+    static final int GIL_STATS_CONTENDED_TOTAL = GIL_STATS_WAIT_HIST + 8 * HIST_BUCKETS;
+    static final int GIL_STATS_CONTENDED_MAX = GIL_STATS_CONTENDED_TOTAL + 8;
+    static final int GIL_STATS_CONTENDED_HIST = GIL_STATS_CONTENDED_TOTAL + 16;
+    static final int GIL_STATS_SIZE = GIL_STATS_CONTENDED_HIST + 8 * HIST_BUCKETS;
+    /** struct gil_settings: count_contended, pad */
+    static final int GIL_SETTINGS_SIZE = 8;
+    static final int GIL_SETTINGS_COUNT_CONTENDED = 0;
 
     /** struct audit_settings: stream_events, then struct pystr_layout (CPython's offsets, see Tracer) */
     static final int AUDIT_SETTINGS_SIZE = 36;

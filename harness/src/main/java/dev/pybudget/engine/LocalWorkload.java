@@ -47,6 +47,12 @@ public class LocalWorkload implements TracedWorkload, AutoCloseable {
         return this;
     }
 
+    /** Also records the waits for the GIL of each scope (take_gil found by symbol; see docs/writing-tests.md). */
+    public LocalWorkload withGilWaits(boolean record) {
+        this.options = options.withGilWaits(record);
+        return this;
+    }
+
     public LocalWorkload withOptions(TraceOptions traceOptions) {
         this.options = traceOptions;
         return this;

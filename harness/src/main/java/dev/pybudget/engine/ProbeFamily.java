@@ -28,7 +28,7 @@ public abstract class ProbeFamily<S extends Section<S>> {
     /** Every family, in the order their sections appear in a scope (and in the JSON report). */
     public static List<ProbeFamily<?>> all() {
         return List.of(GcFamily.INSTANCE, ImportsFamily.INSTANCE, CallsFamily.INSTANCE, AuditFamily.INSTANCE,
-                KernelContextFamily.INSTANCE);
+                KernelContextFamily.INSTANCE, GilFamily.INSTANCE);
     }
 
     /** Its section's key in {@code Sections.families()} and its field in each scope of the JSON report. */

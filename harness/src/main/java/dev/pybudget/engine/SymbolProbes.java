@@ -28,7 +28,9 @@ final class SymbolProbes {
     /** A family the symbol probes can serve, the markers it stands in for, and its BPF object. */
     enum Family {
         GC("gc", Concern.GC_SYMBOL, List.of("gc__start", "gc__done")),
-        AUDIT("audit", Concern.AUDIT_SYMBOL, List.of("audit"));
+        AUDIT("audit", Concern.AUDIT_SYMBOL, List.of("audit")),
+        /** No marker stands for it: asked for on its own (TraceOptions.gilWaits), from symbols only. */
+        GIL("gil", Concern.GIL, List.of());
 
         final String label;
         final Concern concern;
@@ -82,7 +84,21 @@ final class SymbolProbes {
     private static final Function SYS_AUDIT_CALL = entry("sys_audit", "audit_symbol_py_call", Map.of("", 0L));
     private static final Function SYS_AUDIT_RETURN = atReturn("sys_audit", "audit_symbol_py_return");
 
+    /**
+     * take_gil(tstate): no argument is read, so every clone is the same function for the probes (entry to return
+     * is one acquisition), LTO's {@code take_gil.lto_priv.0} and 3.8's {@code take_gil.constprop.0} (both copies are
+     * in that build: each acquisition goes through one). The {@code .cold} parts GCC splits off are not entries, and
+     * are not matched. (Checked in the DWARF of Debian's 3.11: take_gil is never inlined; drop_gil is, in five
+     * callers, which is why gil.bpf.c does not rest on it.)
+     */
+    private static final Map<String, Long> ANY_CLONE = Map.of("", 0L, "constprop", 0L, "isra", 0L,
+            "isra+constprop", 0L, "constprop+isra", 0L);
+
     static final List<Row> TABLE = List.of(
+            // GIL, 3.6-3.15: static take_gil in Python/ceval_gil.h (ceval_gil.c since 3.12).
+            new Row(v(3, 6), v(3, 15), Family.GIL, List.of(
+                    new Function("take_gil", "take_gil_entry", false, ANY_CLONE),
+                    new Function("take_gil", "take_gil_return", true, ANY_CLONE))),
             // 3.8: collect(state, generation, ...); GCC's constprop clones drop state, the generation comes first.
             new Row(v(3, 8), v(3, 8), Family.GC, List.of(
                     entry("collect", "gc_symbol_start", Map.of("", 1L, "constprop", 0L)),

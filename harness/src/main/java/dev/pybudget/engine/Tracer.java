@@ -148,8 +148,8 @@ public final class Tracer {
             }
         }
         Map<SymbolProbes.Family, String> notServed = new EnumMap<>(SymbolProbes.Family.class);
-        List<SymbolProbes.Served> served = lacking.isEmpty() ? List.of()
-                : SymbolProbes.plan(python, lacking, root, notServed);
+        List<SymbolProbes.Served> served = new ArrayList<>(lacking.isEmpty() ? List.of()
+                : SymbolProbes.plan(python, lacking, root, notServed));
         for (SymbolProbes.Served s : served) {
             present.removeAll(s.family().markers);
             missing.removeAll(s.family().markers);
@@ -172,6 +172,10 @@ public final class Tracer {
             }
             throw new TraceException(missingReason.get());
         }
+        // Asked for on its own, served by symbols only: it makes no trace lenient about the markers above.
+        if (options.gilWaits()) {
+            served.add(gilSites(python, root));
+        }
         // Lenient: the same sentence goes into the recording, for whoever reads a count that is not there.
         List<String> recorded = new ArrayList<>(present);
         served.forEach(s -> recorded.add(s.label()));
@@ -184,7 +188,7 @@ public final class Tracer {
         }
         served.forEach(s -> concerns.add(s.family().concern));
         for (ProbeFamily<?> family : ProbeFamily.all()) {
-            if (family.recorded(options)) {
+            if (family.recorded(options) && !concerns.contains(family.concern())) { // the GIL's came with its symbols
                 concerns.add(family.concern()); // no probe of CPython's: tracepoints, perf events
             }
         }
@@ -195,6 +199,22 @@ public final class Tracer {
         LoadedAhead.Key key = LoadedAhead.Key.of(concerns, settings, options);
         Supplier<BpfObjects> load = () -> BpfObjects.load(concerns, settings, options);
         return new Plan(present, missing, missingReason, served, recorded, key, load, inProcess);
+    }
+
+    /**
+     * take_gil of this CPython, which has no marker for it: from its symbol table or its build-id
+     * debug file, or one sentence saying why not (never a trace whose GIL waits read zero).
+     */
+    private static SymbolProbes.Served gilSites(PythonBinary python, Path root) {
+        Map<SymbolProbes.Family, String> notServed = new EnumMap<>(SymbolProbes.Family.class);
+        List<SymbolProbes.Served> gil = SymbolProbes.plan(python, List.of(SymbolProbes.Family.GIL), root, notServed);
+        if (!gil.isEmpty()) {
+            return gil.get(0);
+        }
+        String minor = python.versionMajorMinor().map(Object::toString).orElse("X.Y");
+        throw new TraceException("GIL waits cannot be measured in " + python.executable() + ": they are timed on CPython's"
+                + " internal take_gil, found only by symbol, and " + notServed.get(SymbolProbes.Family.GIL)
+                + " (install python" + minor + "-dbg for a Debian build, or keep the symbol table of a source build).");
     }
 
     /** Every probe of the plan on {@code pid}, through the file this process reaches the probes' binary at. */

@@ -16,6 +16,6 @@ record AnnotationBudgets<A extends Annotation>(Class<A> type, Function<A, List<B
     /** Every budget annotation, in the order their budgets are checked and reported. */
     static List<AnnotationBudgets<?>> all() {
         return List.of(GcAnnotations.BUDGETS, ImportsAnnotations.BUDGETS, CallsAnnotations.BUDGETS,
-                KernelAnnotations.SYSCALLS, KernelAnnotations.KERNEL, AuditAnnotations.BUDGETS);
+                KernelAnnotations.SYSCALLS, KernelAnnotations.KERNEL, GilAnnotations.GIL, AuditAnnotations.BUDGETS);
     }
 }

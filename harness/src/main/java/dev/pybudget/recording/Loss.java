@@ -27,7 +27,9 @@ public enum Loss {
     /** LOSS_NAME_UNENCODABLE: a name CPython could not encode as UTF-8 and passed as NULL. */
     UNENCODABLE_NAMES("unencodableNames"),
     /** LOSS_WINDOW_THREADS_FULL: a begin mark on a thread that found no room among the threads with windows open. */
-    WINDOW_THREADS("windowThreads");
+    WINDOW_THREADS("windowThreads"),
+    /** LOSS_GIL_UNPAIRED: a take_gil return without its entry on that thread, or an entry whose return never came. */
+    GIL_UNPAIRED("gilUnpaired");
 
     private final String jsonName;
 

@@ -36,6 +36,38 @@ public record PauseStats(long count, long max, long p50, long p99, long totalNan
         return max;
     }
 
+    /** Both together: two slots of one scope. */
+    public PauseStats plus(PauseStats b) {
+        List<Long> histogram = new java.util.ArrayList<>();
+        for (int i = 0; i < Math.max(log2Histogram.size(), b.log2Histogram.size()); i++) {
+            histogram.add(bucket(this, i) + bucket(b, i));
+        }
+        return fromHistogram(Math.max(max, b.max), totalNanos + b.totalNanos, histogram);
+    }
+
+    /**
+     * What happened after {@code earlier}, a reading of the same scope. The kernel keeps one running maximum:
+     * when it grew, the new maximum happened in between; otherwise the highest bucket left bounds it.
+     */
+    public PauseStats minus(PauseStats earlier) {
+        List<Long> histogram = new java.util.ArrayList<>();
+        int highest = -1;
+        for (int i = 0; i < Math.max(log2Histogram.size(), earlier.log2Histogram.size()); i++) {
+            long n = bucket(this, i) - bucket(earlier, i);
+            histogram.add(n);
+            if (n > 0) {
+                highest = i;
+            }
+        }
+        long newMax = max > earlier.max ? max
+                : highest < 0 ? 0 : Math.min(max, highest >= 62 ? Long.MAX_VALUE : (1L << (highest + 1)) - 1);
+        return fromHistogram(newMax, totalNanos - earlier.totalNanos, histogram);
+    }
+
+    private static long bucket(PauseStats p, int i) {
+        return i < p.log2Histogram.size() ? p.log2Histogram.get(i) : 0;
+    }
+
     public Duration maxDuration() {
         return Duration.ofNanos(max);
     }

@@ -36,7 +36,9 @@ public record ProbeCost(Map<String, Long> hits, OptionalDouble nanos, long wallN
     public static final String SYSCALLS = "syscalls";
     public static final String SWITCHES = "contextSwitches";
     public static final String FAULTS = "pageFaults";
-    public static final List<String> KINDS = List.of(GC, IMPORTS, AUDIT, CALLS, SYSCALLS, SWITCHES, FAULTS);
+    /** GIL acquisitions: an entry and a return of take_gil each. */
+    public static final String GIL = "gil";
+    public static final List<String> KINDS = List.of(GC, IMPORTS, AUDIT, CALLS, SYSCALLS, SWITCHES, FAULTS, GIL);
 
     public ProbeCost {
         hits = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(hits));
@@ -77,6 +79,7 @@ public record ProbeCost(Map<String, Long> hits, OptionalDouble nanos, long wallN
             hits.put(SWITCHES, k.contextSwitches());
             hits.put(FAULTS, k.minorFaults() + k.majorFaults());
         });
+        GilStats.in(s).ifPresent(g -> hits.put(GIL, 2 * g.waits().count()));
         double nanos = 0;
         boolean known = true;
         List<String> notCalibrated = new ArrayList<>();

@@ -32,10 +32,10 @@ import java.util.Optional;
  * totalNanos of pauses, selfNanos of imports, losses (one field per kind of loss),
  * unfollowedEnds per window, exitStatus, callPattern and missingProbesReason
  * (one sentence saying why the missingProbes are missing, or null), spans of windows (the times each was open),
- * callPatternMatched (the functions the call pattern matched, "file:function", derived from the calls), per
+ * callPatternMatched (the functions the call pattern matched, "file:function", derived from the calls), and per
  * section one field per probe family ({@link ProbeFamily#all()}, each written by its family; null when not
- * recorded): kernel (off-CPU time, context switches, page faults, syscalls), and probeCost per section and
- * probeRates (what the probes cost the workload, see {@link ProbeCostJson}).
+ * recorded): kernel (off-CPU time, context switches, page faults, syscalls), gil (waits for the GIL); probeCost per
+ * section and probeRates (what the probes cost the workload, see {@link ProbeCostJson}).
  */
 public final class JsonReport {
     private JsonReport() {}

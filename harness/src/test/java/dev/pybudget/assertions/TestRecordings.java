@@ -173,6 +173,13 @@ final class TestRecordings {
             return this;
         }
 
+        private java.util.Optional<dev.pybudget.recording.GilStats> gil = java.util.Optional.empty();
+
+        SectionsBuilder gil(dev.pybudget.recording.GilStats stats) {
+            gil = java.util.Optional.of(stats);
+            return this;
+        }
+
         Sections build() {
             List<Long> histogram = new ArrayList<>();
             for (int i = 0; i < 40; i++) {
@@ -189,7 +196,7 @@ final class TestRecordings {
             long count = importCount != null ? importCount
                     : imports.stream().mapToLong(TestRecordings::size).sum();
             return new Sections(new GcStats(collections, collected, PauseStats.fromHistogram(max, total, histogram)), count,
-                    imports, calls, audit, auditEvents, kernel);
+                    imports, calls, audit, auditEvents, kernel).with(dev.pybudget.recording.GilStats.FAMILY, gil);
         }
     }
 

@@ -162,6 +162,12 @@ public final class Benchmark {
             notes.add("The kernel context's cost: KernelContextCost's rows, printed above the table.");
             KernelContextCost.main(new String[] {Integer.toString(reps)});
         }
+        if (only.contains("gil")) {
+            // The GIL waits' cost per acquisition and on the HTTP fixture against bpftrace (GilWaitsCost prints its own
+            // rows). Only when asked, as the kernel context's.
+            notes.add("The GIL waits' cost: GilWaitsCost's rows, printed above the table.");
+            GilWaitsCost.main(new String[] {Integer.toString(reps)});
+        }
     }
 
     /** A class-data-sharing archive of the CLI's classes, made by one traced run (see docs/performance.md). */

@@ -86,6 +86,29 @@ class ElfFileTest {
         assertThat(elf.notes(".no.such.section")).isEmpty();
     }
 
+    /**
+     * A note section aligned to 8 (.note.gnu.property, which gcc writes with -fcf-protection, as Debian's
+     * python3.11 3.11.2-6+deb12u9 has it): its descriptor starts at the 8-aligned offset after the 12-byte
+     * header and the name, not 8 bytes after the name. Reading it used to throw, and with it every build id.
+     */
+    @Test
+    void should_read_a_note_section_aligned_to_8() throws IOException {
+        Path exe = Fixtures.gcc(tmp, tmp.resolve("cet"), List.of("-fcf-protection=full", "-Wl,--build-id"), "cet.c",
+                "int main(void) { return 0; }\n");
+        ElfFile elf = ElfFile.read(exe);
+        assertThat(elf.section(".note.gnu.property")).hasValueSatisfying(s -> assertThat(s.alignment()).isEqualTo(8));
+
+        List<ElfFile.Note> property = elf.notes(".note.gnu.property");
+
+        assertThat(property).hasSize(1);
+        assertThat(property.get(0).owner()).isEqualTo("GNU");
+        assertThat(property.get(0).type()).isEqualTo(5); // NT_GNU_PROPERTY_TYPE_0
+        assertThat(property.get(0).descriptor()).hasSize(16);
+        Matcher m = Pattern.compile("Build ID: ([0-9a-f]+)").matcher(Fixtures.readelf("-n", exe.toString()));
+        assertThat(m.find()).isTrue();
+        assertThat(FunctionSymbols.buildId(elf)).contains(m.group(1));
+    }
+
     @Test
     void should_translate_a_virtual_address_to_a_file_offset() throws IOException {
         ElfFile elf = ElfFile.read(Pythons.debian());

@@ -98,6 +98,15 @@ class LayoutContractTest {
         java.put("KERNEL_SETTINGS_PIDNS_INO", 8L); // KernelContextFamily writes the namespace's inode there
         java.put("KERNEL_SETTINGS_COUNT_SWITCHES", (long) Layout.KERNEL_SETTINGS_COUNT_SWITCHES);
         java.put("KERNEL_SETTINGS_COUNT_SYSCALLS", (long) Layout.KERNEL_SETTINGS_COUNT_SYSCALLS);
+        java.put("GIL_STATS_SIZE", (long) Layout.GIL_STATS_SIZE);
+        java.put("GIL_STATS_WAIT_TOTAL", (long) Layout.GIL_STATS_WAIT_TOTAL);
+        java.put("GIL_STATS_WAIT_MAX", (long) Layout.GIL_STATS_WAIT_MAX);
+        java.put("GIL_STATS_WAIT_HIST", (long) Layout.GIL_STATS_WAIT_HIST);
+        java.put("GIL_STATS_CONTENDED_TOTAL", (long) Layout.GIL_STATS_CONTENDED_TOTAL);
+        java.put("GIL_STATS_CONTENDED_MAX", (long) Layout.GIL_STATS_CONTENDED_MAX);
+        java.put("GIL_STATS_CONTENDED_HIST", (long) Layout.GIL_STATS_CONTENDED_HIST);
+        java.put("GIL_SETTINGS_SIZE", (long) Layout.GIL_SETTINGS_SIZE);
+        java.put("GIL_SETTINGS_COUNT_CONTENDED", (long) Layout.GIL_SETTINGS_COUNT_CONTENDED);
         return java;
     }
 
@@ -135,7 +144,8 @@ class LayoutContractTest {
         c.put("LOSS_COUNT_ENUM", "LOSS_COUNT");
         List<String> losses = List.of("LOSS_RINGBUF_FULL", "LOSS_CALLS_MAP_FULL", "LOSS_AUDIT_MAP_FULL",
                 "LOSS_WINDOW_SLOTS_FULL", "LOSS_WINDOW_TOO_DEEP", "LOSS_WINDOW_NAME", "LOSS_WINDOW_UNBALANCED",
-                "LOSS_GC_UNPAIRED", "LOSS_GLOB_TOO_COMPLEX", "LOSS_NAME_UNENCODABLE", "LOSS_WINDOW_THREADS_FULL");
+                "LOSS_GC_UNPAIRED", "LOSS_GLOB_TOO_COMPLEX", "LOSS_NAME_UNENCODABLE", "LOSS_WINDOW_THREADS_FULL",
+                "LOSS_GIL_UNPAIRED");
         Loss[] kinds = Loss.values();
         for (int i = 0; i < kinds.length; i++) {
             c.put("LOSS " + kinds[i].name(), i < losses.size() ? losses.get(i) : "-1");
@@ -164,6 +174,15 @@ class LayoutContractTest {
         c.put("KERNEL_SETTINGS_PIDNS_INO", "offsetof(struct kernel_settings, pidns_ino)");
         c.put("KERNEL_SETTINGS_COUNT_SWITCHES", "offsetof(struct kernel_settings, count_switches)");
         c.put("KERNEL_SETTINGS_COUNT_SYSCALLS", "offsetof(struct kernel_settings, count_syscalls)");
+        c.put("GIL_STATS_SIZE", "sizeof(struct gil_scope_stats)");
+        c.put("GIL_STATS_WAIT_TOTAL", "offsetof(struct gil_scope_stats, wait_total_ns)");
+        c.put("GIL_STATS_WAIT_MAX", "offsetof(struct gil_scope_stats, wait_max_ns)");
+        c.put("GIL_STATS_WAIT_HIST", "offsetof(struct gil_scope_stats, wait_hist)");
+        c.put("GIL_STATS_CONTENDED_TOTAL", "offsetof(struct gil_scope_stats, contended_total_ns)");
+        c.put("GIL_STATS_CONTENDED_MAX", "offsetof(struct gil_scope_stats, contended_max_ns)");
+        c.put("GIL_STATS_CONTENDED_HIST", "offsetof(struct gil_scope_stats, contended_hist)");
+        c.put("GIL_SETTINGS_SIZE", "sizeof(struct gil_settings)");
+        c.put("GIL_SETTINGS_COUNT_CONTENDED", "offsetof(struct gil_settings, count_contended)");
         return c;
     }
 

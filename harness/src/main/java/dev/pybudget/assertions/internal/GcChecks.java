@@ -105,7 +105,7 @@ public final class GcChecks {
     }
 
     /** The bucket the 99th percentile falls in, ranked as {@link PauseStats} ranks it. */
-    private static int p99Bucket(PauseStats p) {
+    static int p99Bucket(PauseStats p) {
         long rank = (long) Math.ceil(0.99 * p.count());
         long seen = 0;
         List<Long> h = p.log2Histogram();
