@@ -9,7 +9,12 @@
  * strings there still read the same (a pointer pair can be reused by another
  * function after the first one's strings were freed), and counts under the
  * function's small id: one short hash lookup per scope instead of two of the
- * whole 320-byte name. */
+ * whole 320-byte name. The whole run's count (slot 0) is kept in an array indexed by that id, whose
+ * lookup the verifier turns into an index: only windows' counts take a hash lookup.
+ *
+ * The guard reads both names on every call. What a call costs is the number of user-memory reads,
+ * not their length: two 16-byte reads of the str objects' cached hashes cost what the two name reads
+ * do (docs/performance.md, "tried and left out"), and co_filename's hash is usually not computed. */
 #include "scopes.bpf.h"
 #include "maps.bpf.h"
 
@@ -26,9 +31,19 @@ struct {
 	__type(value, __u32);
 } call_ids SEC(".maps");
 
+/* The whole run's count per function id (slot 0). As big as call_ids (the engine sizes both): an id
+ * past its end is one whose name had no room. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, __u64);
+} call_totals SEC(".maps");
+
+/* Windows' counts, per (slot >= 1, id). */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(map_flags, BPF_F_NO_PREALLOC); /* memory follows use; only a first call in a scope inserts */
+	__uint(map_flags, BPF_F_NO_PREALLOC); /* memory follows use; only a first call in a window inserts */
 	__uint(max_entries, 16384);
 	__type(key, struct call_key);
 	__type(value, __u64);
@@ -224,11 +239,13 @@ int BPF_USDT(function_return, const char *file, const char *func)
 
 	struct count_ctx c = { .id = id };
 	int n = current_scopes(tid, &c.scopes);
-	if (id == ID_NO_ROOM) {
+	/* Slot 0, the whole run, is always first. An id past call_totals' end lost a race for call_ids' last room. */
+	__u64 *total = id == ID_NO_ROOM ? 0 : bpf_map_lookup_elem(&call_totals, &id);
+	if (!total) {
 		count_losses(LOSS_CALLS_MAP_FULL, n); /* one call uncounted in each of its scopes */
 		return 0;
 	}
-	count_in(0, id); /* slot 0, the whole run, is always first */
+	__sync_fetch_and_add(total, 1);
 	if (n > 1)
 		bpf_loop(n - 1, count_in_window, &c, 0);
 	return 0;

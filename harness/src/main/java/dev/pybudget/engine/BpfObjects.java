@@ -91,7 +91,7 @@ final class BpfObjects implements AutoCloseable {
                 check(lib.bpf_map__reuse_fd(map, shared.get(name)), "share the map " + name + " with " + concern.object);
             } else if (name.equals("events")) {
                 check(lib.bpf_map__set_max_entries(map, options.ringBufferBytes()), "size the ring buffer");
-            } else if (name.equals("call_counts") || name.equals("call_ids")) {
+            } else if (name.equals("call_counts") || name.equals("call_ids") || name.equals("call_totals")) {
                 check(lib.bpf_map__set_max_entries(map, options.callsMapEntries()), "size the calls map");
             } else if (name.endsWith(".rodata") && settings != null) {
                 writeSettings(map, settings);

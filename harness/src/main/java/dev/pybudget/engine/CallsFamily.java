@@ -29,8 +29,9 @@ final class CallsFamily extends InterpreterFamily<CallStats> {
     }
 
     /**
-     * Counts are kept per (slot, function id); call_ids names the ids. An id is in call_ids before any count uses it,
-     * so reading the counts first leaves none unnamed.
+     * The whole run's counts (slot 0) are kept per function id in the array call_totals, the windows' per (slot, function
+     * id) in call_counts; call_ids names the ids. An id is in call_ids before any count uses it, so reading the window
+     * counts first leaves none unnamed; the whole run's are read by the names.
      */
     @Override
     Optional<Map<Integer, CallStats>> read(BpfObjects objects, Collection<Integer> slots) {
@@ -45,6 +46,20 @@ final class CallsFamily extends InterpreterFamily<CallStats> {
         Map<Integer, String[]> names = new HashMap<>();
         MapWalk.forEach(objects.lib(), objects.mapFd("call_ids"), Layout.CALL_NAME_SIZE, 4, (k, v) -> names.put(Layout.u32(v, 0),
                 new String[] {Layout.cString(k, 0, Layout.FILE_LEN), Layout.cString(k, Layout.FILE_LEN, Layout.FUNC_LEN)}));
+        List<long[]> run = new ArrayList<>();
+        int totals = objects.mapFd("call_totals");
+        byte[] key = new byte[4];
+        byte[] value = new byte[8];
+        for (int id : names.keySet()) {
+            Layout.putU32(key, 0, id);
+            // An id past the array's end has no total: its calls were counted as losses (calls.bpf.c).
+            if (objects.lib().bpf_map_lookup_elem(totals, key, value) == 0 && Layout.u64(value, 0) > 0) {
+                run.add(new long[] {id, Layout.u64(value, 0)});
+            }
+        }
+        if (!run.isEmpty()) {
+            counts.put(0, run);
+        }
         counts.forEach((slot, list) -> {
             List<CallCount> named = new ArrayList<>();
             for (long[] count : list) {

@@ -10,7 +10,8 @@ import java.util.Optional;
  *                        ('*' and '?'); empty: attach no call probe (it costs a uprobe per call)
  * @param streamAudit     also stream each audit event with its time and thread
  * @param ringBufferBytes size of the event ring buffer (a power of two, at least a page)
- * @param callsMapEntries room for distinct (window, function) call counts
+ * @param callsMapEntries room for distinct functions (named and counted over the whole run), and as much again for
+ *                        distinct (window, function) call counts
  * @param requireProbes   fail when a probe that is asked for is missing; otherwise record it as missing
  * @param timeout         stop the workload after this long (zero: never)
  * @param kernelContext   also record the kernel's side of every scope: off-CPU time, context switches, page
