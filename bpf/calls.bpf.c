@@ -8,9 +8,9 @@
  * function by that pointer pair (a 16-byte key) in call_sites, checks that the
  * strings there still read the same (a pointer pair can be reused by another
  * function after the first one's strings were freed), and counts under the
- * function's small id: one short hash lookup per scope instead of two of the
- * whole 320-byte name. The whole run's count (slot 0) is kept in an array indexed by that id, whose
- * lookup the verifier turns into an index: only windows' counts take a hash lookup.
+ * function's small id instead of two hash lookups of the whole 320-byte name. The whole run's
+ * count (slot 0) is kept in an array indexed by that id, whose lookup the verifier turns into an
+ * index: only windows' counts take a (short) hash lookup.
  *
  * The guard reads both names on every call. What a call costs is the number of user-memory reads,
  * not their length: two 16-byte reads of the str objects' cached hashes cost what the two name reads
@@ -31,8 +31,9 @@ struct {
 	__type(value, __u32);
 } call_ids SEC(".maps");
 
-/* The whole run's count per function id (slot 0). As big as call_ids (the engine sizes both): an id
- * past its end is one whose name had no room. */
+/* The whole run's count per function id (slot 0). As big as call_ids (the engine sizes both). Ids
+ * handed out to CPUs that lost a race to name a function stay unused, so when call_ids is nearly
+ * full the last names' ids can pass the end: their calls are losses, as when call_ids is full. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 16384);
@@ -239,7 +240,7 @@ int BPF_USDT(function_return, const char *file, const char *func)
 
 	struct count_ctx c = { .id = id };
 	int n = current_scopes(tid, &c.scopes);
-	/* Slot 0, the whole run, is always first. An id past call_totals' end lost a race for call_ids' last room. */
+	/* Slot 0, the whole run, is always first. */
 	__u64 *total = id == ID_NO_ROOM ? 0 : bpf_map_lookup_elem(&call_totals, &id);
 	if (!total) {
 		count_losses(LOSS_CALLS_MAP_FULL, n); /* one call uncounted in each of its scopes */
