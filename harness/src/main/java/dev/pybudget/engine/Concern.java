@@ -18,9 +18,9 @@ enum Concern {
     GC_SYMBOL("gc_symbol.bpf.o", List.of()),
     /** audit from CPython's internal functions, for builds without the audit marker; it holds audit.bpf.c's window marks. */
     AUDIT_SYMBOL("audit_symbol.bpf.o", List.of("window_thread_exit")),
-    /** No USDT probe: BTF tracepoints here, and perf events that KernelContextFamily opens; only with TraceOptions.kernelContext. */
+    /** No USDT probe: BTF tracepoints here, and perf events that KernelContextFamily opens; only with TraceOptions.withFamily("kernel"). */
     KERNEL("kernel.bpf.o", List.of("sched_switch", "sys_enter")),
-    /** GIL waits: attached to CPython's internal take_gil by offset (SymbolProbes); only with TraceOptions.gilWaits. */
+    /** GIL waits: attached to CPython's internal take_gil by offset (SymbolProbes); only with TraceOptions.withFamily("gil"). */
     GIL("gil.bpf.o", List.of("gil_thread_exit"));
 
     final String object;

@@ -29,7 +29,7 @@ final class SymbolProbes {
     enum Family {
         GC("gc", Concern.GC_SYMBOL, List.of("gc__start", "gc__done")),
         AUDIT("audit", Concern.AUDIT_SYMBOL, List.of("audit")),
-        /** No marker stands for it: asked for on its own (TraceOptions.gilWaits), from symbols only. */
+        /** No marker stands for it: asked for on its own (TraceOptions.withFamily("gil")), from symbols only. */
         GIL("gil", Concern.GIL, List.of());
 
         final String label;

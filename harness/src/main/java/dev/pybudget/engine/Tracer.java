@@ -172,9 +172,11 @@ public final class Tracer {
             }
             throw new TraceException(missingReason.get());
         }
-        // Asked for on its own, served by symbols only: it makes no trace lenient about the markers above.
-        if (options.gilWaits()) {
-            served.add(gilSites(python, root));
+        // An optional family served by symbols only (the GIL's): it makes no trace lenient about the markers above.
+        for (ProbeFamily<?> family : ProbeFamily.all()) {
+            if (family.recorded(options)) {
+                family.symbolSites(python, root).ifPresent(served::add);
+            }
         }
         // Lenient: the same sentence goes into the recording, for whoever reads a count that is not there.
         List<String> recorded = new ArrayList<>(present);
@@ -199,22 +201,6 @@ public final class Tracer {
         LoadedAhead.Key key = LoadedAhead.Key.of(concerns, settings, options);
         Supplier<BpfObjects> load = () -> BpfObjects.load(concerns, settings, options);
         return new Plan(present, missing, missingReason, served, recorded, key, load, inProcess);
-    }
-
-    /**
-     * take_gil of this CPython, which has no marker for it: from its symbol table or its build-id
-     * debug file, or one sentence saying why not (never a trace whose GIL waits read zero).
-     */
-    private static SymbolProbes.Served gilSites(PythonBinary python, Path root) {
-        Map<SymbolProbes.Family, String> notServed = new EnumMap<>(SymbolProbes.Family.class);
-        List<SymbolProbes.Served> gil = SymbolProbes.plan(python, List.of(SymbolProbes.Family.GIL), root, notServed);
-        if (!gil.isEmpty()) {
-            return gil.get(0);
-        }
-        String minor = python.versionMajorMinor().map(Object::toString).orElse("X.Y");
-        throw new TraceException("GIL waits cannot be measured in " + python.executable() + ": they are timed on CPython's"
-                + " internal take_gil, found only by symbol, and " + notServed.get(SymbolProbes.Family.GIL)
-                + " (install python" + minor + "-dbg for a Debian build, or keep the symbol table of a source build).");
     }
 
     /** Every probe of the plan on {@code pid}, through the file this process reaches the probes' binary at. */
