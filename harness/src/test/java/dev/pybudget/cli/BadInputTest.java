@@ -13,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -202,6 +203,19 @@ class BadInputTest {
         assertThat(run.status()).isEqualTo(2);
         assertThat(run.errLines()).hasSize(1).first().asString().startsWith("pybudget: unknown option '--cals'.")
                 .endsWith(Main.USAGE);
+        assertNothingRanOrStayedAttached();
+    }
+
+    @Test
+    void should_refuse_an_unknown_probe_family_in_one_sentence_naming_the_optional_ones() throws Exception {
+        long start = System.nanoTime();
+        CliRun run = CliRun.run("trace", "--family", "kernel", "--family", "gpu", "--", Pythons.debian().toString(),
+                script.toString());
+
+        assertOneSentence(run, "Unknown probe family 'gpu': the optional families are kernel and gil.");
+        assertThat(run.errLines()).containsExactly("pybudget: Unknown probe family 'gpu': the optional families are kernel"
+                + " and gil.");
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).as("said before anything starts").isLessThan(Duration.ofSeconds(5));
         assertNothingRanOrStayedAttached();
     }
 

@@ -26,7 +26,7 @@ class KernelContextContainerTest {
     @MethodSource("images")
     void should_count_the_workload_s_switches_faults_and_syscalls_in_a_container(PythonImage image) {
         OracleRun run = ContainerRuns.runToExit(new PythonWorkloadContainer(image).withFixture(PythonFixtures.WORKLOADS.toString())
-                .withKernelContext(true).withCommand("python3", "kernel_context.py", ContainerRuns.ORACLE, "50", "20", "5"));
+                .withFamily("kernel").withCommand("python3", "kernel_context.py", ContainerRuns.ORACLE, "50", "20", "5"));
 
         for (String name : List.of("stat", "fault", "major", "sleep")) {
             KernelStats k = run.window(name).kernel().orElseThrow();
