@@ -73,10 +73,6 @@ public final class AgentMain {
             fail(e.getMessage() == null ? e.toString() : e.getMessage());
             return;
         }
-        int port = arguments.port();
-        TraceOptions options = arguments.options();
-        String gate = arguments.gate();
-        String attach = arguments.attach();
         String token = System.getenv(AgentProtocol.TOKEN_ENV);
         if (token == null || token.length() < 16) {
             fail(AgentProtocol.TOKEN_ENV + " must hold the channel's token (16 characters or more): the harness sets it;"
@@ -85,7 +81,8 @@ public final class AgentMain {
         }
         Trace trace;
         try {
-            trace = gate != null ? Targets.gated(Path.of(gate), options) : Targets.running(attach, options);
+            trace = arguments.gate() != null ? Targets.gated(Path.of(arguments.gate()), arguments.options())
+                    : Targets.running(arguments.attach(), arguments.options());
         } catch (TraceException | IllegalArgumentException e) {
             fail(e.getMessage());
             return;
@@ -96,15 +93,15 @@ public final class AgentMain {
         finisher.start();
         try (ServerSocket server = new ServerSocket()) {
             server.setReuseAddress(true);
-            server.bind(new InetSocketAddress(port));
-            System.err.println(AgentProtocol.READY + " (pid " + trace.pid() + ", port " + port + ")");
+            server.bind(new InetSocketAddress(arguments.port()));
+            System.err.println(AgentProtocol.READY + " (pid " + trace.pid() + ", port " + arguments.port() + ")");
             System.err.flush();
             while (true) {
                 agent.accept(server.accept());
             }
         } catch (IOException e) {
             trace.close();
-            fail("the agent's port " + port + " could not be served: " + e.getMessage());
+            fail("the agent's port " + arguments.port() + " could not be served: " + e.getMessage());
         }
     }
 
