@@ -1,5 +1,6 @@
 package dev.pybudget.engine;
 
+import dev.pybudget.elf.Marker;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -10,10 +11,11 @@ import java.util.Map;
  */
 enum Concern {
     /** First: it owns the window marks, and its object creates the maps the others share. */
-    AUDIT("audit.bpf.o", List.of("window_thread_exit"), "audit", "audit"),
-    GC("gc.bpf.o", List.of(), "gc_start", "gc__start", "gc_done", "gc__done"),
-    IMPORTS("imports.bpf.o", List.of(), "import_start", "import__find__load__start", "import_done", "import__find__load__done"),
-    CALLS("calls.bpf.o", List.of(), "function_return", "function__return"),
+    AUDIT("audit.bpf.o", List.of("window_thread_exit"), "audit", Marker.AUDIT.probe()),
+    GC("gc.bpf.o", List.of(), "gc_start", Marker.GC_START.probe(), "gc_done", Marker.GC_DONE.probe()),
+    IMPORTS("imports.bpf.o", List.of(), "import_start", Marker.IMPORT_START.probe(), "import_done",
+            Marker.IMPORT_DONE.probe()),
+    CALLS("calls.bpf.o", List.of(), "function_return", Marker.FUNCTION_RETURN.probe()),
     /** gc from CPython's internal functions, for builds without the gc markers. */
     GC_SYMBOL("gc_symbol.bpf.o", List.of()),
     /** audit from CPython's internal functions, for builds without the audit marker; it holds audit.bpf.c's window marks. */

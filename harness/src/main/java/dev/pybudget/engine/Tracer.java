@@ -1,6 +1,7 @@
 package dev.pybudget.engine;
 
 import dev.pybudget.elf.ElfException;
+import dev.pybudget.elf.Marker;
 import dev.pybudget.elf.MissingProbeException;
 import dev.pybudget.elf.PythonBinary;
 import dev.pybudget.elf.RootedPath;
@@ -32,9 +33,9 @@ import java.util.function.Supplier;
 public final class Tracer {
     private Tracer() {}
 
-    static final List<String> BASE_PROBES = List.of("audit", "gc__start", "gc__done", "import__find__load__start",
-            "import__find__load__done");
-    static final String CALL_PROBE = "function__return";
+    static final List<String> BASE_PROBES = List.of(Marker.AUDIT.probe(), Marker.GC_START.probe(), Marker.GC_DONE.probe(),
+            Marker.IMPORT_START.probe(), Marker.IMPORT_DONE.probe());
+    static final String CALL_PROBE = Marker.FUNCTION_RETURN.probe();
 
     /**
      * System property: {@code false} turns off loading the BPF objects of a next trace when a trace ends
