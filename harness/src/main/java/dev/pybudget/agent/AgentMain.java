@@ -33,7 +33,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * container's; the agent says only two things on stderr: {@link AgentProtocol#READY} or
  * {@link AgentProtocol#ERROR} with the reason.
  *
- * <p>{@code java -cp ... dev.pybudget.agent.AgentMain [--port N] [--calls PATTERN] [--stream-audit] [--kernel-context] -- python3 app.py}
+ * <p>{@code java -cp ... dev.pybudget.agent.AgentMain [--port N] [--calls PATTERN] [--stream-audit] [--family NAME]... -- python3 app.py}
  */
 public final class AgentMain {
 
@@ -66,28 +66,9 @@ public final class AgentMain {
         Thread warm = new Thread(AgentMain::warmUp, "pybudget-warm-up");
         warm.setDaemon(true);
         warm.start();
-        int port = AgentProtocol.PORT;
-        TraceOptions options = TraceOptions.defaults();
-        String gate = null;
-        String attach = null;
+        Arguments arguments;
         try {
-            for (int i = 0; i < args.length; i++) {
-                switch (args[i]) {
-                    case "--port" -> port = Integer.parseInt(args[++i]);
-                    case "--calls" -> options = options.withCallPattern(args[++i]);
-                    case "--calls-by" -> options = options.withCallCounting(CallCounting.parse(args[++i]));
-                    case "--stream-audit" -> options = options.withStreamAudit(true);
-                    case "--kernel-context" -> options = options.withKernelContext(true);
-                    case "--gil-waits" -> options = options.withGilWaits(true);
-                    case "--lenient-probes" -> options = options.withRequireProbes(false);
-                    case "--gate" -> gate = args[++i];
-                    case "--attach" -> attach = args[++i];
-                    default -> throw new IllegalArgumentException("unknown agent option " + args[i]);
-                }
-            }
-            if ((gate == null) == (attach == null)) {
-                throw new IllegalArgumentException("give the agent either --gate FIFO or --attach PID|auto");
-            }
+            arguments = Arguments.parse(args);
         } catch (RuntimeException e) {
             fail(e.getMessage() == null ? e.toString() : e.getMessage());
             return;
@@ -100,7 +81,8 @@ public final class AgentMain {
         }
         Trace trace;
         try {
-            trace = gate != null ? Targets.gated(Path.of(gate), options) : Targets.running(attach, options);
+            trace = arguments.gate() != null ? Targets.gated(Path.of(arguments.gate()), arguments.options())
+                    : Targets.running(arguments.attach(), arguments.options());
         } catch (TraceException | IllegalArgumentException e) {
             fail(e.getMessage());
             return;
@@ -111,15 +93,48 @@ public final class AgentMain {
         finisher.start();
         try (ServerSocket server = new ServerSocket()) {
             server.setReuseAddress(true);
-            server.bind(new InetSocketAddress(port));
-            System.err.println(AgentProtocol.READY + " (pid " + trace.pid() + ", port " + port + ")");
+            server.bind(new InetSocketAddress(arguments.port()));
+            System.err.println(AgentProtocol.READY + " (pid " + trace.pid() + ", port " + arguments.port() + ")");
             System.err.flush();
             while (true) {
                 agent.accept(server.accept());
             }
         } catch (IOException e) {
             trace.close();
-            fail("the agent's port " + port + " could not be served: " + e.getMessage());
+            fail("the agent's port " + arguments.port() + " could not be served: " + e.getMessage());
+        }
+    }
+
+    /** The agent's command line: its channel's port, what to record, and the gate or the process to attach to. */
+    record Arguments(int port, TraceOptions options, String gate, String attach) {
+
+        /** @throws RuntimeException with one sentence for arguments the agent cannot run with */
+        static Arguments parse(String[] args) {
+            int port = AgentProtocol.PORT;
+            TraceOptions options = TraceOptions.defaults();
+            String gate = null;
+            String attach = null;
+            for (int i = 0; i < args.length; i++) {
+                switch (args[i]) {
+                    case "--port" -> port = Integer.parseInt(args[++i]);
+                    case "--calls" -> options = options.withCallPattern(args[++i]);
+                    case "--calls-by" -> options = options.withCallCounting(CallCounting.parse(args[++i]));
+                    case "--stream-audit" -> options = options.withStreamAudit(true);
+                    case "--family" -> options = options.withFamily(args[++i]);
+                    // The flags the harness passed before --family, still accepted: the agent's image is built with
+                    // the harness, but a script that starts the agent by hand may say them.
+                    case "--kernel-context" -> options = options.withKernelContext(true);
+                    case "--gil-waits" -> options = options.withGilWaits(true);
+                    case "--lenient-probes" -> options = options.withRequireProbes(false);
+                    case "--gate" -> gate = args[++i];
+                    case "--attach" -> attach = args[++i];
+                    default -> throw new IllegalArgumentException("unknown agent option " + args[i]);
+                }
+            }
+            if ((gate == null) == (attach == null)) {
+                throw new IllegalArgumentException("give the agent either --gate FIFO or --attach PID|auto");
+            }
+            return new Arguments(port, options, gate, attach);
         }
     }
 

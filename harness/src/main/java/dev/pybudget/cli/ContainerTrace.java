@@ -34,8 +34,7 @@ final class ContainerTrace {
                 .withCommand(command.workload.toArray(String[]::new))
                 .withCallCounting(options.callCounting());
         options.callPattern().ifPresent(container::withCallPattern);
-        container.withKernelContext(options.kernelContext());
-        container.withGilWaits(options.gilWaits());
+        options.families().forEach(container::withFamily);
         container.setPortBindings(command.publish.stream().map(PublishedPort::binding).toList());
         try (PythonWorkloadContainer running = container) {
             try {

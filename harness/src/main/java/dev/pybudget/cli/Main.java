@@ -23,7 +23,8 @@ public final class Main {
 
     static final int CANNOT_TRACE = 2;
     /** Appended to the one line on stderr when the command line has the wrong shape. */
-    static final String USAGE = "Usage: pybudget trace [--json FILE] [--calls PATTERN] [--calls-by usdt|monitoring] [--kernel]"
+    static final String USAGE = "Usage: pybudget trace [--json FILE] [--calls PATTERN] [--calls-by usdt|monitoring]"
+            + " [--family NAME]..."
             + " [--timeout DURATION]"
             + " [--container IMAGE [--publish HOST:CONTAINER]...] -- PYTHON SCRIPT [ARGS]"
             + " | pybudget trace [OPTIONS] --attach CONTAINER | pybudget setup";

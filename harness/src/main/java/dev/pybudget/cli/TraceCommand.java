@@ -26,7 +26,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
- * {@code pybudget trace [--json FILE] [--calls PATTERN] [--calls-by usdt|monitoring] [--kernel] [--gil] [--timeout DURATION] [--container IMAGE
+ * {@code pybudget trace [--json FILE] [--calls PATTERN] [--calls-by usdt|monitoring] [--family NAME]... [--timeout DURATION] [--container IMAGE
  * [--publish HOST:CONTAINER]...] -- PYTHON SCRIPT [ARGS]}: runs the script with probes attached (on this
  * host, or in a container of IMAGE with the current directory copied in as its working directory),
  * prints the report and writes the JSON. Exits with the workload's status; 124 when --timeout stopped
@@ -50,12 +50,16 @@ final class TraceCommand implements Callable<Integer> {
                     + " 3.12+, usdt before).")
     String callsBy;
 
-    @Option(names = "--kernel",
-            description = "Also record the kernel context: off-CPU time, context switches, page faults, syscalls.")
+    @Option(names = "--family", paramLabel = "NAME",
+            description = "Also record the optional probe family NAME (repeatable): kernel (off-CPU time, context switches,"
+                    + " page faults, syscalls) or gil (the waits for the GIL: CPython's take_gil, found in its symbols or"
+                    + " its pythonX.Y-dbg debug file).")
+    List<String> families = new ArrayList<>();
+
+    @Option(names = "--kernel", description = "The same as --family kernel.")
     boolean kernel;
 
-    @Option(names = "--gil",
-            description = "Also record the waits for the GIL (CPython's take_gil, found in its symbols or its pythonX.Y-dbg debug file).")
+    @Option(names = "--gil", description = "The same as --family gil.")
     boolean gil;
 
     @Option(names = "--timeout", paramLabel = "DURATION", converter = DurationConverter.class,
@@ -106,13 +110,16 @@ final class TraceCommand implements Callable<Integer> {
         }
         TraceOptions options = TraceOptions.defaults().withKernelContext(kernel).withGilWaits(gil);
         try {
+            for (String family : families) { // an unknown name: its message names the known ones
+                options = options.withFamily(family);
+            }
             if (calls != null) {
                 options = options.withCallPattern(calls);
             }
             if (callsBy != null) {
                 options = options.withCallCounting(CallCounting.parse(callsBy));
             }
-        } catch (IllegalArgumentException e) { // a malformed pattern: its message shows the form
+        } catch (IllegalArgumentException e) { // a malformed pattern, an unknown family: its message shows the form
             err.println("pybudget: " + e.getMessage());
             return Main.CANNOT_TRACE;
         }

@@ -7,6 +7,8 @@ import com.github.dockerjava.api.model.Capability;
 import dev.pybudget.agent.AgentProtocol;
 import dev.pybudget.engine.CallCounting;
 import dev.pybudget.engine.CallPattern;
+import dev.pybudget.engine.ProbeFamily;
+import dev.pybudget.engine.TraceOptions;
 import dev.pybudget.engine.TracedWorkload;
 import dev.pybudget.engine.Tracer;
 import dev.pybudget.engine.WindowHandle;
@@ -61,8 +63,8 @@ public class PythonWorkloadContainer extends GenericContainer<PythonWorkloadCont
     private CallCounting callCounting = CallCounting.AUTO;
     private boolean streamAudit;
     private Optional<String> user = Optional.empty();
-    private boolean kernelContext;
-    private boolean gilWaits;
+    /** The optional families it records ({@link #withFamily}), as a {@link TraceOptions} holds them. */
+    private TraceOptions families = TraceOptions.defaults();
     private WaitStrategy userWaitStrategy;
     private Optional<Duration> startupTimeout = Optional.empty();
     private AgentContainer agentContainer;
@@ -121,18 +123,29 @@ public class PythonWorkloadContainer extends GenericContainer<PythonWorkloadCont
         return self();
     }
 
-    /** Also records the kernel's side of each scope: off-CPU time, context switches, page faults, syscalls. */
+    /**
+     * Also records the optional probe family {@code name} ("kernel", "gil": {@link ProbeFamily#optionalNames()}).
+     *
+     * @throws IllegalArgumentException for any other name, in one sentence naming the optional families
+     */
+    public PythonWorkloadContainer withFamily(String name) {
+        this.families = families.withFamily(name);
+        return self();
+    }
+
+    /** Also records the kernel's side of each scope: off-CPU time, context switches, page faults, syscalls ({@code withFamily("kernel")}). */
     public PythonWorkloadContainer withKernelContext(boolean record) {
-        this.kernelContext = record;
+        this.families = families.withKernelContext(record);
         return self();
     }
 
     /**
      * Also records the waits for the GIL of each scope, timed on CPython's internal take_gil: the image's CPython
-     * needs its symbol table or its build-id debug file (pybudget's images install {@code pythonX.Y-dbg}).
+     * needs its symbol table or its build-id debug file (pybudget's images install {@code pythonX.Y-dbg});
+     * {@code withFamily("gil")}.
      */
     public PythonWorkloadContainer withGilWaits(boolean record) {
-        this.gilWaits = record;
+        this.families = families.withGilWaits(record);
         return self();
     }
 
@@ -189,12 +202,7 @@ public class PythonWorkloadContainer extends GenericContainer<PythonWorkloadCont
         if (streamAudit) {
             traceArgs.add("--stream-audit");
         }
-        if (kernelContext) {
-            traceArgs.add("--kernel-context");
-        }
-        if (gilWaits) {
-            traceArgs.add("--gil-waits");
-        }
+        families.families().forEach(name -> traceArgs.addAll(List.of("--family", name)));
         if (callCounting != CallCounting.AUTO) {
             traceArgs.addAll(List.of("--calls-by", callCounting.label()));
         }

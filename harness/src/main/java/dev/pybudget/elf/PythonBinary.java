@@ -53,11 +53,12 @@ public final class PythonBinary {
     private static final Pattern PY_VERSION_TAIL =
             Pattern.compile("(?:^|[^0-9A-Za-z.+])(3\\.\\d{1,2}\\.\\d{1,2}(?:(?:a|b|rc)\\d+)?\\+?)$");
     private static final Pattern MAJOR_MINOR = Pattern.compile("^(\\d+)\\.(\\d+)");
-    private static final List<String> CALL_PROBES = List.of("function__entry", "function__return", "line");
-    private static final List<String> GC_PROBES = List.of("gc__start", "gc__done");
+    private static final List<String> CALL_PROBES = List.of(Marker.FUNCTION_ENTRY.probe(), Marker.FUNCTION_RETURN.probe(),
+            Marker.LINE.probe());
+    private static final List<String> GC_PROBES = List.of(Marker.GC_START.probe(), Marker.GC_DONE.probe());
     private static final List<String> IMPORT_PROBES =
-            List.of("import__find__load__start", "import__find__load__done");
-    private static final String AUDIT_PROBE = "audit";
+            List.of(Marker.IMPORT_START.probe(), Marker.IMPORT_DONE.probe());
+    private static final String AUDIT_PROBE = Marker.AUDIT.probe();
 
     private final Path executable;
     private final Path probeBinary;

@@ -366,9 +366,10 @@ final class BpfObjects implements AutoCloseable {
         int specs = mapFd(objects.get(concern), "__bpf_usdt_specs");
         for (int i = 0; i < n; i++) {
             UsdtProbe site = sites.get(i);
-            byte[] spec = UsdtSpec.of(site.arguments()).orElseThrow(() -> new TraceException("The USDT probe " + probe
-                    + " of " + binary + " has arguments pybudget cannot read for a multi-uprobe link (" + site.arguments()
-                    + "): -D" + UprobeMulti.OFF_PROPERTY + "=true lets libbpf attach it, one uprobe per site."));
+            // UsdtSpec reads what libbpf 1.1's x86-64 parser reads: an argument it cannot read, libbpf could not either.
+            byte[] spec = UsdtSpec.of(site.arguments()).orElseThrow(() -> new TraceException("Attaching to the USDT probe "
+                    + probe + " of " + binary + " failed: unrecognized arg in '" + site.arguments()
+                    + "' (a form of argument that neither pybudget nor libbpf reads)."));
             int id = nextSpecId.merge(concern, 1, Integer::sum) - 1;
             byte[] key = {(byte) id, (byte) (id >> 8), (byte) (id >> 16), (byte) (id >> 24)};
             check(lib.bpf_map_update_elem(specs, key, spec, 0), "write a USDT argument spec");

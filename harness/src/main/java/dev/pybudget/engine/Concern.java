@@ -1,5 +1,6 @@
 package dev.pybudget.engine;
 
+import dev.pybudget.elf.Marker;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -10,17 +11,18 @@ import java.util.Map;
  */
 enum Concern {
     /** First: it owns the window marks, and its object creates the maps the others share. */
-    AUDIT("audit.bpf.o", List.of("window_thread_exit"), "audit", "audit"),
-    GC("gc.bpf.o", List.of(), "gc_start", "gc__start", "gc_done", "gc__done"),
-    IMPORTS("imports.bpf.o", List.of(), "import_start", "import__find__load__start", "import_done", "import__find__load__done"),
-    CALLS("calls.bpf.o", List.of(), "function_return", "function__return"),
+    AUDIT("audit.bpf.o", List.of("window_thread_exit"), "audit", Marker.AUDIT.probe()),
+    GC("gc.bpf.o", List.of(), "gc_start", Marker.GC_START.probe(), "gc_done", Marker.GC_DONE.probe()),
+    IMPORTS("imports.bpf.o", List.of(), "import_start", Marker.IMPORT_START.probe(), "import_done",
+            Marker.IMPORT_DONE.probe()),
+    CALLS("calls.bpf.o", List.of(), "function_return", Marker.FUNCTION_RETURN.probe()),
     /** gc from CPython's internal functions, for builds without the gc markers. */
     GC_SYMBOL("gc_symbol.bpf.o", List.of()),
     /** audit from CPython's internal functions, for builds without the audit marker; it holds audit.bpf.c's window marks. */
     AUDIT_SYMBOL("audit_symbol.bpf.o", List.of("window_thread_exit")),
-    /** No USDT probe: BTF tracepoints here, and perf events that KernelContextFamily opens; only with TraceOptions.kernelContext. */
+    /** No USDT probe: BTF tracepoints here, and perf events that KernelContextFamily opens; only with TraceOptions.withFamily("kernel"). */
     KERNEL("kernel.bpf.o", List.of("sched_switch", "sys_enter")),
-    /** GIL waits: attached to CPython's internal take_gil by offset (SymbolProbes); only with TraceOptions.gilWaits. */
+    /** GIL waits: attached to CPython's internal take_gil by offset (SymbolProbes); only with TraceOptions.withFamily("gil"). */
     GIL("gil.bpf.o", List.of("gil_thread_exit"));
 
     final String object;

@@ -2,6 +2,7 @@ package dev.pybudget.engine;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.pybudget.elf.Marker;
 import dev.pybudget.recording.GcStats;
 import dev.pybudget.recording.PauseStats;
 import java.util.ArrayList;
@@ -76,7 +77,7 @@ final class GcFamily extends InterpreterFamily<GcStats> {
 
     @Override
     public Optional<String> notMeasured(List<String> missingProbes) {
-        return missingProbes.contains("gc__start") ? Optional.of("Collections: not measured (no gc__start probe)")
+        return missingProbes.contains(Marker.GC_START.probe()) ? Optional.of("Collections: not measured (no gc__start probe)")
                 : Optional.empty();
     }
 

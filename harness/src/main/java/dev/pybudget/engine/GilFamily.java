@@ -2,10 +2,13 @@ package dev.pybudget.engine;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.pybudget.elf.PythonBinary;
 import dev.pybudget.recording.GilStats;
 import dev.pybudget.recording.PauseStats;
 import java.util.ArrayList;
+import java.nio.file.Path;
 import java.util.Collection;
+import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -15,7 +18,7 @@ import java.util.Optional;
  * The GIL-wait family (bpf/gil.bpf.c): how long each acquisition of the GIL waited, entry to return of CPython's
  * internal take_gil, and which of them another thread made wait (contended: the thread slept inside take_gil).
  * take_gil has no marker: the Tracer attaches the programs by offset where {@link SymbolProbes} finds it (symbol
- * table or build-id debug file), or refuses in one sentence. Only with {@code TraceOptions.withGilWaits(true)};
+ * table or build-id debug file), or refuses in one sentence. Only with {@code TraceOptions.withFamily("gil")} (or {@code withGilWaits(true)});
  * its section is {@link GilStats}, "gil" in the JSON report.
  */
 final class GilFamily extends ProbeFamily<GilStats> {
@@ -43,9 +46,27 @@ final class GilFamily extends ProbeFamily<GilStats> {
         return Concern.GIL;
     }
 
+    /** Only when asked: {@code TraceOptions.withFamily("gil")}. */
     @Override
-    boolean recorded(TraceOptions options) {
-        return options.gilWaits();
+    public boolean optional() {
+        return true;
+    }
+
+    /**
+     * take_gil of this CPython, which has no marker for it: from its symbol table or its build-id
+     * debug file, or one sentence saying why not (never a trace whose GIL waits read zero).
+     */
+    @Override
+    Optional<SymbolProbes.Served> symbolSites(PythonBinary python, Path root) {
+        Map<SymbolProbes.Family, String> notServed = new EnumMap<>(SymbolProbes.Family.class);
+        List<SymbolProbes.Served> gil = SymbolProbes.plan(python, List.of(SymbolProbes.Family.GIL), root, notServed);
+        if (!gil.isEmpty()) {
+            return Optional.of(gil.get(0));
+        }
+        String minor = python.versionMajorMinor().map(Object::toString).orElse("X.Y");
+        throw new TraceException("GIL waits cannot be measured in " + python.executable() + ": they are timed on CPython's"
+                + " internal take_gil, found only by symbol, and " + notServed.get(SymbolProbes.Family.GIL)
+                + " (install python" + minor + "-dbg for a Debian build, or keep the symbol table of a source build).");
     }
 
     /** Contended acquisitions are always told apart (it costs a read of the thread's nvcsw at entry and return). */

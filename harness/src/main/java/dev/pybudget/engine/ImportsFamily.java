@@ -3,6 +3,7 @@ package dev.pybudget.engine;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.pybudget.elf.Marker;
 import dev.pybudget.recording.ImportNode;
 import dev.pybudget.recording.ImportStats;
 import java.util.ArrayList;
@@ -75,7 +76,7 @@ final class ImportsFamily extends InterpreterFamily<ImportStats> {
 
     @Override
     public Optional<String> notMeasured(List<String> missingProbes) {
-        return missingProbes.contains("import__find__load__start")
+        return missingProbes.contains(Marker.IMPORT_START.probe())
                 ? Optional.of("Imports: not measured (no import__find__load__start probe)") : Optional.empty();
     }
 

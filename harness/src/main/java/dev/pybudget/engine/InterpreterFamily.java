@@ -50,12 +50,7 @@ abstract class InterpreterFamily<S extends Section<S>> extends ProbeFamily<S> {
         return true;
     }
 
-    /** Loaded by CPython's probes, not by an option; its settings, where it has any, are Tracer's (CPython's layout, the call pattern). */
-    @Override
-    final boolean recorded(TraceOptions options) {
-        return false;
-    }
-
+    /** Loaded by CPython's probes, not by an option ({@link #optional()} is false); its settings, where it has any, are Tracer's (CPython's layout, the call pattern). */
     @Override
     final byte[] settings(TraceOptions options) {
         return new byte[0];

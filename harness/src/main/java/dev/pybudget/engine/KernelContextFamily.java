@@ -22,7 +22,8 @@ import java.util.Optional;
 /**
  * The kernel-context family (bpf/kernel.bpf.c): off-CPU time, context switches, page faults and syscalls of the
  * workload's threads, from BTF tracepoints (attached with the other objects' programs) and page-fault perf events
- * it opens on the workload. Only with {@code TraceOptions.withKernelContext(true)}; its section is
+ * it opens on the workload. Only with {@code TraceOptions.withFamily("kernel")} (or
+ * {@code withKernelContext(true)}); its section is
  * {@link KernelStats}, "kernel" in the JSON report.
  */
 final class KernelContextFamily extends ProbeFamily<KernelStats> {
@@ -58,9 +59,10 @@ final class KernelContextFamily extends ProbeFamily<KernelStats> {
         return Concern.KERNEL;
     }
 
+    /** Only when asked: {@code TraceOptions.withFamily("kernel")}. */
     @Override
-    boolean recorded(TraceOptions options) {
-        return options.kernelContext();
+    public boolean optional() {
+        return true;
     }
 
     /** The engine's pid namespace (st_dev, st_ino of /proc/self/ns/pid) and what to count. */

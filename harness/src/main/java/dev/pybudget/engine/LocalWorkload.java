@@ -41,13 +41,23 @@ public class LocalWorkload implements TracedWorkload, AutoCloseable {
         return this;
     }
 
-    /** Also records the kernel's side of each scope: off-CPU time, context switches, page faults, syscalls. */
+    /**
+     * Also records the optional probe family {@code name} ("kernel", "gil": {@link ProbeFamily#optionalNames()}).
+     *
+     * @throws IllegalArgumentException for any other name, in one sentence naming the optional families
+     */
+    public LocalWorkload withFamily(String name) {
+        this.options = options.withFamily(name);
+        return this;
+    }
+
+    /** Also records the kernel's side of each scope: off-CPU time, context switches, page faults, syscalls ({@code withFamily("kernel")}). */
     public LocalWorkload withKernelContext(boolean record) {
         this.options = options.withKernelContext(record);
         return this;
     }
 
-    /** Also records the waits for the GIL of each scope (take_gil found by symbol; see docs/writing-tests.md). */
+    /** Also records the waits for the GIL of each scope (take_gil found by symbol; see docs/writing-tests.md; {@code withFamily("gil")}). */
     public LocalWorkload withGilWaits(boolean record) {
         this.options = options.withGilWaits(record);
         return this;

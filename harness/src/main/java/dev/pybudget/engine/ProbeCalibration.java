@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.pybudget.elf.Marker;
 import dev.pybudget.elf.PythonBinary;
 import dev.pybudget.recording.ProbeCost;
 import dev.pybudget.recording.ProbeRates;
@@ -136,7 +137,7 @@ public final class ProbeCalibration {
 
     private static boolean hasAuditMarker(Path python) {
         try {
-            return Files.isRegularFile(python) && PythonBinary.inspect(python).probe("audit").isPresent();
+            return Files.isRegularFile(python) && PythonBinary.inspect(python).probe(Marker.AUDIT.probe()).isPresent();
         } catch (IOException | RuntimeException e) {
             return false;
         }

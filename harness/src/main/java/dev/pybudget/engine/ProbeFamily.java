@@ -31,8 +31,28 @@ public abstract class ProbeFamily<S extends Section<S>> {
                 KernelContextFamily.INSTANCE, GilFamily.INSTANCE);
     }
 
-    /** Its section's key in {@code Sections.families()} and its field in each scope of the JSON report. */
+    /**
+     * The names of the families a trace records only when asked ({@link #optional()}), in {@link #all()}'s order: what
+     * {@code TraceOptions.withFamily}, the workloads' {@code withFamily}, the agent's and the command line's
+     * {@code --family} accept.
+     */
+    public static List<String> optionalNames() {
+        return all().stream().filter(ProbeFamily::optional).map(ProbeFamily::name).toList();
+    }
+
+    /**
+     * Its section's key in {@code Sections.families()}, its field in each scope of the JSON report and, for an
+     * {@link #optional()} family, its name in {@code TraceOptions.withFamily} and {@code --family}.
+     */
     public abstract String name();
+
+    /**
+     * Whether a trace records it only when asked ({@code TraceOptions.withFamily(name())}), as the kernel context and
+     * the GIL waits; false for the interpreter's families, which CPython's probes bring.
+     */
+    public boolean optional() {
+        return false;
+    }
 
     public abstract Class<S> sectionType();
 
@@ -83,8 +103,21 @@ public abstract class ProbeFamily<S extends Section<S>> {
         return bpf.has(concern());
     }
 
-    /** Whether a trace with these options records this family. */
-    abstract boolean recorded(TraceOptions options);
+    /** Whether a trace with these options loads this family's object for it: an optional family it was asked for. */
+    boolean recorded(TraceOptions options) {
+        return optional() && options.families().contains(name());
+    }
+
+    /**
+     * What it attaches by symbol because no marker of CPython's stands for it (the GIL's take_gil), for a trace that
+     * records it; empty for a family on markers, tracepoints or perf events.
+     *
+     * @param root the file system the CPython is in, as seen from here
+     * @throws TraceException when this CPython lacks what it needs, in one sentence
+     */
+    Optional<SymbolProbes.Served> symbolSites(dev.pybudget.elf.PythonBinary python, java.nio.file.Path root) {
+        return Optional.empty();
+    }
 
     /** Its object's settings (its {@code const volatile} rodata), for a trace with these options. */
     abstract byte[] settings(TraceOptions options);

@@ -1,8 +1,9 @@
 package dev.pybudget.engine;
 
 import dev.pybudget.elf.FunctionSymbols;
-import dev.pybudget.elf.PythonBinary;
+import dev.pybudget.elf.Marker;
 import dev.pybudget.elf.PythonBinary.MajorMinor;
+import dev.pybudget.elf.PythonBinary;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -27,9 +28,9 @@ final class SymbolProbes {
 
     /** A family the symbol probes can serve, the markers it stands in for, and its BPF object. */
     enum Family {
-        GC("gc", Concern.GC_SYMBOL, List.of("gc__start", "gc__done")),
-        AUDIT("audit", Concern.AUDIT_SYMBOL, List.of("audit")),
-        /** No marker stands for it: asked for on its own (TraceOptions.gilWaits), from symbols only. */
+        GC("gc", Concern.GC_SYMBOL, List.of(Marker.GC_START.probe(), Marker.GC_DONE.probe())),
+        AUDIT("audit", Concern.AUDIT_SYMBOL, List.of(Marker.AUDIT.probe())),
+        /** No marker stands for it: asked for on its own (TraceOptions.withFamily("gil")), from symbols only. */
         GIL("gil", Concern.GIL, List.of());
 
         final String label;

@@ -1,5 +1,6 @@
 package dev.pybudget.engine;
 
+import dev.pybudget.elf.Marker;
 import dev.pybudget.elf.PythonBinary;
 import dev.pybudget.recording.PythonInfo;
 import dev.pybudget.recording.Recording;
@@ -127,7 +128,7 @@ public final class Trace implements AutoCloseable {
         }
         if (inProcessCalls.isPresent()) {
             InProcessReading counted = InProcessReading.of(inProcessCalls.get().read(), whole, windows, javaSlots,
-                    counters.losses(), probes.contains("audit"), python, !process.isAlive());
+                    counters.losses(), probes.contains(Marker.AUDIT.probe()), python, !process.isAlive());
             last = new Recording(info,
                     counted.probes(attached), counted.missingProbes(missingProbes), now - originNanos, counted.whole(),
                     counters.losses().events(), counted.losses(), counted.windows(), exit, options.callPattern(),

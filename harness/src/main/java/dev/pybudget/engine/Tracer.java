@@ -1,6 +1,7 @@
 package dev.pybudget.engine;
 
 import dev.pybudget.elf.ElfException;
+import dev.pybudget.elf.Marker;
 import dev.pybudget.elf.MissingProbeException;
 import dev.pybudget.elf.PythonBinary;
 import dev.pybudget.elf.RootedPath;
@@ -32,9 +33,9 @@ import java.util.function.Supplier;
 public final class Tracer {
     private Tracer() {}
 
-    static final List<String> BASE_PROBES = List.of("audit", "gc__start", "gc__done", "import__find__load__start",
-            "import__find__load__done");
-    static final String CALL_PROBE = "function__return";
+    static final List<String> BASE_PROBES = List.of(Marker.AUDIT.probe(), Marker.GC_START.probe(), Marker.GC_DONE.probe(),
+            Marker.IMPORT_START.probe(), Marker.IMPORT_DONE.probe());
+    static final String CALL_PROBE = Marker.FUNCTION_RETURN.probe();
 
     /**
      * System property: {@code false} turns off loading the BPF objects of a next trace when a trace ends
@@ -172,9 +173,11 @@ public final class Tracer {
             }
             throw new TraceException(missingReason.get());
         }
-        // Asked for on its own, served by symbols only: it makes no trace lenient about the markers above.
-        if (options.gilWaits()) {
-            served.add(gilSites(python, root));
+        // An optional family served by symbols only (the GIL's): it makes no trace lenient about the markers above.
+        for (ProbeFamily<?> family : ProbeFamily.all()) {
+            if (family.recorded(options)) {
+                family.symbolSites(python, root).ifPresent(served::add);
+            }
         }
         // Lenient: the same sentence goes into the recording, for whoever reads a count that is not there.
         List<String> recorded = new ArrayList<>(present);
@@ -199,22 +202,6 @@ public final class Tracer {
         LoadedAhead.Key key = LoadedAhead.Key.of(concerns, settings, options);
         Supplier<BpfObjects> load = () -> BpfObjects.load(concerns, settings, options);
         return new Plan(present, missing, missingReason, served, recorded, key, load, inProcess);
-    }
-
-    /**
-     * take_gil of this CPython, which has no marker for it: from its symbol table or its build-id
-     * debug file, or one sentence saying why not (never a trace whose GIL waits read zero).
-     */
-    private static SymbolProbes.Served gilSites(PythonBinary python, Path root) {
-        Map<SymbolProbes.Family, String> notServed = new EnumMap<>(SymbolProbes.Family.class);
-        List<SymbolProbes.Served> gil = SymbolProbes.plan(python, List.of(SymbolProbes.Family.GIL), root, notServed);
-        if (!gil.isEmpty()) {
-            return gil.get(0);
-        }
-        String minor = python.versionMajorMinor().map(Object::toString).orElse("X.Y");
-        throw new TraceException("GIL waits cannot be measured in " + python.executable() + ": they are timed on CPython's"
-                + " internal take_gil, found only by symbol, and " + notServed.get(SymbolProbes.Family.GIL)
-                + " (install python" + minor + "-dbg for a Debian build, or keep the symbol table of a source build).");
     }
 
     /** Every probe of the plan on {@code pid}, through the file this process reaches the probes' binary at. */

@@ -1,5 +1,6 @@
 package dev.pybudget.recording;
 
+import dev.pybudget.elf.Marker;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -59,18 +60,18 @@ public record ProbeCost(Map<String, Long> hits, OptionalDouble nanos, long wallN
     public static ProbeCost of(Recording r, Sections s, long wallNanos, Optional<ProbeRates> rates) {
         Map<String, Long> hits = new LinkedHashMap<>();
         List<String> probes = r.probes();
-        if (r.measures("gc__start")) {
+        if (r.measures(Marker.GC_START.probe())) {
             hits.put(GC, 2 * s.gc().totalCollections()); // start and done (entry and return for symbol probes)
         }
-        if (probes.contains("import__find__load__start")) {
+        if (probes.contains(Marker.IMPORT_START.probe())) {
             hits.put(IMPORTS, 2 * s.importCount());
         }
-        if (r.measures("audit")) {
+        if (r.measures(Marker.AUDIT.probe())) {
             long events = s.audit().stream().mapToLong(AuditCount::count).sum();
             // A symbol probe on sys_audit is an entry and a return per event.
-            hits.put(AUDIT, probes.contains("audit") ? events : 2 * events);
+            hits.put(AUDIT, probes.contains(Marker.AUDIT.probe()) ? events : 2 * events);
         }
-        boolean callProbe = probes.contains("function__return");
+        boolean callProbe = probes.contains(Marker.FUNCTION_RETURN.probe());
         if (callProbe) {
             hits.put(CALLS, s.calls().stream().mapToLong(CallCount::count).sum());
         }

@@ -1,5 +1,6 @@
 package dev.pybudget.recording;
 
+import dev.pybudget.elf.Marker;
 import java.util.List;
 import java.util.Optional;
 
@@ -45,10 +46,10 @@ public record Recording(PythonInfo python, List<String> probes, List<String> mis
      * ({@code calls:monitoring}).
      */
     public boolean measures(String probe) {
-        if (probes.contains(probe) || (probe.equals("function__return") && probes.contains("calls:monitoring"))) {
+        if (probes.contains(probe) || (probe.equals(Marker.FUNCTION_RETURN.probe()) && probes.contains("calls:monitoring"))) {
             return true;
         }
-        String family = probe.startsWith("gc__") ? "gc:" : probe.equals("audit") ? "audit:"
+        String family = probe.startsWith("gc__") ? "gc:" : probe.equals(Marker.AUDIT.probe()) ? "audit:"
                 : probe.startsWith("import__") ? "imports:" : probe.startsWith("function__") ? "calls:" : null;
         return family != null && probes.stream().anyMatch(p -> p.startsWith(family + "symbol "));
     }

@@ -13,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -205,16 +206,43 @@ class BadInputTest {
         assertNothingRanOrStayedAttached();
     }
 
+    @Test
+    void should_refuse_an_unknown_probe_family_in_one_sentence_naming_the_optional_ones() throws Exception {
+        long start = System.nanoTime();
+        CliRun run = CliRun.run("trace", "--family", "kernel", "--family", "gpu", "--", Pythons.debian().toString(),
+                script.toString());
+
+        assertOneSentence(run, "Unknown probe family 'gpu': the optional families are kernel and gil.");
+        assertThat(run.errLines()).containsExactly("pybudget: Unknown probe family 'gpu': the optional families are kernel"
+                + " and gil.");
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).as("said before anything starts").isLessThan(Duration.ofSeconds(5));
+        assertNothingRanOrStayedAttached();
+    }
+
     /**
      * CAP_SYS_ADMIN out of the bounding set, CAP_BPF and CAP_PERFMON kept: the programs load, the
      * uprobe is refused. The workload was started gated and must be gone without having run.
      */
     @Test
-    void should_refuse_to_trace_without_cap_sys_admin_when_attaching_the_uprobes() throws Exception {
-        ChildRun run = runWithout("cap_sys_admin");
+    void should_refuse_to_trace_without_cap_sys_admin_when_attaching_the_uprobes_one_per_site() throws Exception {
+        ChildRun run = runWithout("cap_sys_admin", "-Dpybudget.noMultiUprobe=true");
 
         assertOneSentence(run.asCliRun(), "Attaching to the USDT probe", "was refused", "need CAP_SYS_ADMIN");
         assertNothingRanOrStayedAttached();
+    }
+
+    /**
+     * A multi-uprobe link is a BPF link: CAP_BPF and CAP_PERFMON are enough for it, where a uprobe per site (a perf
+     * event) needed CAP_SYS_ADMIN. The trace runs and reports.
+     */
+    @Test
+    void should_trace_without_cap_sys_admin_with_multi_uprobe_links() throws Exception {
+        ChildRun run = runWithout("cap_sys_admin");
+
+        assertThat(run.status()).as("exit status; stderr: %s", run.err()).isZero();
+        assertThat(run.err()).as("stderr").isEmpty();
+        assertThat(run.out()).contains("probes: audit gc__start gc__done");
+        assertThat(tmp.resolve("ran")).as("the workload ran").exists();
     }
 
     /** Without CAP_SYS_ADMIN, CAP_BPF and CAP_PERFMON the kernel refuses to load the programs at all. */
@@ -247,12 +275,14 @@ class BadInputTest {
     }
 
     /** Runs the command line in a new JVM whose capability bounding set lacks {@code caps}. */
-    private ChildRun runWithout(String caps) throws Exception {
+    private ChildRun runWithout(String caps, String... jvmOptions) throws Exception {
         requireExecutable(Path.of("/usr/sbin/capsh"), "apt-get install -y libcap2-bin");
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
         List<String> command = new ArrayList<>(List.of("/usr/sbin/capsh", "--drop=" + caps, "--", "-c",
-                "exec \"$0\" \"$@\"", java.toString(), "-cp", classPath(), Main.class.getName(), "trace", "--",
-                Pythons.debian().toString(), script.toString()));
+                "exec \"$0\" \"$@\"", java.toString()));
+        command.addAll(List.of(jvmOptions));
+        command.addAll(List.of("-cp", classPath(), Main.class.getName(), "trace", "--", Pythons.debian().toString(),
+                script.toString()));
         Path out = tmp.resolve("child.out");
         Path err = tmp.resolve("child.err");
         Process child = new ProcessBuilder(command).directory(tmp.toFile()).redirectOutput(out.toFile())

@@ -61,6 +61,7 @@ class CommandLineTest {
 
         assertThat(run.status()).isZero();
         assertThat(run.out()).contains("--timeout=DURATION").contains("-p, --publish=HOST:CONTAINER")
+                .contains("--family=NAME").contains("--kernel").contains("The same as --family gil.")
                 .contains("PYTHON SCRIPT [ARGS]");
     }
 

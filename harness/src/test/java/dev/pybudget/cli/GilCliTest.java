@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code trace --gil}: the GIL waits in the report and in the JSON (without it, "gil" is null), and the one line
+ * {@code trace --gil} (or {@code --family gil}): the GIL waits in the report and in the JSON (without it, "gil" is null), and the one line
  * and exit status 2 where take_gil cannot be found.
  */
 class GilCliTest {
@@ -48,6 +48,22 @@ class GilCliTest {
         assertThat(without.status()).as(without.err()).isZero();
         assertThat(without.out()).doesNotContain("GIL:");
         assertThat(new ObjectMapper().readTree(plain.toFile()).path("gil").isNull()).isTrue();
+    }
+
+    /** {@code --family} is repeatable: {@code --family gil --family kernel} records both, as {@code --gil --kernel} does. */
+    @Test
+    void should_record_gil_waits_and_the_kernel_context_with_family_gil_and_family_kernel() throws Exception {
+        Path json = tmp.resolve("both.json");
+        CliRun run = CliRun.run("trace", "--family", "gil", "--family", "kernel", "--json", json.toString(), "--",
+                Pythons.debian().toString(), PythonFixtures.workload("gil_contention.py").toString(), "-", "2", "0.2");
+        assertThat(run.status()).as(run.err()).isZero();
+        assertThat(run.out()).contains("GIL: ").contains("Kernel: off-CPU ");
+        JsonNode root = new ObjectMapper().readTree(json.toFile());
+        assertThat(root.path("probes").toString()).contains("gil:symbol take_gil.lto_priv.0");
+        assertThat(root.path("gil").path("waits").path("count").asLong()).isPositive();
+        assertThat(root.path("gil").path("contended").path("count").asLong()).isPositive();
+        assertThat(root.path("kernel").path("involuntarySwitches").asLong() + root.path("kernel").path("voluntarySwitches")
+                .asLong()).isPositive();
     }
 
     /** A copy of Debian's binary with another build id: no debug file is its, so take_gil cannot be found. */

@@ -1,10 +1,12 @@
 package dev.pybudget.container;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.pybudget.recording.KernelStats;
 import java.util.List;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 import dev.pybudget.support.OracleRun;
@@ -14,7 +16,8 @@ import dev.pybudget.support.PythonFixtures;
 /**
  * The kernel context recorded by the agent inside a least-privilege container, where the agent sees the
  * workload's pid in the container's pid namespace and the tracepoints see host pids: the same oracle as on
- * the host (python-fixtures/workloads/kernel_context.py), on both images.
+ * the host (python-fixtures/workloads/kernel_context.py), on both images; asked for by name, {@code withFamily("kernel")}
+ * (the agent's {@code --family kernel}).
  */
 class KernelContextContainerTest {
 
@@ -26,7 +29,7 @@ class KernelContextContainerTest {
     @MethodSource("images")
     void should_count_the_workload_s_switches_faults_and_syscalls_in_a_container(PythonImage image) {
         OracleRun run = ContainerRuns.runToExit(new PythonWorkloadContainer(image).withFixture(PythonFixtures.WORKLOADS.toString())
-                .withKernelContext(true).withCommand("python3", "kernel_context.py", ContainerRuns.ORACLE, "50", "20", "5"));
+                .withFamily("kernel").withCommand("python3", "kernel_context.py", ContainerRuns.ORACLE, "50", "20", "5"));
 
         for (String name : List.of("stat", "fault", "major", "sleep")) {
             KernelStats k = run.window(name).kernel().orElseThrow();
@@ -52,5 +55,13 @@ class KernelContextContainerTest {
         assertThat(sleep.offCpuIntervals()).isEqualTo(sleep.contextSwitches());
         assertThat(run.recording().whole().kernel().orElseThrow().syscalls("getppid"))
                 .isEqualTo(50 + run.oracle().root().path("mainGetppid").asLong());
+    }
+
+    /** Said where the name is given, before any container starts: the same sentence as TraceOptions', trace's and the agent's. */
+    @Test
+    void should_refuse_an_unknown_family_where_it_is_named() {
+        assertThatThrownBy(() -> new PythonWorkloadContainer(PythonImage.CPYTHON_3_11).withFamily("kernel").withFamily("gpu"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("Unknown probe family 'gpu': the optional families are kernel and gil.");
     }
 }

@@ -47,7 +47,7 @@ class KernelContextOracleTest {
         ProcessBuilder workload = new ProcessBuilder(Pythons.debian().toString(), script.getFileName().toString(),
                 oracleFile.toString(), "" + N, "" + M, "" + K).directory(script.getParent().toFile())
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(err.toFile());
-        try (Trace trace = Tracer.start(workload, LocalRuns.options().withKernelContext(true))) {
+        try (Trace trace = Tracer.start(workload, LocalRuns.options().withFamily("kernel"))) {
             recording = trace.finish();
         }
         stderr = Files.readString(err, StandardCharsets.UTF_8);

@@ -4,6 +4,7 @@ import dev.pybudget.assertions.BudgetCheck;
 import dev.pybudget.assertions.RecordingScope;
 import dev.pybudget.assertions.error.InconclusiveBudget;
 import dev.pybudget.assertions.error.ShouldHaveWindow;
+import dev.pybudget.elf.Marker;
 import dev.pybudget.recording.Losses;
 import dev.pybudget.recording.Recording;
 import dev.pybudget.recording.Section;
@@ -50,13 +51,13 @@ public final class FamilyChecks {
         return measure.apply(section.get());
     }
 
-    public static final String CALL_PROBE = "function__return";
+    public static final String CALL_PROBE = Marker.FUNCTION_RETURN.probe();
     /** Calls counted inside the workload (sys.monitoring, sys.settrace on 3.11) stand for the call probe. */
     public static final String CALLS_IN_PROCESS = "calls:monitoring";
-    public static final String GC_PROBE = "gc__start";
-    public static final String GC_DONE_PROBE = "gc__done";
-    public static final String IMPORT_PROBE = "import__find__load__start";
-    public static final String AUDIT_PROBE = "audit";
+    public static final String GC_PROBE = Marker.GC_START.probe();
+    public static final String GC_DONE_PROBE = Marker.GC_DONE.probe();
+    public static final String IMPORT_PROBE = Marker.IMPORT_START.probe();
+    public static final String AUDIT_PROBE = Marker.AUDIT.probe();
 
     /**
      * The steps every budget shares, in order: the window must exist, the probes must have been
