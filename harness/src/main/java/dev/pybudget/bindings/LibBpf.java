@@ -54,6 +54,20 @@ public interface LibBpf extends Library {
 
     int bpf_map__set_max_entries(Pointer map, int maxEntries);
 
+    /** enum bpf_map_type */
+    int bpf_map__type(Pointer map);
+
+    int bpf_map__key_size(Pointer map);
+
+    int bpf_map__value_size(Pointer map);
+
+    int bpf_map__max_entries(Pointer map);
+
+    int bpf_map__map_flags(Pointer map);
+
+    /** A map of its own, outside any object; its fd, or a negative errno. opts: struct bpf_map_create_opts, or null. */
+    int bpf_map_create(int mapType, String name, int keySize, int valueSize, int maxEntries, Pointer opts);
+
     Pointer bpf_map__initial_value(Pointer map, LongByReference size);
 
     int bpf_map__set_initial_value(Pointer map, byte[] data, long size);

@@ -16,12 +16,19 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.Semaphore;
 
 /**
  * The loaded BPF objects of one trace and their links: open, configure, load, attach, close.
- * The first object creates the shared maps; every later one reuses their fds, so all
- * programs count into the same scopes. {@link #close()} detaches and frees everything.
+ * The shared maps are made first, from the first object that defines them, and every object
+ * reuses their fds, so all programs count into the same scopes; then the objects load side by
+ * side. {@link #close()} detaches and frees everything.
  */
 final class BpfObjects implements AutoCloseable {
 
@@ -37,7 +44,7 @@ final class BpfObjects implements AutoCloseable {
     private final boolean multi;
     /** Per object, the next free id in its __bpf_usdt_specs map (the cookie a site's program finds its arguments by). */
     private final Map<Concern, Integer> nextSpecId = new EnumMap<>(Concern.class);
-    /** fds of the shared maps, from the first object loaded */
+    /** fds of the shared maps, made before any object loads (each object holds a dup of its own); closed by close() */
     private final Map<String, Integer> shared = new java.util.HashMap<>();
 
     private BpfObjects(LibBpf lib, boolean multi) {
@@ -46,7 +53,8 @@ final class BpfObjects implements AutoCloseable {
     }
 
     /**
-     * Opens, configures and loads the objects of the given concerns.
+     * Opens and configures the objects of the given concerns, makes the maps they share, and starts loading them, each
+     * on a thread of its own: whatever needs a loaded program or map waits for the loads ({@link #awaitLoaded()}).
      *
      * @param settings bytes written at the start of each object's .rodata (its one settings struct)
      */
@@ -56,13 +64,98 @@ final class BpfObjects implements AutoCloseable {
         BpfObjects loaded = new BpfObjects(lib, UprobeMulti.unsupportedReason().isEmpty());
         try {
             for (Concern concern : concerns) {
-                loaded.loadOne(concern, settings.get(concern), options);
+                loaded.open(concern, settings.get(concern), options);
             }
-            return loaded;
         } catch (RuntimeException e) {
             loaded.close();
             throw e;
         }
+        loaded.objects.forEach((concern, obj) -> loaded.loads.put(concern, LOADERS.submit(() -> {
+            try {
+                loaded.loadOne(concern, obj);
+            } finally {
+                loaded.loadedInOrder.add(concern);
+            }
+        })));
+        return loaded;
+    }
+
+    /** Threads that load the objects, one each; daemons, so that a JVM never waits for them to exit. */
+    private static final ExecutorService LOADERS = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "pybudget-bpf-load");
+        t.setDaemon(true);
+        return t;
+    });
+
+    /**
+     * The objects' loads, side by side: most of a start is the kernel verifying programs, which it does for separate
+     * programs independently (they share maps by fd, made before), and meanwhile the caller starts the workload and
+     * maps the ring buffer. Empty once {@link #awaitLoaded()} has seen them end.
+     */
+    private final Map<Concern, Future<?>> loads = new EnumMap<>(Concern.class);
+    /** The objects in the order their loads ended. */
+    private final BlockingQueue<Concern> loadedInOrder = new LinkedBlockingQueue<>();
+    /** The first load's failure, thrown by every later {@link #awaitLoaded()}. */
+    private RuntimeException loadFailure;
+
+    /**
+     * Returns once every object is loaded, or throws the first load's failure (its one sentence) once every load has
+     * ended, so that {@link #close()} frees them all.
+     */
+    synchronized void awaitLoaded() {
+        boolean interrupted = false;
+        for (Future<?> load : loads.values()) {
+            while (true) {
+                try {
+                    load.get();
+                    break;
+                } catch (InterruptedException e) {
+                    interrupted = true; // the loads must end before close() may free their objects
+                } catch (ExecutionException e) {
+                    if (loadFailure == null) {
+                        loadFailure = e.getCause() instanceof RuntimeException r ? r
+                                : new IllegalStateException("a BPF object's load failed", e.getCause());
+                    }
+                    break;
+                }
+            }
+        }
+        loads.clear();
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+        if (loadFailure != null) {
+            throw loadFailure;
+        }
+    }
+
+    /**
+     * The {@code i}-th object to attach: while loads are under way, the next one loaded (its load's failure thrown,
+     * once every load has ended), so that the kernel's first uprobe registration, which waits for an RCU grace period
+     * (10-20 ms here), overlaps the loads still running; else in the objects' order.
+     */
+    private Concern nextToAttach(List<Concern> inOrder, int i) {
+        if (loads.isEmpty()) {
+            return inOrder.get(i);
+        }
+        boolean interrupted = false;
+        Concern concern = null;
+        while (concern == null) {
+            try {
+                concern = loadedInOrder.take();
+            } catch (InterruptedException e) {
+                interrupted = true; // a load always ends: wait for it, as awaitLoaded() does
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+        try {
+            loads.get(concern).get();
+        } catch (ExecutionException | InterruptedException e) {
+            awaitLoaded(); // the first failure, once every load has ended (through an interrupt too)
+        }
+        return concern;
     }
 
     private static LibBpf loadLibrary() {
@@ -73,7 +166,8 @@ final class BpfObjects implements AutoCloseable {
         }
     }
 
-    private void loadOne(Concern concern, byte[] settings, TraceOptions options) {
+    /** Opens the object of {@code concern} and configures it: the shared maps' fds, sizes, settings. */
+    private void open(Concern concern, byte[] settings, TraceOptions options) {
         byte[] elf = resource(concern.object);
         Memory image = new Memory(elf.length);
         image.write(0, elf, 0, elf.length);
@@ -87,10 +181,14 @@ final class BpfObjects implements AutoCloseable {
         objects.put(concern, obj);
         for (Pointer map = lib.bpf_object__next_map(obj, null); map != null; map = lib.bpf_object__next_map(obj, map)) {
             String name = lib.bpf_map__name(map);
-            if (SHARED_MAPS.contains(name) && shared.containsKey(name)) {
-                check(lib.bpf_map__reuse_fd(map, shared.get(name)), "share the map " + name + " with " + concern.object);
-            } else if (name.equals("events")) {
+            if (name.equals("events")) {
                 check(lib.bpf_map__set_max_entries(map, options.ringBufferBytes()), "size the ring buffer");
+            }
+            if (SHARED_MAPS.contains(name)) {
+                if (!shared.containsKey(name)) {
+                    shared.put(name, create(map, name));
+                }
+                check(lib.bpf_map__reuse_fd(map, shared.get(name)), "share the map " + name + " with " + concern.object);
             } else if (name.equals("call_counts") || name.equals("call_ids") || name.equals("call_totals")) {
                 check(lib.bpf_map__set_max_entries(map, options.callsMapEntries()), "size the calls map");
             } else if (name.endsWith(".rodata") && settings != null) {
@@ -104,6 +202,29 @@ final class BpfObjects implements AutoCloseable {
                 }
             }
         }
+    }
+
+    /** sizeof(struct bpf_map_create_opts) in libbpf 1.1, and where map_flags is in it. */
+    private static final int MAP_CREATE_OPTS_SIZE = 48, MAP_CREATE_OPTS_FLAGS = 28;
+
+    /** A shared map made as {@code map} defines it (outside its object, so that no object has to load first); its fd. */
+    private int create(Pointer map, String name) {
+        Memory opts = new Memory(MAP_CREATE_OPTS_SIZE);
+        opts.clear();
+        opts.setLong(0, MAP_CREATE_OPTS_SIZE);
+        opts.setInt(MAP_CREATE_OPTS_FLAGS, lib.bpf_map__map_flags(map));
+        int fd = lib.bpf_map_create(lib.bpf_map__type(map), name, lib.bpf_map__key_size(map), lib.bpf_map__value_size(map),
+                lib.bpf_map__max_entries(map), opts);
+        if (fd < 0 && Errno.isPermission(-fd)) {
+            throw new TraceException("Loading BPF programs was refused (" + Errno.describe(-fd) + "): " + Errno.NEED_RIGHTS + ".");
+        }
+        check(fd, "create the map " + name);
+        return fd;
+    }
+
+    /** Loads one opened object: the kernel verifies its programs. Runs on a thread of its own beside the others. */
+    private void loadOne(Concern concern, Pointer obj) {
+        LibBpfLog.clear();
         int err = lib.bpf_object__load(obj);
         if (err < 0) {
             String verdict = LibBpfLog.verifierVerdict();
@@ -116,9 +237,6 @@ final class BpfObjects implements AutoCloseable {
             }
             throw new TraceException("The kernel refused the BPF object " + concern.object + " (" + Errno.describe(-err) + "): "
                     + LibBpfLog.lastError());
-        }
-        if (shared.isEmpty()) {
-            SHARED_MAPS.forEach(name -> shared.put(name, mapFd(name)));
         }
     }
 
@@ -153,6 +271,11 @@ final class BpfObjects implements AutoCloseable {
 
     /** The fd of a map by name, searched in every object loaded so far. */
     int mapFd(String name) {
+        Integer fd = shared.get(name);
+        if (fd != null) {
+            return fd; // made before any load: the event stream maps it while the programs are verified
+        }
+        awaitLoaded();
         for (Pointer obj : objects.values()) {
             Pointer map = lib.bpf_object__find_map_by_name(obj, name);
             if (map != null) {
@@ -175,7 +298,10 @@ final class BpfObjects implements AutoCloseable {
      */
     void attach(int pid, String binary, Set<String> probes, List<UsdtProbe> sites) {
         ElfFile elf = null;
-        for (Map.Entry<Concern, Pointer> entry : objects.entrySet()) {
+        List<Concern> inOrder = new ArrayList<>(objects.keySet());
+        for (int i = 0; i < inOrder.size(); i++) {
+            Concern concern = nextToAttach(inOrder, i);
+            Map.Entry<Concern, Pointer> entry = Map.entry(concern, objects.get(concern));
             for (Map.Entry<String, String> program : entry.getKey().programs.entrySet()) {
                 if (!probes.contains(program.getValue())) {
                     continue;
@@ -269,6 +395,7 @@ final class BpfObjects implements AutoCloseable {
 
     /** A program of a loaded object, by name. */
     Pointer program(Concern concern, String name) {
+        awaitLoaded();
         Pointer prog = lib.bpf_object__find_program_by_name(objects.get(concern), name);
         if (prog == null) {
             throw new IllegalStateException("no BPF program " + name + " in " + concern.object);
@@ -287,6 +414,7 @@ final class BpfObjects implements AutoCloseable {
      * link where the kernel has them, else one uprobe each.
      */
     void attachUprobes(int pid, String binary, List<SymbolProbes.Site> sites) {
+        awaitLoaded();
         if (!multi) {
             for (SymbolProbes.Site site : sites) {
                 attachUprobe(pid, binary, site.concern(), site.program(), site.offset(), site.atReturn(), site.cookie(), site.symbol());
@@ -432,6 +560,11 @@ final class BpfObjects implements AutoCloseable {
     /** Detaches every link (the kernel then lowers the probe semaphores) and frees maps and programs. */
     @Override
     public synchronized void close() {
+        try {
+            awaitLoaded();
+        } catch (RuntimeException e) {
+            // Said by whoever started the trace; the objects are freed all the same.
+        }
         startDetaching();
         awaitDetaching();
         for (Pointer link : links) {
@@ -445,5 +578,7 @@ final class BpfObjects implements AutoCloseable {
         }
         objects.clear();
         images.clear();
+        shared.values().forEach(LibC.INSTANCE::close);
+        shared.clear();
     }
 }

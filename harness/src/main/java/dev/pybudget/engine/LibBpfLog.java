@@ -8,7 +8,7 @@ import java.util.ArrayDeque;
 import java.util.Deque;
 
 /**
- * Keeps libbpf's last log lines (verifier output, attach failures) so an error can quote
+ * Keeps libbpf's last log lines on each thread (verifier output, attach failures) so an error can quote
  * them, instead of letting libbpf print into the user's terminal. PYBUDGET_DEBUG=1 echoes them.
  */
 final class LibBpfLog {
@@ -17,7 +17,8 @@ final class LibBpfLog {
     private static final int KEEP = 40;
     /** enum libbpf_print_level: LIBBPF_WARN, LIBBPF_INFO, LIBBPF_DEBUG */
     private static final int LIBBPF_DEBUG = 2;
-    private static final Deque<String> LINES = new ArrayDeque<>();
+    /** Per thread: objects load on threads side by side (BpfObjects), and each failure quotes its own object's lines. */
+    private static final ThreadLocal<Deque<String>> LOG = ThreadLocal.withInitial(ArrayDeque::new);
     private static final boolean ECHO = System.getenv("PYBUDGET_DEBUG") != null;
     /** Held here so that JNA's callback is never collected while libbpf holds it. */
     private static LibBpf.PrintFn callback;
@@ -56,20 +57,21 @@ final class LibBpfLog {
         return new String(bytes, StandardCharsets.UTF_8).stripTrailing();
     }
 
-    private static synchronized void remember(String line) {
-        if (LINES.size() == KEEP) {
-            LINES.removeFirst();
+    private static void remember(String line) {
+        Deque<String> lines = LOG.get();
+        if (lines.size() == KEEP) {
+            lines.removeFirst();
         }
-        LINES.addLast(line);
+        lines.addLast(line);
     }
 
     /**
      * The last log line that says what went wrong, as the end of a one-line sentence (a message can hold
      * several lines; errors quote it on the one line they have), or an empty string.
      */
-    static synchronized String lastError() {
+    static String lastError() {
         String last = "";
-        for (String entry : LINES) {
+        for (String entry : LOG.get()) {
             for (String line : entry.split("\n")) {
                 if (!line.isBlank()) {
                     last = line.strip();
@@ -80,8 +82,8 @@ final class LibBpfLog {
     }
 
     /** The verifier's reason from the last program load log, or an empty string when there was none. */
-    static synchronized String verifierVerdict() {
-        for (String entry : LINES) {
+    static String verifierVerdict() {
+        for (String entry : LOG.get()) {
             int end = entry.indexOf("-- END PROG LOAD LOG --");
             if (end > 0) {
                 String[] lines = entry.substring(0, end).strip().split("\n");
@@ -95,7 +97,7 @@ final class LibBpfLog {
         return "";
     }
 
-    static synchronized void clear() {
-        LINES.clear();
+    static void clear() {
+        LOG.get().clear();
     }
 }

@@ -69,7 +69,16 @@ final class LoadedAhead {
         }
         discard();
         waitingKey = key;
-        waiting = LOADER.submit(load::get);
+        waiting = LOADER.submit(() -> {
+            BpfObjects loaded = load.get();
+            try {
+                loaded.awaitLoaded(); // loaded here, not by the start that takes it
+            } catch (RuntimeException e) {
+                loaded.close();
+                throw e;
+            }
+            return loaded;
+        });
     }
 
     /** Frees the waiting set, if any, and returns once nothing loaded ahead is held. */
