@@ -66,10 +66,13 @@ final class SidecarWaitStrategy extends AbstractWaitStrategy {
             if (said.contains(AgentProtocol.READY)) {
                 break;
             }
-            if (user == null && workloadEnded.get().isPresent() && agentSaidReady()) {
+            // One reading of whether the workload ended, for both questions: read twice, a workload that exits in
+            // between (a short script, released) was said to have exited before it was ready.
+            Optional<String> ended = workloadEnded.get();
+            if (user == null && ended.isPresent() && agentSaidReady()) {
                 return; // released, and done already (a short script): its ready line reached us after its exit
             }
-            checkBothRun("before the pybudget agent attached its probes");
+            checkBothRun(ended, "before the pybudget agent attached its probes");
             if (System.nanoTime() - deadline > 0) {
                 throw fail("The pybudget agent did not attach its probes within " + limit.toSeconds() + " s; the workload's last output:"
                         + System.lineSeparator() + workloadOutput.tail(20, 2000));
@@ -91,7 +94,7 @@ final class SidecarWaitStrategy extends AbstractWaitStrategy {
                     ready.get(POLL_MS, TimeUnit.MILLISECONDS);
                     return;
                 } catch (TimeoutException e) {
-                    checkBothRun("before it was ready");
+                    checkBothRun(workloadEnded.get(), "before it was ready");
                 }
             }
         } catch (ExecutionException e) {
@@ -106,8 +109,7 @@ final class SidecarWaitStrategy extends AbstractWaitStrategy {
         }
     }
 
-    private void checkBothRun(String when) {
-        Optional<String> ended = workloadEnded.get();
+    private void checkBothRun(Optional<String> ended, String when) {
         if (ended.isPresent()) {
             if (!agentSaidReady()) {
                 when = "before the pybudget agent attached its probes";

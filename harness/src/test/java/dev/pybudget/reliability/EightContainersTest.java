@@ -18,6 +18,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -64,9 +65,19 @@ class EightContainersTest {
             for (Job job : JOBS) {
                 running.add(CompletableFuture.supplyAsync(() -> run(job), pool));
             }
+            // Every run ends (and removes its containers) before a failure is thrown: interrupting the others would
+            // leave their containers behind for the next test class to find.
             List<Outcome> outcomes = new ArrayList<>();
+            ExecutionException failed = null;
             for (CompletableFuture<Outcome> f : running) {
-                outcomes.add(f.get(10, TimeUnit.MINUTES));
+                try {
+                    outcomes.add(f.get(10, TimeUnit.MINUTES));
+                } catch (ExecutionException e) {
+                    failed = failed == null ? e : failed;
+                }
+            }
+            if (failed != null) {
+                throw failed;
             }
             long seconds = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - start);
             System.out.printf("%d containers in parallel on %d cores: %d s from the first start to the last oracle%n",
