@@ -103,6 +103,13 @@ final class TraceCommand implements Callable<Integer> {
                     + " or --publish with it. " + Main.USAGE);
             return Main.CANNOT_TRACE;
         }
+        if (attach != null && (kernel || gil || !families.isEmpty())) {
+            // The agent attaching to a running container gets the call pattern only: an optional family asked for
+            // here would be silently missing from the report.
+            err.println("pybudget: --attach records the interpreter's own probes only: --family, --kernel and --gil need a"
+                    + " workload that pybudget starts (-- PYTHON SCRIPT, or --container). " + Main.USAGE);
+            return Main.CANNOT_TRACE;
+        }
         List<String> afterDashes = given.subList(given.indexOf("--") + 1, given.size());
         if (attach == null && !afterDashes.equals(workload)) { // picocli also takes positional arguments before '--'
             err.println("pybudget: unexpected argument '" + workload.get(0) + "' before '--'. " + Main.USAGE);

@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.pybudget.container.PythonImage;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -69,6 +71,19 @@ class AttachCliTest {
         assertThat(run.status()).isEqualTo(2);
         assertThat(run.errLines()).containsExactly("pybudget: --attach traces what already runs in that container: give no"
                 + " workload, --container or --publish with it. " + Main.USAGE);
+    }
+
+    @Test
+    void should_refuse_an_optional_family_with_attach_in_one_sentence() throws Exception {
+        for (List<String> flag : List.of(List.of("--family", "kernel"), List.of("--kernel"), List.of("--gil"))) {
+            List<String> args = new ArrayList<>(List.of("trace", "--attach", "some-service"));
+            args.addAll(flag);
+            CliRun run = CliRun.run(args.toArray(String[]::new));
+            assertThat(run.status()).as("%s", flag).isEqualTo(2);
+            assertThat(run.errLines()).as("%s", flag).containsExactly("pybudget: --attach records the interpreter's own"
+                    + " probes only: --family, --kernel and --gil need a workload that pybudget starts (-- PYTHON SCRIPT, or"
+                    + " --container). " + Main.USAGE);
+        }
     }
 
     @Test
