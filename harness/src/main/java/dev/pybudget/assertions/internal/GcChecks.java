@@ -7,7 +7,6 @@ import dev.pybudget.assertions.error.ShouldHaveCollectedAtMost;
 import dev.pybudget.assertions.error.ShouldHaveCollectionsAtMost;
 import dev.pybudget.assertions.error.ShouldHavePausesBelow;
 import dev.pybudget.recording.GcStats;
-import dev.pybudget.recording.PauseStats;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -81,41 +80,9 @@ public final class GcChecks {
             if (unpaired.isPresent()) {
                 return unpaired.get();
             }
-            PauseStats p = gc.pauseNanos();
-            if (p.count() == 0) {
-                return BudgetCheck.passed(budget, "no pauses");
-            }
-            int bucket = p99Bucket(p);
-            long low = Math.min(Evidence.bucketLow(bucket), p.max());
-            long high = Math.min(Evidence.bucketHigh(bucket) - 1, p.max());
-            String measured = "p99 pause in [" + Evidence.duration(low) + ", " + Evidence.duration(high) + "]";
-            if (high < limitNanos) {
-                return BudgetCheck.passed(budget, measured);
-            }
-            if (low >= limitNanos) {
-                return BudgetCheck.failed(budget, measured,
-                        ShouldHavePausesBelow.shouldHaveP99PauseBelow(budget, low, Evidence.bucketHigh(bucket), gc));
-            }
-            return BudgetCheck.inconclusive(budget, measured, InconclusiveBudget.inconclusive(budget,
-                    "the pause histogram only tells that the p99 lies between " + Evidence.duration(low) + " and "
-                            + Evidence.duration(high) + " (its log2 bucket, capped by the longest pause), which holds "
-                            + Evidence.duration(limitNanos) + ", so it cannot be compared; the longest pause, which is exact, took "
-                            + Evidence.duration(p.max())));
+            return HistogramChecks.p99Below(budget, gc.pauseNanos(), limitNanos, "pause", "no pauses", "pause histogram",
+                    "pause", (low, high) -> ShouldHavePausesBelow.shouldHaveP99PauseBelow(budget, low, high, gc));
         });
-    }
-
-    /** The bucket the 99th percentile falls in, ranked as {@link PauseStats} ranks it. */
-    static int p99Bucket(PauseStats p) {
-        long rank = (long) Math.ceil(0.99 * p.count());
-        long seen = 0;
-        List<Long> h = p.log2Histogram();
-        for (int b = 0; b < h.size(); b++) {
-            seen += h.get(b);
-            if (seen >= rank) {
-                return b;
-            }
-        }
-        return h.size() - 1;
     }
 
     /** At most {@code max} objects collected (gc__done's count, exact). */

@@ -7,7 +7,6 @@ import dev.pybudget.assertions.error.ShouldHaveGilWaits;
 import dev.pybudget.assertions.Verdict;
 import dev.pybudget.recording.GilStats;
 import dev.pybudget.recording.Loss;
-import dev.pybudget.recording.PauseStats;
 import java.time.Duration;
 import java.util.function.Function;
 
@@ -55,26 +54,8 @@ public final class GilChecks {
         long limitNanos = FamilyChecks.requirePositive(limit);
         String budget = "a p99 GIL wait below " + Evidence.duration(limitNanos) + scope.where();
         return decide(scope, budget, g -> {
-            PauseStats p = g.contended();
-            if (p.count() == 0) {
-                return BudgetCheck.passed(budget, "no GIL waits");
-            }
-            int bucket = GcChecks.p99Bucket(p);
-            long low = Math.min(Evidence.bucketLow(bucket), p.max());
-            long high = Math.min(Evidence.bucketHigh(bucket) - 1, p.max());
-            String measured = "p99 GIL wait in [" + Evidence.duration(low) + ", " + Evidence.duration(high) + "]";
-            if (high < limitNanos) {
-                return BudgetCheck.passed(budget, measured);
-            }
-            if (low >= limitNanos) {
-                return BudgetCheck.failed(budget, measured,
-                        ShouldHaveGilWaits.shouldHaveP99WaitBelow(budget, low, Evidence.bucketHigh(bucket), g));
-            }
-            return BudgetCheck.inconclusive(budget, measured, InconclusiveBudget.inconclusive(budget,
-                    "the histogram of GIL waits only tells that the p99 lies between " + Evidence.duration(low) + " and "
-                            + Evidence.duration(high) + " (its log2 bucket, capped by the longest wait), which holds "
-                            + Evidence.duration(limitNanos) + ", so it cannot be compared; the longest wait, which is exact, took "
-                            + Evidence.duration(p.max())));
+            return HistogramChecks.p99Below(budget, g.contended(), limitNanos, "GIL wait", "no GIL waits",
+                    "histogram of GIL waits", "wait", (low, high) -> ShouldHaveGilWaits.shouldHaveP99WaitBelow(budget, low, high, g));
         });
     }
 
