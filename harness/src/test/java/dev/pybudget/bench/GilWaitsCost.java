@@ -9,7 +9,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
@@ -87,40 +86,7 @@ public final class GilWaitsCost {
 
     /** The HTTP service fixture, 1,000 requests after 20 of warm-up, traced without and with GIL waits. */
     private static void http(int reps) throws Exception {
-        Path service = Path.of("python-fixtures/workloads/lazy_import_service").toAbsolutePath();
-        Path client = Path.of("python-fixtures/workloads/bench/http_client.py").toAbsolutePath();
-        List<List<Double>> elapsed = List.of(new ArrayList<>(), new ArrayList<>());
-        List<List<Double>> cpu = List.of(new ArrayList<>(), new ArrayList<>());
-        for (int i = 0; i < reps; i++) {
-            for (int gil = 0; gil < 2; gil++) {
-                int port;
-                try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
-                    port = s.getLocalPort();
-                }
-                try (Trace t = Tracer.start(new ProcessBuilder(PYTHON, "server.py", "" + port).directory(service.toFile())
-                        .redirectOutput(ProcessBuilder.Redirect.DISCARD), TraceOptions.defaults().withGilWaits(gil == 1))) {
-                    String out = "";
-                    for (int attempt = 0; attempt < 100 && !out.contains("BENCH elapsed"); attempt++) {
-                        Thread.sleep(50);
-                        Process p = new ProcessBuilder(PYTHON, client.toString(), "" + port, "1000", "20", "" + t.pid())
-                                .directory(client.getParent().toFile()).redirectErrorStream(true).start();
-                        out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-                        p.waitFor();
-                    }
-                    elapsed.get(gil).add(mark(out, "elapsed") / 1e6);
-                    cpu.get(gil).add(mark(out, "server_cpu") / 1e6);
-                }
-            }
-        }
-        System.out.printf(Locale.ROOT, "%-44s traced %7.1f ms, server CPU %7.1f ms | with GIL waits %7.1f ms, server CPU"
-                        + " %7.1f ms | x%.3f time, x%.3f server CPU%n", "HTTP service, 1,000 requests", median(elapsed.get(0)),
-                median(cpu.get(0)), median(elapsed.get(1)), median(cpu.get(1)), median(elapsed.get(1)) / median(elapsed.get(0)),
-                median(cpu.get(1)) / median(cpu.get(0)));
-    }
-
-    private static double mark(String out, String name) {
-        return out.lines().filter(l -> l.startsWith("BENCH " + name + " ")).mapToDouble(l -> Double.parseDouble(l.split(" ")[2]))
-                .findFirst().orElseThrow(() -> new IllegalStateException("no BENCH " + name + " in: " + out));
+        HttpServiceCost.print(reps, TraceOptions.defaults(), TraceOptions.defaults().withGilWaits(true), "GIL waits");
     }
 
     private static double run(ProcessBuilder pb) throws IOException, InterruptedException {
@@ -131,8 +97,6 @@ public final class GilWaitsCost {
     }
 
     private static double median(List<Double> values) {
-        List<Double> sorted = new ArrayList<>(values);
-        Collections.sort(sorted);
-        return sorted.get(sorted.size() / 2);
+        return Stats.of(values).median();
     }
 }

@@ -7,7 +7,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 
@@ -130,49 +129,9 @@ public final class KernelContextCost {
                 name, median(off), median(base), median(on), median(on) - median(base));
     }
 
-    /**
-     * The HTTP service fixture (python-fixtures/workloads/lazy_import_service), 1,000 requests on loopback after 20 of
-     * warm-up (http_client.py): elapsed time and the server's CPU time, traced without and with the kernel
-     * context. The service's pid is the gate's (the shell execs Python), so its CPU clock is readable.
-     */
+    /** The HTTP service fixture traced without and with the kernel context ({@link HttpServiceCost}). */
     private static void http(int reps) throws Exception {
-        Path service = Path.of("python-fixtures/workloads/lazy_import_service").toAbsolutePath();
-        Path client = Path.of("python-fixtures/workloads/bench/http_client.py").toAbsolutePath();
-        List<List<Double>> elapsed = List.of(new ArrayList<>(), new ArrayList<>());
-        List<List<Double>> cpu = List.of(new ArrayList<>(), new ArrayList<>());
-        for (int i = 0; i < reps; i++) {
-            for (int kernel = 0; kernel < 2; kernel++) {
-                int port = freePort();
-                try (Trace t = Tracer.start(new ProcessBuilder(PYTHON, "server.py", "" + port).directory(service.toFile())
-                        .redirectOutput(ProcessBuilder.Redirect.DISCARD), TraceOptions.defaults().withKernelContext(kernel == 1))) {
-                    String out = "";
-                    for (int attempt = 0; attempt < 100 && !out.contains("BENCH elapsed"); attempt++) {
-                        Thread.sleep(50);
-                        Process p = new ProcessBuilder(PYTHON, client.toString(), "" + port, "1000", "20", "" + t.pid())
-                                .directory(client.getParent().toFile()).redirectErrorStream(true).start();
-                        out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-                        p.waitFor();
-                    }
-                    elapsed.get(kernel).add(mark(out, "elapsed") / 1e6);
-                    cpu.get(kernel).add(mark(out, "server_cpu") / 1e6);
-                }
-            }
-        }
-        System.out.printf(Locale.ROOT, "%-48s traced %8.1f ms, server CPU %7.1f ms | with kernel context %8.1f ms, server CPU"
-                        + " %7.1f ms | x%.3f time, x%.3f server CPU%n", "HTTP service, 1,000 requests", median(elapsed.get(0)),
-                median(cpu.get(0)), median(elapsed.get(1)), median(cpu.get(1)), median(elapsed.get(1)) / median(elapsed.get(0)),
-                median(cpu.get(1)) / median(cpu.get(0)));
-    }
-
-    private static double mark(String out, String name) {
-        return out.lines().filter(l -> l.startsWith("BENCH " + name + " ")).mapToDouble(l -> Double.parseDouble(l.split(" ")[2]))
-                .findFirst().orElseThrow(() -> new IllegalStateException("no BENCH " + name + " in: " + out));
-    }
-
-    private static int freePort() throws IOException {
-        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
-            return s.getLocalPort();
-        }
+        HttpServiceCost.print(reps, TraceOptions.defaults(), TraceOptions.defaults().withKernelContext(true), "kernel context");
     }
 
     /** getppid in an untraced process, while a traced one sleeps, with and without the kernel context. */
@@ -210,8 +169,6 @@ public final class KernelContextCost {
     }
 
     private static double median(List<Double> values) {
-        List<Double> sorted = new ArrayList<>(values);
-        Collections.sort(sorted);
-        return sorted.get(sorted.size() / 2);
+        return Stats.of(values).median();
     }
 }
