@@ -28,8 +28,10 @@ import java.util.Optional;
  * What a probe hit of each kind costs the traced thread on this machine ({@link ProbeRates}): the same loops
  * ({@code probe_calibration.py}: sys.audit, calls of an empty function, gc.collect(0), getppid, fresh imports of an
  * empty module from a finder that touches no file)
- * run untraced and traced, interleaved, 3 times; a kind's rate is the median of (traced − untraced thread CPU
- * time of its loop) / its hits, which the trace counts exactly per loop (each runs in a window of its name);
+ * run untraced and traced, interleaved, 3 times; a kind's rate is (traced − untraced thread CPU time of its loop,
+ * each the median of the runs) / its hits, which the trace counts exactly per loop (each runs in a window of its
+ * name). Loop times are measured against a reference loop run just before each chunk of them (the script says why)
+ * and turned back into ns at the reference's median time;
  * the hits of other kinds in a loop (the imports loop's audit events) are taken out at their own rates first.
  * gc, audit and imports are measured under the default probes; calls and syscalls under the call probe and the
  * kernel context, a second traced run. It takes about
@@ -41,6 +43,7 @@ public final class ProbeCalibration {
 
     static final String SCRIPT = "probe_calibration.py";
     static final int REPETITIONS = 3;
+    private static final String REFERENCE = "reference";
     private static final List<String> ORDER = List.of(ProbeCost.AUDIT, ProbeCost.CALLS, ProbeCost.GC, ProbeCost.SYSCALLS,
             ProbeCost.IMPORTS);
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -145,7 +148,7 @@ public final class ProbeCalibration {
 
     /**
      * Measures the rates with {@code python} (a CPython with markers), {@code repetitions} untraced and traced runs
-     * interleaved. A kind whose median comes out at zero or below (noise larger than the probe) is left out.
+     * interleaved. A kind whose extra time comes out at zero or below (noise larger than the probe) is left out.
      *
      * @throws TraceException when it cannot trace
      */
@@ -165,47 +168,55 @@ public final class ProbeCalibration {
             if (callProbe) {
                 more = more.withCallPattern("*/" + SCRIPT + ":f").withCallCounting(CallCounting.USDT);
             }
-            Map<String, List<Double>> perHit = new LinkedHashMap<>();
+            // Per kind: its loop's time in reference chunks (see probe_calibration.py) untraced and traced, and the
+            // hits a traced loop took (the same in every run: the counts are exact).
+            Map<String, List<Double>> untracedTimes = new HashMap<>();
+            Map<String, List<Double>> tracedTimes = new HashMap<>();
+            Map<String, Map<String, Long>> hits = new HashMap<>();
+            List<Double> referenceNanos = new ArrayList<>();
             for (int i = 0; i < repetitions; i++) {
-                Map<String, Long> untraced = run(python, dir, script, Optional.empty());
+                Map<String, Double> untraced = run(python, dir, script, Optional.empty());
                 Recording[] withBase = new Recording[1];
                 Recording[] withMore = new Recording[1];
-                Map<String, Long> tracedBase = run(python, dir, script, Optional.of(base), withBase);
-                Map<String, Long> tracedMore = run(python, dir, script, Optional.of(more), withMore);
-                Map<String, Double> rates = new HashMap<>();
+                Map<String, Double> tracedBase = run(python, dir, script, Optional.of(base), withBase);
+                Map<String, Double> tracedMore = run(python, dir, script, Optional.of(more), withMore);
+                for (Map<String, Double> times : List.of(untraced, tracedBase, tracedMore)) {
+                    referenceNanos.add(times.get(REFERENCE));
+                }
                 for (String kind : ORDER) {
                     boolean fromMore = kind.equals(ProbeCost.CALLS) || kind.equals(ProbeCost.SYSCALLS);
                     Recording recording = fromMore ? withMore[0] : withBase[0];
-                    Map<String, Long> traced = fromMore ? tracedMore : tracedBase;
+                    Map<String, Double> traced = fromMore ? tracedMore : tracedBase;
                     Optional<Window> w = recording.window(kind);
-                    if (w.isEmpty() || !traced.containsKey(kind)) {
+                    if (w.isEmpty() || !traced.containsKey(kind) || !untraced.containsKey(kind)) {
                         continue;
                     }
-                    ProbeCost cost = ProbeCost.of(recording, w.get(), Optional.empty());
-                    long hits = cost.hits().getOrDefault(kind, 0L);
-                    if (hits == 0) {
-                        continue;
-                    }
-                    double extra = traced.get(kind) - untraced.get(kind);
-                    for (Map.Entry<String, Long> other : cost.hits().entrySet()) {
-                        if (!other.getKey().equals(kind) && rates.containsKey(other.getKey())) {
-                            extra -= rates.get(other.getKey()) * other.getValue(); // the imports loop's audit events
-                        }
-                    }
-                    rates.put(kind, extra / hits);
-                    perHit.computeIfAbsent(kind, k -> new ArrayList<>()).add(extra / hits);
+                    untracedTimes.computeIfAbsent(kind, k -> new ArrayList<>()).add(untraced.get(kind));
+                    tracedTimes.computeIfAbsent(kind, k -> new ArrayList<>()).add(traced.get(kind));
+                    hits.put(kind, ProbeCost.of(recording, w.get(), Optional.empty()).hits());
                 }
             }
-            Map<String, Double> medians = new LinkedHashMap<>();
-            perHit.forEach((kind, values) -> {
-                double m = values.stream().sorted().toList().get(values.size() / 2);
-                if (m > 0) {
-                    medians.put(kind, m);
+            double nanosPerReference = median(referenceNanos);
+            Map<String, Double> rates = new LinkedHashMap<>();
+            for (String kind : ORDER) {
+                Map<String, Long> loopHits = hits.getOrDefault(kind, Map.of());
+                long own = loopHits.getOrDefault(kind, 0L);
+                if (own == 0) {
+                    continue;
                 }
-            });
+                double extra = (median(tracedTimes.get(kind)) - median(untracedTimes.get(kind))) * nanosPerReference;
+                for (Map.Entry<String, Long> other : loopHits.entrySet()) {
+                    if (!other.getKey().equals(kind) && rates.containsKey(other.getKey())) {
+                        extra -= rates.get(other.getKey()) * other.getValue(); // the imports loop's audit events
+                    }
+                }
+                if (extra > 0) {
+                    rates.put(kind, extra / own);
+                }
+            }
             String how = String.format(Locale.ROOT, "median of %d interleaved runs of %s untraced and traced (%s), %s",
                     repetitions, python, SCRIPT, Instant.now());
-            return new ProbeRates(machine(), medians, how);
+            return new ProbeRates(machine(), rates, how);
         } finally {
             try (var files = Files.list(dir)) {
                 for (Path f : files.toList()) {
@@ -216,12 +227,20 @@ public final class ProbeCalibration {
         }
     }
 
-    private static Map<String, Long> run(Path python, Path dir, Path script, Optional<TraceOptions> options) throws IOException {
+    private static double median(List<Double> values) {
+        List<Double> sorted = values.stream().sorted().toList();
+        return sorted.get(sorted.size() / 2);
+    }
+
+    private static Map<String, Double> run(Path python, Path dir, Path script, Optional<TraceOptions> options) throws IOException {
         return run(python, dir, script, options, new Recording[1]);
     }
 
-    /** One run of the loops: each loop's thread CPU time in ns; traced when options are given (recording[0] set). */
-    private static Map<String, Long> run(Path python, Path dir, Path script, Optional<TraceOptions> options,
+    /**
+     * One run of the loops: each loop's thread CPU time in reference chunks, and {@link #REFERENCE}'s time in ns;
+     * traced when options are given (recording[0] set).
+     */
+    private static Map<String, Double> run(Path python, Path dir, Path script, Optional<TraceOptions> options,
                                          Recording[] recording) throws IOException {
         Path out = dir.resolve("times.txt");
         Files.deleteIfExists(out);
@@ -243,10 +262,10 @@ public final class ProbeCalibration {
                 throw new IOException("interrupted", e);
             }
         }
-        Map<String, Long> times = new HashMap<>();
+        Map<String, Double> times = new HashMap<>();
         for (String line : Files.readAllLines(out)) {
             String[] parts = line.split(" ");
-            times.put(parts[0], Long.parseLong(parts[1]));
+            times.put(parts[0], Double.parseDouble(parts[1]));
         }
         return times;
     }

@@ -14,7 +14,7 @@ import java.util.OptionalDouble;
  * collection, two an import, one an audit event or window mark, one a counted call, one a syscall), and the CPU
  * time they took, estimated with this machine's {@link ProbeRates}.
  *
- * <p>Estimates, not measurements: a rate is a median of a short calibration on a machine whose load moves it.
+ * <p>Estimates, not measurements: a rate comes from the fastest runs of a short calibration on a machine whose load moves it.
  * Hits that are not counted are not in it: returns of functions the call pattern does not name (the
  * function__return probe fires on every return; {@link #callsUncounted()}), and context switches and page faults
  * of the kernel context (not calibrated: in {@link #hits()}, not in {@link #nanos()}).

@@ -1,8 +1,13 @@
-"""pybudget's probe calibration: the same loops untraced and traced; each loop's thread CPU time is
-written to the file given, and each runs in a window named after it (the trace counts its hits exactly).
+"""pybudget's probe calibration: the same loops untraced and traced, each in a window named after it (the trace
+counts its hits exactly). Each loop runs in chunks, each chunk right after a chunk of a reference loop that no
+probe sees; a loop's time is written to the file given in reference chunks (the median over its chunks), and the
+reference chunk's median time in ns. Why: this machine runs the same loop up to 2x slower from one moment to the
+next (500 imports took 3.4 ms in one process, 6 ms in the next, and changed speed within one), while a loop's
+time over the reference chunk just before it stays within 7%.
 Usage: probe_calibration.py OUT_FILE"""
 import gc
 import os
+import statistics
 import sys
 import time
 
@@ -16,23 +21,31 @@ def f():
     pass
 
 
-def audit_loop():
-    for _ in range(N):
+def reference_loop(n):
+    """Work that no probe of any trace sees (no call of a Python function, no syscall, audit event, import or
+    collection): the speed the machine runs at now."""
+    d = {}
+    for i in range(n):
+        d[i & 63] = str(i)
+
+
+def audit_loop(n):
+    for _ in range(n):
         sys.audit("pybudget.calibration")
 
 
-def calls_loop():
-    for _ in range(N):
+def calls_loop(n):
+    for _ in range(n):
         f()
 
 
-def gc_loop():
-    for _ in range(N // 4):
+def gc_loop(n):
+    for _ in range(n // 4):
         gc.collect(0)
 
 
-def syscalls_loop():
-    for _ in range(N):
+def syscalls_loop(n):
+    for _ in range(n):
         os.getppid()
 
 
@@ -53,8 +66,8 @@ class _Finder:
         return ModuleSpec(name, cls.loader) if name == "pybudget_calibration_module" else None
 
 
-def imports_loop():
-    for _ in range(N // 10):
+def imports_loop(n):
+    for _ in range(n // 4):
         sys.modules.pop("pybudget_calibration_module", None)
         import pybudget_calibration_module  # noqa: F401
 
@@ -63,13 +76,25 @@ sys.meta_path.insert(0, _Finder)
 
 
 gc.disable()
-times = []
+CHUNKS = 5
+REFERENCE = 5000
+results = []
+references = []
 for name, loop in (("audit", audit_loop), ("calls", calls_loop), ("gc", gc_loop), ("syscalls", syscalls_loop),
                    ("imports", imports_loop)):
     sys.audit("pybudget.begin", name)
-    start = time.thread_time_ns()
-    loop()
-    times.append("%s %d" % (name, time.thread_time_ns() - start))
+    ratios = []
+    for _ in range(CHUNKS):
+        start = time.thread_time_ns()
+        reference_loop(REFERENCE)
+        reference = time.thread_time_ns() - start
+        start = time.thread_time_ns()
+        loop(N // CHUNKS)
+        took = time.thread_time_ns() - start
+        ratios.append(took * CHUNKS / reference)
+        references.append(reference)
+    results.append("%s %.6f" % (name, statistics.median(ratios)))
     sys.audit("pybudget.end", name)
+results.append("reference %d" % statistics.median(references))
 with open(out, "w") as result:
-    result.write("\n".join(times) + "\n")
+    result.write("\n".join(results) + "\n")

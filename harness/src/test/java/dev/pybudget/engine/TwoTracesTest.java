@@ -57,6 +57,8 @@ class TwoTracesTest {
              Trace b = Tracer.start(gatedWorkload(gated, go, "b", "threads_gc.py", "300"), LocalRuns.options())) {
 
             // Both wait for GO: each process carries its own trace's probes only, the bystander none.
+            Attachments.awaitExec(a.pid(), python);
+            Attachments.awaitExec(b.pid(), python);
             Map<String, Integer> semA = Attachments.semaphores(a.pid(), python);
             Map<String, Integer> semB = Attachments.semaphores(b.pid(), python);
             assertThat(a.isRunning() && b.isRunning()).as("both workloads alive while their semaphores were read").isTrue();

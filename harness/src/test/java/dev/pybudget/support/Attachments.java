@@ -69,6 +69,26 @@ public final class Attachments {
         return values;
     }
 
+    /**
+     * Waits until a released workload, a gated shell that execs CPython, has mapped {@code python}: its semaphores
+     * exist in its memory only from then on, and the release does not wait for the exec.
+     */
+    public static void awaitExec(long pid, PythonBinary python) throws IOException, InterruptedException {
+        Path exe = Path.of("/proc/" + pid + "/exe");
+        Path wanted = python.executable().toRealPath();
+        for (long until = System.nanoTime() + 30_000_000_000L; ; Thread.sleep(2)) {
+            try {
+                if (Files.readSymbolicLink(exe).equals(wanted)) {
+                    semaphores(pid, python); // throws until the exec has mapped the binary's writable segment
+                    return;
+                }
+            } catch (IOException e) {
+                // between the exec's new image and its last mapping: try again
+            }
+            assertThat(System.nanoTime() - until).as("process %d exec'd %s within 30 s", pid, wanted).isNegative();
+        }
+    }
+
     public static PythonBinary debianPython() throws IOException {
         return PythonBinary.inspect(Pythons.debian());
     }
