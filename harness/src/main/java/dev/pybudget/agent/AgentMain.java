@@ -10,6 +10,8 @@ import dev.pybudget.engine.Trace;
 import dev.pybudget.engine.TraceException;
 import dev.pybudget.engine.TraceOptions;
 import dev.pybudget.engine.Tracer;
+import dev.pybudget.engine.WindowedRun;
+import dev.pybudget.recording.Recording;
 import dev.pybudget.report.JsonReport;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -47,9 +49,16 @@ public final class AgentMain {
 
     private final Trace trace;
     private final byte[] token;
-    private final Map<Integer, JavaWindow> windows = new ConcurrentHashMap<>();
+    private final Map<Integer, OpenWindow> windows = new ConcurrentHashMap<>();
     private final AtomicInteger nextWindow = new AtomicInteger();
     private final Semaphore clients = new Semaphore(AgentProtocol.MAX_CLIENTS);
+
+    /**
+     * A window opened over the channel; {@code before} is the reading taken just before it opened when the open asked
+     * for "record" (null otherwise), kept here until the close answers what happened in between. At most four
+     * windows are open at once, so at most four readings are held.
+     */
+    private record OpenWindow(JavaWindow window, String name, Recording before) {}
 
     AgentMain(Trace trace, String token) {
         this.trace = trace;
@@ -296,14 +305,21 @@ public final class AgentMain {
         return request;
     }
 
+    /** The recording so far, and whether the traced process still ran when it was taken. */
+    private record Reading(Recording recording, boolean running) {
+        void into(ObjectNode response) {
+            response.set("recording", JsonReport.toJson(recording));
+            response.put("running", running);
+        }
+    }
+
     /**
-     * The recording so far into {@code response}. Once the workload is gone the trace ends here, not when the JDK's
-     * poll of a process that is not our child notices: every later snapshot is then this final one.
+     * The recording so far. Once the workload is gone the trace ends here, not when the JDK's poll of a process that
+     * is not our child notices: every later reading is then this final one.
      */
-    private void snapshot(ObjectNode response) {
+    private Reading read() {
         boolean running = trace.isRunning();
-        response.set("recording", JsonReport.toJson(running ? trace.snapshot() : trace.detach()));
-        response.put("running", running);
+        return new Reading(running ? trace.snapshot() : trace.detach(), running);
     }
 
     ObjectNode answer(String line) {
@@ -316,27 +332,44 @@ public final class AgentMain {
         try {
             switch (request.path("op").asText("")) {
                 case "hello" -> {
-                    response.put("protocol", AgentProtocol.VERSION).put("pid", trace.pid()).put("python", trace.pythonVersion());
+                    response.put("protocol", AgentProtocol.VERSION).put("pid", trace.pid()).put("python", trace.pythonVersion())
+                            .put("record", true);
                 }
-                case "snapshot" -> snapshot(response);
+                case "snapshot" -> read().into(response);
                 case "open" -> {
-                    // With "snapshot": the recording just before the window opens, in the same round trip (record()).
-                    if (request.path("snapshot").asBoolean(false)) {
-                        snapshot(response);
+                    // With "snapshot": the recording just before the window opens, in the same round trip (record() of
+                    // a harness before "record" was added). With "record": that reading is kept here for the close.
+                    Reading before = request.path("snapshot").asBoolean(false) || request.path("record").asBoolean(false)
+                            ? read() : null;
+                    if (before != null && request.path("snapshot").asBoolean(false)) {
+                        before.into(response);
                     }
                     String name = request.path("name").asText("");
                     int id = nextWindow.getAndIncrement();
-                    windows.put(id, trace.openWindow(name));
+                    JavaWindow window = trace.openWindow(name);
+                    windows.put(id, new OpenWindow(window, name,
+                            request.path("record").asBoolean(false) ? before.recording() : null));
                     response.put("window", id);
                 }
                 case "close" -> {
-                    JavaWindow window = windows.remove(request.path("window").asInt(-1));
-                    if (window == null) {
+                    OpenWindow open = windows.remove(request.path("window").asInt(-1));
+                    if (open == null) {
                         return error(response, "no open window " + request.path("window"));
                     }
-                    window.close();
-                    if (request.path("snapshot").asBoolean(false)) {
-                        snapshot(response); // the recording just after it closed
+                    open.window().close();
+                    boolean record = request.path("record").asBoolean(false);
+                    if (record && open.before() == null) {
+                        return error(response, "window " + request.path("window") + " was closed, but it was opened without"
+                                + " \"record\": true, so there is no reading from before it to compare with");
+                    }
+                    if (record || request.path("snapshot").asBoolean(false)) {
+                        Reading after = read(); // just after the window closed
+                        if (record) {
+                            new Reading(WindowedRun.between(open.before(), after.recording(), open.name()), after.running())
+                                    .into(response);
+                        } else {
+                            after.into(response);
+                        }
                     }
                 }
                 case "stop" -> trace.close();

@@ -4,12 +4,18 @@ package dev.pybudget.agent;
  * The agent's channel: JSON lines over TCP, one request and one response per line.
  *
  * <pre>
- * {"id":1,"op":"hello","token":"..."}   -> {"id":1,"ok":true,"protocol":1,"pid":42,"python":"3.11.2"}
+ * {"id":1,"op":"hello","token":"..."}   -> {"id":1,"ok":true,"protocol":1,"pid":42,"python":"3.11.2","record":true}
  * {"id":2,"op":"snapshot"}              -> {"id":2,"ok":true,"recording":{...JSON report, schema 1...},"running":true}
  * {"id":3,"op":"open","name":"request"} -> {"id":3,"ok":true,"window":0}
  * {"id":4,"op":"close","window":0}      -> {"id":4,"ok":true}
  * "open" and "close" with "snapshot":true also answer "recording" and "running" as "snapshot" does, taken just
  * before the window opens and just after it closes: record() in two round trips instead of four.
+ * "open" with "record":true keeps a reading taken just before the window opens, in the agent, and answers no more
+ * than a plain open; "close" with "record":true then answers "recording" (what happened between that reading and
+ * one taken just after the window closed, the window included: WindowedRun.between of the two, a few hundred bytes
+ * for a window that saw little) and "running". A close with "record" of a window opened without it is an error
+ * (the window is closed all the same); "record" takes precedence over "snapshot". Agents that have it say
+ * "record":true in their hello; an older one does not, and its harness takes the two snapshots instead.
  * {"id":5,"op":"stop"}                  -> {"id":5,"ok":true}   (stops the workload, ends the trace)
  * {"id":6,"op":"status"}                -> {"id":6,"ok":true,"running":false,"exitStatus":0}
  * anything else                         -> {"id":...,"ok":false,"error":"one sentence"}

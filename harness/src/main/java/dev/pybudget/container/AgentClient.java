@@ -48,6 +48,8 @@ final class AgentClient implements AutoCloseable {
     private final Supplier<String> lastOutput;
     private long nextId = 1;
     private String gone;
+    /** Whether the agent keeps a window's first reading itself ("record", see AgentProtocol); known from its hello. */
+    private boolean agentRecords;
 
     AgentClient(String host, int port, String token, Supplier<Optional<String>> containerGone, Supplier<String> lastOutput)
             throws IOException {
@@ -155,6 +157,7 @@ final class AgentClient implements AutoCloseable {
             throw new IllegalStateException("The pybudget agent in the container speaks protocol " + hello.path("protocol")
                     + ", this harness " + AgentProtocol.VERSION + ": use one pybudget version for both.");
         }
+        agentRecords = hello.path("record").asBoolean(false);
         return hello;
     }
 
@@ -181,6 +184,21 @@ final class AgentClient implements AutoCloseable {
     /** Closes a window, and takes the snapshot after it, in one round trip. */
     Snapshot closeThenSnapshot(int window) {
         return snapshotIn(call(request("close").put("window", window).put("snapshot", true)));
+    }
+
+    /** Whether {@link #openToRecord} and {@link #closeWithRecord} can be used: the agent said so in its hello. */
+    boolean agentRecords() {
+        return agentRecords;
+    }
+
+    /** Opens a window; the agent keeps the reading from just before it for {@link #closeWithRecord}. */
+    int openToRecord(String name) {
+        return call(request("open").put("name", name).put("record", true)).path("window").asInt();
+    }
+
+    /** Closes a window opened by {@link #openToRecord}: what happened in the process while it was open, the window included. */
+    Snapshot closeWithRecord(int window) {
+        return snapshotIn(call(request("close").put("window", window).put("record", true)));
     }
 
     int open(String name) {

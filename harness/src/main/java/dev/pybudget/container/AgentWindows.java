@@ -8,11 +8,25 @@ import dev.pybudget.recording.Recording;
 final class AgentWindows {
     private AgentWindows() {}
 
-    /** record(name, work) through the agent: the snapshots come with the window's open and close. */
+    /**
+     * record(name, work) through the agent: it keeps the reading from before the window and answers only what happened
+     * in between, when it can (an agent older than "record" answers the two whole recordings with the window's open and
+     * close, and the difference is made here).
+     */
     static Recording record(AgentClient client, String name, Runnable work,
             java.util.function.Function<AgentClient.Snapshot, Recording> withExitStatus) {
         if (name == null || name.isEmpty()) {
             throw new IllegalArgumentException("A window needs a name.");
+        }
+        if (client.agentRecords()) {
+            int window = client.openToRecord(name);
+            AgentClient.Snapshot during;
+            try {
+                work.run();
+            } finally {
+                during = client.closeWithRecord(window);
+            }
+            return withExitStatus.apply(during);
         }
         AgentClient.Opened opened = client.openAfterSnapshot(name);
         AgentClient.Snapshot after;

@@ -256,6 +256,40 @@ class AgentChannelTest {
     }
 
     @Test
+    void should_keep_the_reading_before_a_recorded_window_and_answer_only_what_happened_in_it() throws Exception {
+        try (Raw raw = new Raw()) {
+            JsonNode hello = raw.send("{\"op\":\"hello\",\"token\":\"" + token() + "\"}");
+            assertThat(hello.path("record").asBoolean()).as("the hello says the agent records windows: %s", hello).isTrue();
+
+            JsonNode opened = raw.send("{\"op\":\"open\",\"name\":\"recorded\",\"record\":true}");
+            assertThat(opened.path("ok").asBoolean()).isTrue();
+            assertThat(opened.has("recording")).as("an open to record answers no recording").isFalse();
+            long pauseUntil = System.nanoTime() + 20_000_000L;
+            while (System.nanoTime() < pauseUntil) {
+                Thread.onSpinWait();
+            }
+            JsonNode closed = raw.send("{\"op\":\"close\",\"window\":" + opened.path("window").asInt() + ",\"record\":true}");
+            assertThat(closed.path("ok").asBoolean()).as("%s", closed).isTrue();
+            assertThat(closed.path("running").asBoolean()).isTrue();
+            JsonNode during = closed.path("recording");
+            assertThat(during.path("schema").asInt()).isEqualTo(1);
+            assertThat(during.path("windows").findValuesAsText("name")).contains("recorded");
+            JsonNode snapshot = raw.send("{\"op\":\"snapshot\"}").path("recording");
+            assertThat(during.path("wallNanos").asLong()).as("the time between the two readings, not since the start")
+                    .isBetween(20_000_000L, snapshot.path("wallNanos").asLong() - 1);
+            assertThat(during.path("imports")).as("the workload's start-up imports came before the window").isEmpty();
+
+            JsonNode plain = raw.send("{\"op\":\"open\",\"name\":\"plain\"}");
+            JsonNode refused = raw.send("{\"op\":\"close\",\"window\":" + plain.path("window").asInt() + ",\"record\":true}");
+            assertThat(refused.path("ok").asBoolean()).isFalse();
+            assertThat(refused.path("error").asText()).isEqualTo("window " + plain.path("window").asInt() + " was closed, but it"
+                    + " was opened without \"record\": true, so there is no reading from before it to compare with");
+            assertThat(raw.send("{\"op\":\"close\",\"window\":" + plain.path("window").asInt() + "}").path("error").asText())
+                    .as("the refused close closed the window all the same").startsWith("no open window");
+        }
+    }
+
+    @Test
     void should_serve_a_bounded_number_of_connections_and_take_new_ones_when_they_close() throws Exception {
         List<Raw> open = new ArrayList<>();
         try {
