@@ -4,6 +4,7 @@ import com.sun.jna.Callback;
 import com.sun.jna.Library;
 import com.sun.jna.Native;
 import com.sun.jna.Pointer;
+import com.sun.jna.ptr.IntByReference;
 import com.sun.jna.ptr.LongByReference;
 
 /**
@@ -99,6 +100,13 @@ public interface LibBpf extends Library {
     int bpf_map_update_elem(int fd, byte[] key, byte[] value, long flags);
 
     int bpf_map_get_next_key(int fd, byte[] key, byte[] nextKey);
+
+    /**
+     * Up to {@code count} entries from where {@code inBatch} left off (null: from the start), keys and values packed;
+     * {@code count} becomes the number copied; -ENOENT once the map has no more (the last entries copied all the same).
+     */
+    int bpf_map_lookup_batch(int fd, Pointer inBatch, Pointer outBatch, Pointer keys, Pointer values, IntByReference count,
+                             Pointer opts);
 
     Pointer ring_buffer__new(int mapFd, SampleFn sample, Pointer ctx, Pointer opts);
 
