@@ -53,8 +53,13 @@ final class AgentClient implements AutoCloseable {
 
     AgentClient(String host, int port, String token, Supplier<Optional<String>> containerGone, Supplier<String> lastOutput)
             throws IOException {
+        this(host, port, 5000, token, containerGone, lastOutput);
+    }
+
+    AgentClient(String host, int port, int connectMillis, String token, Supplier<Optional<String>> containerGone,
+                Supplier<String> lastOutput) throws IOException {
         this.socket = new Socket();
-        socket.connect(new InetSocketAddress(host, port), 5000);
+        socket.connect(new InetSocketAddress(host, port), connectMillis);
         socket.setSoTimeout(SLICE_MS);
         socket.setTcpNoDelay(true); // one small request per answer: Nagle would hold it for the agent's delayed ACK
         this.in = new LineReader(socket.getInputStream(), Integer.MAX_VALUE - 16);

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.github.dockerjava.api.command.InspectContainerResponse;
 import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.model.Capability;
+import com.github.dockerjava.api.model.ContainerNetwork;
 import com.github.dockerjava.api.model.ExposedPort;
 import com.github.dockerjava.api.model.PortBinding;
 import com.github.dockerjava.api.model.Ports;
@@ -15,6 +16,8 @@ import dev.pybudget.agent.AgentMain;
 import dev.pybudget.agent.AgentProtocol;
 import java.io.IOException;
 import java.net.InetAddress;
+import java.net.InterfaceAddress;
+import java.net.NetworkInterface;
 import java.net.URISyntaxException;
 import java.net.UnknownHostException;
 import java.nio.file.Path;
@@ -103,12 +106,72 @@ final class AgentContainer extends GenericContainer<AgentContainer> {
         return log;
     }
 
-    /** A channel to the agent, once it said it is ready. */
+    /**
+     * A channel to the agent, once it said it is ready: to the container's own address when this host has an interface
+     * on its network (a local engine on Linux: the bridge), else through the published port. The published port is a
+     * user-space proxy (docker-proxy) that adds two hops to every round trip: 0.38 against 0.22 ms a request here.
+     */
     AgentClient connect(java.util.function.Supplier<String> workloadOutputTail) throws IOException {
-        AgentClient client = new AgentClient(getHost(), getMappedPort(AgentProtocol.PORT), token, this::gone,
-                workloadOutputTail);
+        Optional<InetAddress> direct = dockerHostIsLoopback() ? onThisHostsNetwork(getContainerInfo()) : Optional.empty();
+        AgentClient client = null;
+        if (direct.isPresent()) {
+            try {
+                // The agent listens already (it said ready): on the host's own bridge a connection takes well under 1 ms.
+                client = new AgentClient(direct.get().getHostAddress(), AgentProtocol.PORT, 500, token, this::gone,
+                        workloadOutputTail);
+            } catch (IOException e) {
+                // A firewall between this host and its bridge: the published port is the way.
+            }
+        }
+        if (client == null) {
+            client = new AgentClient(getHost(), getMappedPort(AgentProtocol.PORT), token, this::gone, workloadOutputTail);
+        }
         client.hello();
         return client;
+    }
+
+    /** The container's address on a network one of this host's interfaces is on, if any. */
+    static Optional<InetAddress> onThisHostsNetwork(InspectContainerResponse info) {
+        if (info == null || info.getNetworkSettings() == null || info.getNetworkSettings().getNetworks() == null) {
+            return Optional.empty();
+        }
+        try {
+            List<InterfaceAddress> local = new ArrayList<>();
+            for (NetworkInterface nic : java.util.Collections.list(NetworkInterface.getNetworkInterfaces())) {
+                if (nic.isUp() && !nic.isLoopback()) {
+                    local.addAll(nic.getInterfaceAddresses());
+                }
+            }
+            for (ContainerNetwork network : info.getNetworkSettings().getNetworks().values()) {
+                String ip = network.getIpAddress();
+                if (ip == null || ip.isEmpty()) {
+                    continue;
+                }
+                InetAddress address = InetAddress.getByName(ip);
+                for (InterfaceAddress a : local) {
+                    if (sameNetwork(a.getAddress(), address, a.getNetworkPrefixLength())) {
+                        return Optional.of(address);
+                    }
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // No interface list, or an address that is not one: the published port is the way.
+        }
+        return Optional.empty();
+    }
+
+    private static boolean sameNetwork(InetAddress a, InetAddress b, int prefix) {
+        byte[] x = a.getAddress(), y = b.getAddress();
+        if (x.length != y.length || prefix <= 0 || prefix > x.length * 8) {
+            return false;
+        }
+        for (int bit = 0; bit < prefix; bit++) {
+            int mask = 0x80 >> (bit % 8);
+            if ((x[bit / 8] & mask) != (y[bit / 8] & mask)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**
