@@ -34,7 +34,8 @@ class ContainerBenchmarkTest {
         rows.add(row("  of it: agent: find the gate, ELF, BPF load+attach, ready", phases[3], ""));
         rows.add(row("  of it: ready line seen, agent connected (hello)", phases[4], ""));
         rows.add(row("one record() window on a running container", windows, "10 ms"));
-        rows.add(row("one snapshot() (of it: 2 per window)", snapshots, ""));
+        rows.add(row("  of it: the open and close round trips (a window without readings)", m.plainWindows(), ""));
+        rows.add(row("one snapshot()", snapshots, ""));
         System.out.printf(Locale.ROOT, "%n%-58s %5s %9s %9s %9s  %s%n", "pybudget container benchmark", "n", "median", "p90",
                 "max", "target");
         rows.forEach(System.out::println);

@@ -18,8 +18,10 @@ public final class ContainerCosts {
      *                  [2] its docker start, [3] the agent's attach to its ready line, [4] ready line to hello; ns
      * @param windows   one record() window each, ns
      * @param snapshots one snapshot() each, ns
+     * @param plainWindows one openWindow(name).close() each: the two round trips of a window, without its readings; ns
      */
-    public record Measured(long[] starts, long[][] phases, long[] windows, long[] snapshots, int snapshotBytes) {}
+    public record Measured(long[] starts, long[][] phases, long[] windows, long[] snapshots, int snapshotBytes,
+                           long[] plainWindows) {}
 
     public static Measured measure(int startCount, int windowCount) {
         // The image once, so that what follows measures a cached image.
@@ -43,6 +45,7 @@ public final class ContainerCosts {
         }
         long[] windows = new long[windowCount];
         long[] snapshots = new long[windowCount];
+        long[] plainWindows = new long[windowCount];
         int snapshotBytes;
         try (PythonWorkloadContainer c = container(image)) {
             c.start();
@@ -62,9 +65,14 @@ public final class ContainerCosts {
                 c.snapshot();
                 snapshots[i] = System.nanoTime() - t0;
             }
+            for (int i = 0; i < windowCount; i++) {
+                long t0 = System.nanoTime();
+                c.openWindow("plain").close();
+                plainWindows[i] = System.nanoTime() - t0;
+            }
             snapshotBytes = JsonReport.toString(c.snapshot()).getBytes(StandardCharsets.UTF_8).length;
         }
-        return new Measured(starts, phases, windows, snapshots, snapshotBytes);
+        return new Measured(starts, phases, windows, snapshots, snapshotBytes, plainWindows);
     }
 
     static PythonWorkloadContainer container(PythonImage image) {
