@@ -16,7 +16,6 @@ import dev.pybudget.agent.AgentMain;
 import dev.pybudget.agent.AgentProtocol;
 import java.io.IOException;
 import java.net.InetAddress;
-import java.net.InterfaceAddress;
 import java.net.NetworkInterface;
 import java.net.URISyntaxException;
 import java.net.UnknownHostException;
@@ -130,48 +129,29 @@ final class AgentContainer extends GenericContainer<AgentContainer> {
         return client;
     }
 
-    /** The container's address on a network one of this host's interfaces is on, if any. */
+    /**
+     * The container's address on a network whose gateway is an address of this host (Docker's bridge, with the engine
+     * on this kernel), if any: there this host reaches the container directly.
+     */
     static Optional<InetAddress> onThisHostsNetwork(InspectContainerResponse info) {
         if (info == null || info.getNetworkSettings() == null || info.getNetworkSettings().getNetworks() == null) {
             return Optional.empty();
         }
-        try {
-            List<InterfaceAddress> local = new ArrayList<>();
-            for (NetworkInterface nic : java.util.Collections.list(NetworkInterface.getNetworkInterfaces())) {
-                if (nic.isUp() && !nic.isLoopback()) {
-                    local.addAll(nic.getInterfaceAddresses());
-                }
+        for (ContainerNetwork network : info.getNetworkSettings().getNetworks().values()) {
+            String ip = network.getIpAddress();
+            String gateway = network.getGateway();
+            if (ip == null || ip.isEmpty() || gateway == null || gateway.isEmpty()) {
+                continue;
             }
-            for (ContainerNetwork network : info.getNetworkSettings().getNetworks().values()) {
-                String ip = network.getIpAddress();
-                if (ip == null || ip.isEmpty()) {
-                    continue;
+            try {
+                if (NetworkInterface.getByInetAddress(InetAddress.getByName(gateway)) != null) {
+                    return Optional.of(InetAddress.getByName(ip));
                 }
-                InetAddress address = InetAddress.getByName(ip);
-                for (InterfaceAddress a : local) {
-                    if (sameNetwork(a.getAddress(), address, a.getNetworkPrefixLength())) {
-                        return Optional.of(address);
-                    }
-                }
+            } catch (IOException | RuntimeException e) {
+                // Not an address, or no interface list: the published port is the way.
             }
-        } catch (IOException | RuntimeException e) {
-            // No interface list, or an address that is not one: the published port is the way.
         }
         return Optional.empty();
-    }
-
-    private static boolean sameNetwork(InetAddress a, InetAddress b, int prefix) {
-        byte[] x = a.getAddress(), y = b.getAddress();
-        if (x.length != y.length || prefix <= 0 || prefix > x.length * 8) {
-            return false;
-        }
-        for (int bit = 0; bit < prefix; bit++) {
-            int mask = 0x80 >> (bit % 8);
-            if ((x[bit / 8] & mask) != (y[bit / 8] & mask)) {
-                return false;
-            }
-        }
-        return true;
     }
 
     /**
