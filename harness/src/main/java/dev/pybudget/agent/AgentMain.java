@@ -155,6 +155,18 @@ public final class AgentMain {
      */
     public static final String TRAIN = "--train";
 
+    /** An idle window's recording, as the agent answers it: what {@link #train} reads to load the record path's classes. */
+    private static final String TRAINING_RECORDING = """
+            {"schema":1,"python":{"executable":"/usr/bin/python3.11","version":"3.11.2","pid":1},"probes":["audit","gc__start",\
+            "gc__done","import__find__load__start","import__find__load__done"],"missingProbes":[],"missingProbesReason":null,\
+            "wallNanos":1000,"gc":{"collections":[0,0,0],"collected":0,"pauseNanos":{"count":0,"max":0,"p50":0,"p99":0,\
+            "totalNanos":0,"log2Histogram":[0,0,0,0]}},"importCount":0,"imports":[],"calls":[],"audit":[],"auditEvents":[],\
+            "kernel":null,"gil":null,"lostEvents":0,"losses":{"events":0},"windows":[{"name":"w","gc":{"collections":[0,0,0],\
+            "collected":0,"pauseNanos":{"count":0,"max":0,"p50":0,"p99":0,"totalNanos":0,"log2Histogram":[0,0,0,0]}},\
+            "importCount":0,"imports":[],"calls":[],"audit":[],"auditEvents":[],"kernel":null,"gil":null,"unfollowedEnds":0,\
+            "spans":[{"thread":0,"startNanos":0,"durationNanos":1000,"open":false}]}],"callPattern":null,\
+            "callPatternMatched":[],"exitStatus":null}""";
+
     static void train(List<String> command) {
         warmUp();
         try {
@@ -174,6 +186,14 @@ public final class AgentMain {
             }
         }
         new AgentMain(null, "training").answer("{\"op\":\"nope\",\"id\":1}");
+        try {
+            // A recorded window's path, on a recording read from JSON: the difference and the report's reading and
+            // writing, each family's part included, are archived too (else the first record() loads them from the jar).
+            Recording r = JsonReport.fromJson(Json.MAPPER.readTree(TRAINING_RECORDING));
+            Json.MAPPER.writeValueAsBytes(JsonReport.toJson(WindowedRun.between(r, r, "w")));
+        } catch (IOException | RuntimeException e) {
+            // Fewer classes in the archive: they load from the jar, as without one.
+        }
         System.exit(0);
     }
 
