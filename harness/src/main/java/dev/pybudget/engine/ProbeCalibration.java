@@ -1,6 +1,8 @@
 package dev.pybudget.engine;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -46,7 +48,17 @@ public final class ProbeCalibration {
     private static final String REFERENCE = "reference";
     private static final List<String> ORDER = List.of(ProbeCost.AUDIT, ProbeCost.CALLS, ProbeCost.GC, ProbeCost.SYSCALLS,
             ProbeCost.IMPORTS);
-    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    /**
+     * Reads the cache at every report. A streaming parser, not an ObjectMapper: a cold JVM (the command line's) pays
+     * 30-70 ms for it against 0.2-0.35 s for an ObjectMapper's first readTree (its default date format loads the
+     * JDK's locale data), which was most of the command line's teardown.
+     */
+    private static final JsonFactory JSON_READER = new JsonFactory();
+
+    /** Writes the cache, after a calibration (once per machine). */
+    private static final class Writer {
+        static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    }
     private static boolean tried;
 
     /**
@@ -99,17 +111,41 @@ public final class ProbeCalibration {
 
     static Optional<ProbeRates> cached() {
         Path file = cacheFile();
-        try {
-            if (!Files.isRegularFile(file)) {
+        if (!Files.isRegularFile(file)) {
+            return Optional.empty();
+        }
+        String machine = machine();
+        try (JsonParser json = JSON_READER.createParser(file.toFile())) {
+            if (json.nextToken() != JsonToken.START_OBJECT) {
                 return Optional.empty();
             }
-            JsonNode entry = JSON.readTree(file.toFile()).path(machine());
-            if (!entry.path("nanosPerHit").isObject()) {
-                return Optional.empty();
+            while (json.nextToken() == JsonToken.FIELD_NAME) {
+                boolean ours = json.currentName().equals(machine);
+                if (json.nextToken() != JsonToken.START_OBJECT || !ours) {
+                    json.skipChildren();
+                    continue;
+                }
+                Map<String, Double> perHit = null;
+                String how = "";
+                while (json.nextToken() == JsonToken.FIELD_NAME) {
+                    String field = json.currentName();
+                    JsonToken value = json.nextToken();
+                    if (field.equals("nanosPerHit") && value == JsonToken.START_OBJECT) {
+                        perHit = new HashMap<>();
+                        while (json.nextToken() == JsonToken.FIELD_NAME) {
+                            String kind = json.currentName();
+                            json.nextToken();
+                            perHit.put(kind, json.getValueAsDouble());
+                        }
+                    } else if (field.equals("how") && value == JsonToken.VALUE_STRING) {
+                        how = json.getText();
+                    } else {
+                        json.skipChildren();
+                    }
+                }
+                return perHit == null ? Optional.empty() : Optional.of(new ProbeRates(machine, perHit, how));
             }
-            Map<String, Double> perHit = new HashMap<>();
-            entry.path("nanosPerHit").fields().forEachRemaining(e -> perHit.put(e.getKey(), e.getValue().asDouble()));
-            return Optional.of(new ProbeRates(machine(), perHit, entry.path("how").asText()));
+            return Optional.empty();
         } catch (IOException | RuntimeException e) {
             return Optional.empty(); // unreadable: measured again and rewritten
         }
@@ -121,9 +157,10 @@ public final class ProbeCalibration {
         Files.createDirectories(file.getParent());
         ObjectNode root;
         try {
-            root = Files.isRegularFile(file) && JSON.readTree(file.toFile()) instanceof ObjectNode o ? o : JSON.createObjectNode();
+            root = Files.isRegularFile(file) && Writer.JSON.readTree(file.toFile()) instanceof ObjectNode o ? o
+                    : Writer.JSON.createObjectNode();
         } catch (IOException e) {
-            root = JSON.createObjectNode();
+            root = Writer.JSON.createObjectNode();
         }
         ObjectNode entry = root.putObject(rates.machine());
         ObjectNode perHit = entry.putObject("nanosPerHit");
@@ -131,7 +168,7 @@ public final class ProbeCalibration {
         entry.put("how", rates.how());
         Path tmp = Files.createTempFile(file.getParent(), ".probe-cost", ".tmp");
         try {
-            JSON.writeValue(tmp.toFile(), root);
+            Writer.JSON.writeValue(tmp.toFile(), root);
             Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } finally {
             Files.deleteIfExists(tmp);

@@ -45,6 +45,8 @@ class ProbeCalibrationTest {
         try {
             assertThat(ProbeCalibration.cacheFile()).isEqualTo(home.resolve(".cache/pybudget/probe-cost.json"));
             assertThat(ProbeCalibration.cached()).isEmpty();
+            ProbeCalibration.store(new ProbeRates("another kernel / another CPU", Map.of("gc", 99.0), "elsewhere"));
+            assertThat(ProbeCalibration.cached()).as("another machine's rates only").isEmpty();
             ProbeRates rates = new ProbeRates(ProbeCalibration.machine(), Map.of("gc", 1234.5, "audit", 1000.0), "by hand");
             ProbeCalibration.store(rates);
             ProbeRates read = ProbeCalibration.cached().orElseThrow();
