@@ -249,10 +249,19 @@ int BPF_PROG(sched_switch, bool preempt, struct task_struct *prev, struct task_s
 	return 0;
 }
 
+/* x86-64's uretprobe(2) (Linux 6.11+; Debian 12's headers predate it): the kernel's return trampoline
+ * calls it on every return a uretprobe catches, ours on take_gil included, and a program cannot call it
+ * itself (the kernel answers SIGILL outside the trampoline). It is the tracer's, never the workload's. */
+#if defined(__TARGET_ARCH_x86)
+#define NR_URETPROBE 335
+#else
+#define NR_URETPROBE -1 /* no such syscall elsewhere */
+#endif
+
 SEC("tp_btf/sys_enter")
 int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 {
-	if (!settings.count_syscalls || !current_is_workload())
+	if (!settings.count_syscalls || !current_is_workload() || id == NR_URETPROBE)
 		return 0;
 	add_to_scopes(current_tid(), F_SYSCALL, 1, (__u32)id);
 	return 0;

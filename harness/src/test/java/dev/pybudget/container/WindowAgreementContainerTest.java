@@ -49,8 +49,8 @@ import dev.pybudget.support.PythonFixtures;
 class WindowAgreementContainerTest {
 
     /**
-     * Accepts one connection on port 9000; for each line "go N" it runs round N of the work between
-     * the two marks and answers "done N". Automatic collection runs only inside the work.
+     * Accepts one connection on port 9000 and says "accepted"; for each line "go N" it runs round N of the work
+     * between the two marks and answers "done N". Automatic collection runs only inside the work.
      */
     static final String DRIVEN = """
             import gc
@@ -96,6 +96,7 @@ class WindowAgreementContainerTest {
             print("listening on 9000", flush=True)
             conn, _ = server.accept()
             commands = conn.makefile("rb")
+            conn.sendall(b"accepted\\n")
             while True:
                 line = commands.readline()
                 if not line.startswith(b"go "):
@@ -270,8 +271,12 @@ class WindowAgreementContainerTest {
                 Socket socket = new Socket();
                 socket.connect(new InetSocketAddress(container.getHost(), container.getMappedPort(9000)), 5000);
                 socket.setSoTimeout(60_000);
-                return new Driver(socket, new BufferedReader(new InputStreamReader(socket.getInputStream(),
+                Driver driver = new Driver(socket, new BufferedReader(new InputStreamReader(socket.getInputStream(),
                         StandardCharsets.US_ASCII)), socket.getOutputStream());
+                // The connection is made once the kernel (or Docker's proxy) completes it, before the script's
+                // accept() returns: its socket.__new__ audit event would land in the first Java window.
+                assertThat(driver.in.readLine()).as("the driven script accepted the connection").isEqualTo("accepted");
+                return driver;
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }

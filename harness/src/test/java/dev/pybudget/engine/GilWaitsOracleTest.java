@@ -9,6 +9,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.pybudget.elf.ElfFile;
 import dev.pybudget.elf.FunctionSymbols;
 import dev.pybudget.recording.GilStats;
+import dev.pybudget.recording.KernelStats;
+import dev.pybudget.recording.SyscallCount;
 import dev.pybudget.recording.Loss;
 import dev.pybudget.recording.PauseStats;
 import dev.pybudget.recording.Recording;
@@ -200,7 +202,9 @@ class GilWaitsOracleTest {
         Path python = Pythons.debian();
         long offset = FunctionSymbols.of(python, Path.of("/")).orElseThrow().offsets().get("take_gil.lto_priv.0");
         String at = python + ":0x" + Long.toHexString(offset);
-        String program = "uprobe:" + at + " { @s[tid] = nsecs; }\n"
+        // BEGIN fires once every probe is attached: the workload starts after its line.
+        String program = "BEGIN { printf(\"attached\\n\"); }\n"
+                + "uprobe:" + at + " { @s[tid] = nsecs; }\n"
                 + "uretprobe:" + at + " /@s[tid]/ { @n[pid] = count(); @h[pid] = hist(nsecs - @s[tid]); delete(@s[tid]); }\n";
         Path out = tmp.resolve("bpftrace.txt");
         Process bpftrace = new ProcessBuilder("bpftrace", "--unsafe", "-e", program).redirectErrorStream(true)
@@ -208,16 +212,14 @@ class GilWaitsOracleTest {
         Run r;
         try {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            while (!Files.readString(out).contains("Attaching 2 probes")) {
+            while (!Files.readString(out).contains("attached")) {
                 assertThat(bpftrace.isAlive()).as("bpftrace: %s", Files.readString(out)).isTrue();
                 assertThat(System.nanoTime()).as("bpftrace attaching: %s", Files.readString(out)).isLessThan(deadline);
                 Thread.sleep(50);
             }
-            Thread.sleep(500); // "Attaching" is printed before the probes are
             r = run(python, 2, 1.0, Optional.empty());
         } finally {
-            new ProcessBuilder("kill", "-INT", "" + bpftrace.pid()).start().waitFor();
-            bpftrace.waitFor(30, TimeUnit.SECONDS);
+            stop(bpftrace);
         }
         String text = Files.readString(out);
         long pid = r.recording().python().pid();
@@ -239,6 +241,43 @@ class GilWaitsOracleTest {
                         .isLessThanOrEqualTo(2 + a / 100);
             }
         }
+    }
+
+    /**
+     * With the kernel context too, take_gil's uretprobe does not show as the workload's syscalls: the kernel's
+     * return trampoline calls uretprobe(2) (x86-64, Linux 6.11+) on every return it catches, 1,384 of a run's
+     * 2,171 counted syscalls before the kernel program left them out.
+     */
+    @Test
+    void should_not_count_the_return_probes_own_syscall_among_the_workloads() throws Exception {
+        Path script = PythonFixtures.workload("gil_contention.py");
+        ProcessBuilder workload = new ProcessBuilder(Pythons.debian().toString(), script.getFileName().toString(),
+                tmp.resolve("oracle.json").toString(), "2", "0.3").directory(script.getParent().toFile())
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(tmp.resolve("err.txt").toFile());
+        Recording recording;
+        try (Trace trace = Tracer.start(workload, LocalRuns.options().withGilWaits(true).withKernelContext(true))) {
+            recording = trace.finish();
+        }
+        assertThat(recording.exitStatus()).as("exit status; stderr: %s", Files.readString(tmp.resolve("err.txt"))).contains(0);
+        GilStats gil = GilStats.in(recording.whole()).orElseThrow();
+        KernelStats kernel = recording.whole().kernel().orElseThrow();
+        assertThat(gil.waits().count()).as("take_gil returns caught by the uretprobe").isGreaterThan(100);
+        assertThat(kernel.syscalls("futex")).as("futex syscalls (the GIL's waits)").isPositive();
+        assertThat(kernel.syscallsByName()).extracting(SyscallCount::name).as("syscalls by name")
+                .doesNotContain("syscall_335", "uretprobe");
+    }
+
+    /**
+     * Stops bpftrace with SIGINT, which makes it print its maps. bpftrace 0.17 sometimes takes a SIGINT and stays
+     * in epoll_wait (seen in a suite run under load, and by hand: a second SIGINT ended it), so SIGINT is sent
+     * again each second; after 30 s it is killed, and the count the test looks for is then missing.
+     */
+    private static void stop(Process bpftrace) throws Exception {
+        for (int i = 0; i < 30 && bpftrace.isAlive(); i++) {
+            new ProcessBuilder("kill", "-INT", "" + bpftrace.pid()).start().waitFor();
+            bpftrace.waitFor(1, TimeUnit.SECONDS);
+        }
+        bpftrace.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
     }
 
     /** Refused in one sentence where take_gil cannot be found: a copy of Debian's binary whose build id no debug file has. */
