@@ -6,8 +6,11 @@ import com.sun.jna.Pointer;
 import dev.pybudget.bindings.LibC;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * Multi-uprobe links ({@code BPF_TRACE_UPROBE_MULTI}, Linux 6.6+): one program on many offsets of one
@@ -129,7 +132,7 @@ final class UprobeMulti {
     /** At most this many per start (one that takes longer pays the wait again, nothing worse). */
     private static final int WARM_MAX = 50;
     /** Threads of {@link #warmUp} still making or detaching links; {@link #awaitWarmingDone()} waits for them. */
-    private static final java.util.Set<Thread> WARMING = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private static final Set<Thread> WARMING = ConcurrentHashMap.newKeySet();
 
     /**
      * Takes the kernel's wait at a first uprobe registration off a start's path. Registering (or unregistering) uprobes
@@ -199,7 +202,7 @@ final class UprobeMulti {
                     }
                     // Its fd goes at once; the kernel's unregistration then waits for grace periods, on a thread of its own.
                     onThread("pybudget-uprobe-warm-detach", () -> LibC.INSTANCE.close(fd));
-                    java.util.concurrent.locks.LockSupport.parkNanos(WARM_EVERY_NANOS);
+                    LockSupport.parkNanos(WARM_EVERY_NANOS);
                 }
             } finally {
                 LibC.INSTANCE.close(prog); // each link holds the program as long as it needs it
@@ -212,7 +215,7 @@ final class UprobeMulti {
             stopped = true;
             Thread t = thread;
             if (t != null) {
-                java.util.concurrent.locks.LockSupport.unpark(t);
+                LockSupport.unpark(t);
             }
         }
     }
