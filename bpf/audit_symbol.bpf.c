@@ -45,13 +45,13 @@ static __always_inline const void *name_args(const struct py_audit_call *call)
 
 static __always_inline void count_with_marks(__u32 tid, struct audit_key *key, const void *marks_args)
 {
-	int begin = is_mark(key->event, BEGIN, sizeof(BEGIN));
-	int end = !begin && is_mark(key->event, END, sizeof(END));
+	int begin = is_mark(key, BEGIN);
+	int end = !begin && is_mark(key, END);
 	if (begin)
-		open_window(tid, marks_args, &settings.str);
+		begin_window(tid, (__u64)marks_args);
 	count_event(tid, key);
 	if (end)
-		close_window(tid, marks_args, &settings.str);
+		end_window(tid, (__u64)marks_args);
 }
 
 /* sys_audit_tstate(tstate, event, ...) / PySys_Audit(event, ...): the cookie is the index of event. */

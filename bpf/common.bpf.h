@@ -55,6 +55,18 @@ static __always_inline __u32 current_tid(void)
 	return (__u32)bpf_get_current_pid_tgid();
 }
 
+/* Argument n of the USDT probe, or 0 when it cannot be read (what BPF_USDT passes then). A global
+ * function: the verifier checks bpf_usdt_arg()'s paths (each kind of argument, each failure) once, on
+ * their own, and the program goes on with one state, an unknown value. Inlined, each of those paths went
+ * on through the rest of the program: the audit program, which fetches a second argument for window
+ * marks, was walked some 35 times past that point. */
+__attribute__((noinline)) long usdt_arg_or_0(struct pt_regs *ctx, __u64 n)
+{
+	long value = 0;
+	bpf_usdt_arg(ctx, n, &value);
+	return value;
+}
+
 /* Submits a stream record without waking the reader, which polls every few milliseconds,
  * unless the ring is more than a quarter full: a wake-up per record cost the traced thread
  * an interrupt and the reader a context switch for every record. */

@@ -8,6 +8,7 @@
 #define PYBUDGET_SCOPES_BPF_H
 
 #include "common.bpf.h"
+#include "bits.bpf.h"
 
 /* Python windows open on each thread, innermost last. An entry lives from the thread's first
  * begin until it closes its last window or exits (windows.bpf.h). */
@@ -26,19 +27,25 @@ struct {
 	__type(value, __u32);
 } java_windows SEC(".maps");
 
-static __always_inline int has_scope(const __u32 *scopes, __u32 slot)
+/* 1 when slot is in scopes[1..8], else 0 (entries from n on are 0 and slot is not). */
+static __always_inline __u64 has_scope(const __u32 *scopes, __u32 slot)
 {
-	/* Entries from n on are 0 and slot is not. */
-	return scopes[1] == slot || scopes[2] == slot || scopes[3] == slot || scopes[4] == slot ||
-	       scopes[5] == slot || scopes[6] == slot || scopes[7] == slot || scopes[8] == slot;
+	return same(scopes[1], slot) | same(scopes[2], slot) | same(scopes[3], slot) | same(scopes[4], slot) |
+	       same(scopes[5], slot) | same(scopes[6], slot) | same(scopes[7], slot) | same(scopes[8], slot);
 }
 
-/* Adds slot s once; slot 0 (the whole run, or a window whose name was unreadable) is there already. */
-#define ADD_SCOPE(s)                                              \
-	do {                                                      \
-		__u32 _s = (s);                                   \
-		if (_s && n < MAX_SCOPES && !has_scope(scopes, _s)) \
-			scopes[n++ & 15] = _s;                    \
+/* Adds slot s once; slot 0 (the whole run, or a window whose name was unreadable) is there already.
+ * Without a branch on whether it is added: as a branch, each outcome went on as a path of its own, with
+ * its own count n, and the verifier walked fill_scopes some 1,200 instructions over in every program
+ * (an entry n not added stays 0, as it was). */
+#define ADD_SCOPE(s)                                                      \
+	do {                                                              \
+		__u32 _s = (s);                                           \
+		if (_s) {                                                 \
+			__u64 _add = above(MAX_SCOPES, n) & (has_scope(scopes, _s) ^ 1); \
+			scopes[n & 15] = _s * _add;                       \
+			n += _add;                                        \
+		}                                                         \
 	} while (0)
 
 #define ADD_JAVA_SCOPE(index)                                     \
@@ -61,7 +68,7 @@ struct scope_list {
  * once for every path of every caller, which kept each program's load at 0.1-1 s. */
 __attribute__((noinline)) int fill_scopes(__u32 tid, struct scope_list *list)
 {
-	int n = 0;
+	__u32 n = 0;
 	if (!list)
 		return 0;
 	__u32 *scopes = list->slot;

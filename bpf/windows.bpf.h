@@ -70,7 +70,7 @@ static __always_inline void stream_mark(__u32 kind, __u32 tid, __u32 slot, struc
 
 static __always_inline void open_window(__u32 tid, const void *args, const volatile struct pystr_layout *layout)
 {
-	struct window_key key = {};
+	struct window_key key __attribute__((aligned(8))) = {}; /* copied in 8-byte words */
 	__u32 slot = 0;
 	if (read_window_name(args, &key, layout))
 		slot = slot_of(&key);
@@ -104,7 +104,7 @@ static __always_inline void end_not_followed(__u32 slot)
 
 static __always_inline void close_window(__u32 tid, const void *args, const volatile struct pystr_layout *layout)
 {
-	struct window_key key = {};
+	struct window_key key __attribute__((aligned(8))) = {}; /* copied in 8-byte words */
 	/* Slot 0 stands for a window without one (its name was unreadable, or no slot was left):
 	 * an end whose name has no slot closes the innermost of those, if any. */
 	__u32 slot = 0;

@@ -177,7 +177,9 @@ final class TraceCommand implements Callable<Integer> {
         try (Trace trace = Tracer.start(new ProcessBuilder(workload).inheritIO(), options)) {
             CompletableFuture<?> exited = ProcessHandle.of(trace.pid()).map(ProcessHandle::onExit)
                     .map(f -> (CompletableFuture<?>) f).orElse(CompletableFuture.completedFuture(null));
-            CompletableFuture.anyOf(exited, stops.requested()).join();
+            CompletableFuture<Object> ended = CompletableFuture.anyOf(exited, stops.requested());
+            EndPathWarmUp.start(trace, ended, json != null);
+            ended.join();
             if (stops.stop().isPresent() && trace.isRunning()) {
                 trace.close();
                 return trace.snapshot();

@@ -32,7 +32,7 @@ import org.testcontainers.images.builder.ImageFromDockerfile;
  * pybudget.jar), and an AppCDS archive of the classes the agent loads, made in the image by a training run
  * ({@link AgentMain#TRAIN}). Tagged {@value #REPOSITORY}:KEY, KEY a hash of the jar's contents (not of file
  * dates or packaging: the same sources give the same image), and {@code :VERSION} and {@code :latest}; building
- * one removes all but the {@value #KEEP} newest of the same runtime.
+ * one removes all but the {@value #KEEP} newest of the same runtime and those built in the last day.
  */
 final class AgentImage {
     private AgentImage() {}

@@ -9,6 +9,8 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
@@ -61,15 +63,29 @@ final class BuiltImages {
         }
     }
 
+    /** How long a built image is kept whatever the number of newer ones: see {@link #prune}. */
+    static final Duration PRUNE_AFTER = Duration.ofDays(1);
+
     /**
      * Removes the images labelled {@code label=value} but the {@code keep} newest, oldest first: derived images of
-     * one base pile up otherwise, one per pybudget build. An image a container still uses stays (Docker refuses).
+     * one base pile up otherwise, one per pybudget build. An image a container still uses stays (Docker refuses),
+     * and so does one built in the last {@link #PRUNE_AFTER}: another build's run on the same engine (CI jobs of
+     * two branches on one runner) starts its containers from it between now and then. Four builds at once here
+     * removed one another's agent images, and a test run lost 31 tests to "No such image".
      */
     static void prune(String label, String value, int keep) {
+        prune(label, value, keep, PRUNE_AFTER);
+    }
+
+    static void prune(String label, String value, int keep, Duration keepBuiltWithin) {
         DockerClient docker = DockerClientFactory.instance().client();
+        long recent = Instant.now().minus(keepBuiltWithin).getEpochSecond();
         List<Image> images = docker.listImagesCmd().withLabelFilter(Map.of(label, value)).exec().stream()
                 .sorted(Comparator.comparing(Image::getCreated).reversed()).toList();
         for (Image old : images.subList(Math.min(keep, images.size()), images.size())) {
+            if (old.getCreated() != null && old.getCreated() > recent) {
+                continue;
+            }
             try {
                 docker.removeImageCmd(old.getId()).withForce(false).exec();
             } catch (DockerException e) {

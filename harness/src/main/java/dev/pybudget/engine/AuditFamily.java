@@ -6,11 +6,11 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.pybudget.recording.AuditCount;
 import dev.pybudget.recording.AuditEvent;
 import dev.pybudget.recording.AuditStats;
+import dev.pybudget.recording.ReportText;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -82,7 +82,7 @@ final class AuditFamily extends InterpreterFamily<AuditStats> {
             return "";
         }
         StringBuilder out = new StringBuilder("Audit events:");
-        s.counts().forEach(a -> out.append(String.format(Locale.ROOT, "\n  %10d  %s", a.count(), a.event())));
+        s.counts().forEach(a -> out.append(ReportText.format("\n  %10d  %s", a.count(), a.event())));
         return out.toString();
     }
 }

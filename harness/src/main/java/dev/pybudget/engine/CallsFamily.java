@@ -5,11 +5,11 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.pybudget.recording.CallCount;
 import dev.pybudget.recording.CallStats;
+import dev.pybudget.recording.ReportText;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -94,7 +94,7 @@ final class CallsFamily extends InterpreterFamily<CallStats> {
             return "";
         }
         StringBuilder out = new StringBuilder("Busiest functions:");
-        s.counts().stream().limit(TOP_CALLS).forEach(c -> out.append(String.format(Locale.ROOT, "\n  %10d  %s", c.count(),
+        s.counts().stream().limit(TOP_CALLS).forEach(c -> out.append(ReportText.format("\n  %10d  %s", c.count(),
                 c.qualifiedName())));
         if (s.counts().size() > TOP_CALLS) {
             out.append("\n  ... and ").append(s.counts().size() - TOP_CALLS).append(" more");

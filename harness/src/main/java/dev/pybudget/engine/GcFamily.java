@@ -5,11 +5,11 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.pybudget.elf.Marker;
 import dev.pybudget.recording.GcStats;
 import dev.pybudget.recording.PauseStats;
+import dev.pybudget.recording.ReportText;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 
@@ -83,12 +83,12 @@ final class GcFamily extends InterpreterFamily<GcStats> {
 
     @Override
     public String describe(GcStats gc) {
-        String text = String.format(Locale.ROOT, "Collections: gen0 %d, gen1 %d, gen2 %d; %d objects collected",
+        String text = ReportText.format("Collections: gen0 %d, gen1 %d, gen2 %d; %d objects collected",
                 gc.collections(0), gc.collections(1), gc.collections(2), gc.collected());
         if (gc.pauseNanos().count() > 0) {
-            text += String.format(Locale.ROOT, "\n  pauses: %d, p50 <= %s, p99 <= %s, max %s, total %s",
-                    gc.pauseNanos().count(), millis(gc.pauseNanos().p50()), millis(gc.pauseNanos().p99()),
-                    millis(gc.pauseNanos().max()), millis(gc.pauseNanos().totalNanos()));
+            text += ReportText.format("\n  pauses: %d, p50 <= %s, p99 <= %s, max %s, total %s",
+                    gc.pauseNanos().count(), ReportText.millis(gc.pauseNanos().p50()), ReportText.millis(gc.pauseNanos().p99()),
+                    ReportText.millis(gc.pauseNanos().max()), ReportText.millis(gc.pauseNanos().totalNanos()));
         }
         return text;
     }

@@ -6,11 +6,11 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.pybudget.elf.Marker;
 import dev.pybudget.recording.ImportNode;
 import dev.pybudget.recording.ImportStats;
+import dev.pybudget.recording.ReportText;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -84,8 +84,8 @@ final class ImportsFamily extends InterpreterFamily<ImportStats> {
     @Override
     public String describe(ImportStats s) {
         long importNanos = s.tree().stream().mapToLong(ImportNode::durationNanos).sum();
-        StringBuilder out = new StringBuilder(String.format(Locale.ROOT, "Imports: %d (%s at the top level)", s.count(),
-                millis(importNanos)));
+        StringBuilder out = new StringBuilder(ReportText.format("Imports: %d (%s at the top level)", s.count(),
+                ReportText.millis(importNanos)));
         if (!s.tree().isEmpty()) {
             out.append("\n  self [us] | cumulative | module");
             s.tree().forEach(i -> importLine(out, i, 0));
@@ -94,7 +94,7 @@ final class ImportsFamily extends InterpreterFamily<ImportStats> {
     }
 
     private static void importLine(StringBuilder out, ImportNode node, int depth) {
-        out.append(String.format(Locale.ROOT, "\n  %9d | %10d | %s%s%s", node.selfNanos() / 1000,
+        out.append(ReportText.format("\n  %9d | %10d | %s%s%s", node.selfNanos() / 1000,
                 node.durationNanos() / 1000, "  ".repeat(depth), node.module(), node.found() ? "" : " (not found)"));
         node.children().forEach(child -> importLine(out, child, depth + 1));
     }

@@ -1,9 +1,5 @@
 package dev.pybudget.engine;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.pybudget.elf.Marker;
 import dev.pybudget.elf.PythonBinary;
 import dev.pybudget.recording.ProbeCost;
@@ -12,6 +8,7 @@ import dev.pybudget.recording.Recording;
 import dev.pybudget.recording.Window;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.Reader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -23,6 +20,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Properties;
 
 /**
  * What a probe hit of each kind costs the traced thread on this machine ({@link ProbeRates}): the same loops
@@ -35,7 +33,7 @@ import java.util.Optional;
  * the hits of other kinds in a loop (the imports loop's audit events) are taken out at their own rates first.
  * gc, audit and imports are measured under the default probes; calls and syscalls under the call probe and the
  * kernel context, a second traced run. It takes about
- * 1-2 s, once per machine: the rates are kept in {@code ~/.cache/pybudget/probe-cost.json} (or under
+ * 1-2 s, once per machine: the rates are kept in {@code ~/.cache/pybudget/probe-cost.properties} (or under
  * {@code $XDG_CACHE_HOME}), keyed by kernel release and CPU model, and this JVM remembers them.
  */
 public final class ProbeCalibration {
@@ -46,7 +44,6 @@ public final class ProbeCalibration {
     private static final String REFERENCE = "reference";
     private static final List<String> ORDER = List.of(ProbeCost.AUDIT, ProbeCost.CALLS, ProbeCost.GC, ProbeCost.SYSCALLS,
             ProbeCost.IMPORTS);
-    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     private static boolean tried;
 
     /**
@@ -91,27 +88,44 @@ public final class ProbeCalibration {
         }
     }
 
+    /**
+     * A properties file, read at every report: a cold JVM (the command line's teardown) reads it in 6-10 ms, where
+     * Jackson's streaming parser took 50-70 ms and an ObjectMapper 0.2-0.35 s (its default date format loads the
+     * JDK's locale data). One line per rate, {@code MACHINE.nanosPerHit.KIND=NS}, and {@code MACHINE.how=...}.
+     */
     static Path cacheFile() {
         String xdg = System.getenv("XDG_CACHE_HOME");
         Path base = xdg != null && !xdg.isEmpty() ? Path.of(xdg) : Path.of(System.getProperty("user.home"), ".cache");
-        return base.resolve("pybudget").resolve("probe-cost.json");
+        return base.resolve("pybudget").resolve("probe-cost.properties");
     }
 
+    private static final String PER_HIT = ".nanosPerHit.";
+    private static final String HOW = ".how";
+
     static Optional<ProbeRates> cached() {
-        Path file = cacheFile();
+        Properties cache = read(cacheFile());
+        String machine = machine();
+        Map<String, Double> perHit = new HashMap<>();
         try {
-            if (!Files.isRegularFile(file)) {
-                return Optional.empty();
+            for (String key : cache.stringPropertyNames()) {
+                if (key.startsWith(machine + PER_HIT)) {
+                    perHit.put(key.substring(machine.length() + PER_HIT.length()), Double.parseDouble(cache.getProperty(key)));
+                }
             }
-            JsonNode entry = JSON.readTree(file.toFile()).path(machine());
-            if (!entry.path("nanosPerHit").isObject()) {
-                return Optional.empty();
-            }
-            Map<String, Double> perHit = new HashMap<>();
-            entry.path("nanosPerHit").fields().forEachRemaining(e -> perHit.put(e.getKey(), e.getValue().asDouble()));
-            return Optional.of(new ProbeRates(machine(), perHit, entry.path("how").asText()));
+        } catch (NumberFormatException e) {
+            return Optional.empty(); // measured again and rewritten
+        }
+        return perHit.isEmpty() ? Optional.empty() : Optional.of(new ProbeRates(machine, perHit, cache.getProperty(machine + HOW, "")));
+    }
+
+    /** The cache's entries; none when it is absent or unreadable (then measured again and rewritten). */
+    private static Properties read(Path file) {
+        Properties cache = new Properties();
+        try (Reader in = Files.newBufferedReader(file)) {
+            cache.load(in);
+            return cache;
         } catch (IOException | RuntimeException e) {
-            return Optional.empty(); // unreadable: measured again and rewritten
+            return new Properties();
         }
     }
 
@@ -119,19 +133,15 @@ public final class ProbeCalibration {
     static void store(ProbeRates rates) throws IOException {
         Path file = cacheFile();
         Files.createDirectories(file.getParent());
-        ObjectNode root;
-        try {
-            root = Files.isRegularFile(file) && JSON.readTree(file.toFile()) instanceof ObjectNode o ? o : JSON.createObjectNode();
-        } catch (IOException e) {
-            root = JSON.createObjectNode();
-        }
-        ObjectNode entry = root.putObject(rates.machine());
-        ObjectNode perHit = entry.putObject("nanosPerHit");
-        rates.nanosPerHit().forEach(perHit::put);
-        entry.put("how", rates.how());
+        Properties cache = read(file);
+        cache.stringPropertyNames().stream().filter(k -> k.startsWith(rates.machine() + PER_HIT)).forEach(cache::remove);
+        rates.nanosPerHit().forEach((kind, ns) -> cache.setProperty(rates.machine() + PER_HIT + kind, Double.toString(ns)));
+        cache.setProperty(rates.machine() + HOW, rates.how());
         Path tmp = Files.createTempFile(file.getParent(), ".probe-cost", ".tmp");
         try {
-            JSON.writeValue(tmp.toFile(), root);
+            try (var out = Files.newBufferedWriter(tmp)) {
+                cache.store(out, "pybudget: what a probe hit costs, per machine (kernel release / CPU model)");
+            }
             Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } finally {
             Files.deleteIfExists(tmp);

@@ -146,11 +146,6 @@ public abstract class ProbeFamily<S extends Section<S>> {
     /** What one snapshot drained from the ring buffer: the events, and the import trees built from them. */
     record Streamed(List<StreamEvent> events, ImportTrees trees, long originNanos) {}
 
-    /** "12.300 ms", as the text report writes times. */
-    static String millis(long nanos) {
-        return String.format(java.util.Locale.ROOT, "%.3f ms", nanos / 1e6);
-    }
-
     /** The sections of {@code slots} added up (one window name may have a Python and a Java slot). */
     final S of(Map<Integer, S> bySlot, Collection<Integer> slots) {
         S sum = nothing();

@@ -52,7 +52,8 @@ public final class Trace implements AutoCloseable {
     private final WindowSpans javaSpans = new WindowSpans();
     private Recording last;
     private long streamed;
-    private boolean closed;
+    /** Volatile: end() reads it before taking this trace's lock. */
+    private volatile boolean closed;
 
     Trace(PythonBinary python, List<String> probes, List<String> missingProbes, Optional<String> missingProbesReason,
           BpfObjects bpf, EventStream stream, Process process, long originNanos, TraceOptions options, Runnable loadNext,
@@ -347,12 +348,18 @@ public final class Trace implements AutoCloseable {
      * 0.1 s per probe without) finishes on a background thread:
      * {@link Tracer#awaitDetached()} waits for it.
      */
-    private synchronized Recording end() {
+    private Recording end() {
+        if (!closed && !process.isAlive()) {
+            // No probe can fire any more: the kernel's unregistering overlaps the final reading. Started before this
+            // trace's lock is taken, which a snapshot() on another thread may hold (the command line's warm-up).
+            bpf.startDetaching();
+        }
+        return endReading();
+    }
+
+    private synchronized Recording endReading() {
         if (closed) {
             return last;
-        }
-        if (!process.isAlive()) {
-            bpf.startDetaching(); // no probe can fire any more: the kernel's unregistering overlaps the final reading
         }
         try {
             snapshot();

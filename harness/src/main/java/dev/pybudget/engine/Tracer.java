@@ -67,6 +67,14 @@ public final class Tracer {
         checkScript(command, directory);
 
         Plan plan = plan(python, options, fileSystemRoot(python.probeBinary()));
+        // The kernel's wait at a first uprobe registration passes while the programs load, not after (see warmUp).
+        try (UprobeMulti.Warm warm = UprobeMulti.warmUp(python.probeBinaryFile().toString())) {
+            return start(workload, command, directory, python, plan, options);
+        }
+    }
+
+    private static Trace start(ProcessBuilder workload, List<String> command, Path directory, PythonBinary python, Plan plan,
+            TraceOptions options) {
         BpfObjects bpf = LoadedAhead.take(plan.key(), plan.load());
         Process process = null;
         EventStream stream = null;
@@ -307,6 +315,7 @@ public final class Tracer {
      */
     public static void awaitDetached() {
         BpfObjects.awaitDetached();
+        UprobeMulti.awaitWarmingDone();
         LoadedAhead.release();
     }
 

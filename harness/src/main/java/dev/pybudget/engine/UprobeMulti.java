@@ -6,8 +6,11 @@ import com.sun.jna.Pointer;
 import dev.pybudget.bindings.LibC;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * Multi-uprobe links ({@code BPF_TRACE_UPROBE_MULTI}, Linux 6.6+): one program on many offsets of one
@@ -84,19 +87,7 @@ final class UprobeMulti {
     }
 
     private static Optional<String> probe() {
-        Memory insns = new Memory(16);
-        insns.clear();
-        insns.setByte(0, (byte) 0xb7); // r0 = 0
-        insns.setByte(8, (byte) 0x95); // exit
-        Memory license = cString("GPL");
-        Memory attr = new Memory(128);
-        attr.clear();
-        attr.setInt(0, PROG_TYPE_KPROBE);
-        attr.setInt(4, 2);
-        attr.setLong(8, Pointer.nativeValue(insns));
-        attr.setLong(16, Pointer.nativeValue(license));
-        attr.setInt(68, ATTACH_TYPE);
-        int prog = (int) LibC.INSTANCE.syscall(SYS_BPF, BPF_PROG_LOAD, attr, 128);
+        int prog = loadDoNothing();
         if (prog < 0) {
             int errno = Native.getLastError();
             // Without the rights nothing can be traced, and the attach says so in its own sentence.
@@ -116,6 +107,116 @@ final class UprobeMulti {
             return Optional.empty();
         } finally {
             LibC.INSTANCE.close(prog);
+        }
+    }
+
+    /** A program of two instructions (return 0) for multi-uprobe links: its fd, or -1 with errno set. */
+    private static int loadDoNothing() {
+        Memory insns = new Memory(16);
+        insns.clear();
+        insns.setByte(0, (byte) 0xb7); // r0 = 0
+        insns.setByte(8, (byte) 0x95); // exit
+        Memory license = cString("GPL");
+        Memory attr = new Memory(128);
+        attr.clear();
+        attr.setInt(0, PROG_TYPE_KPROBE);
+        attr.setInt(4, 2);
+        attr.setLong(8, Pointer.nativeValue(insns));
+        attr.setLong(16, Pointer.nativeValue(license));
+        attr.setInt(68, ATTACH_TYPE);
+        return (int) LibC.INSTANCE.syscall(SYS_BPF, BPF_PROG_LOAD, attr, 128);
+    }
+
+    /** How often {@link #warmUp} makes a link while a start runs: well inside the grace period (10-20 ms here). */
+    private static final long WARM_EVERY_NANOS = 4_000_000;
+    /** At most this many per start (one that takes longer pays the wait again, nothing worse). */
+    private static final int WARM_MAX = 50;
+    /** Threads of {@link #warmUp} still making or detaching links; {@link #awaitWarmingDone()} waits for them. */
+    private static final Set<Thread> WARMING = ConcurrentHashMap.newKeySet();
+
+    /**
+     * Takes the kernel's wait at a first uprobe registration off a start's path. Registering (or unregistering) uprobes
+     * takes a per-CPU rw-semaphore of the kernel for writing, which waits for an RCU grace period (10-20 ms here)
+     * unless another registration went through within about the last grace period: a start's first link, made once
+     * its programs were loaded and the workload spawned, waited for it, and the next links did not. So as a start
+     * begins, this makes a link of a do-nothing program at offset 0 of {@code path}, for this JVM's own pid (which does
+     * not map the file: no breakpoint is written and no semaphore raised anywhere), and detaches it at once; the
+     * first one waits while the programs load, and one every few milliseconds keeps the semaphore ready until the
+     * start's own links are made ({@link Warm#close()}). Does nothing without multi-uprobe links.
+     */
+    static Warm warmUp(String path) {
+        Warm warm = new Warm();
+        if (unsupportedReason().isEmpty()) {
+            warm.thread = onThread("pybudget-uprobe-warm", () -> warm.run(path));
+        }
+        return warm;
+    }
+
+    /** Returns once every link {@link #warmUp} made is detached. */
+    static void awaitWarmingDone() {
+        boolean interrupted = false;
+        while (!WARMING.isEmpty()) { // a warming thread adds the threads that detach its links
+            for (Thread t : WARMING) {
+                try {
+                    t.join();
+                } catch (InterruptedException e) {
+                    interrupted = true; // wait all the same: callers count what is left attached
+                }
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static Thread onThread(String name, Runnable task) {
+        Thread t = new Thread(() -> {
+            try {
+                task.run();
+            } finally {
+                WARMING.remove(Thread.currentThread());
+            }
+        }, name);
+        t.setDaemon(true);
+        WARMING.add(t);
+        t.start();
+        return t;
+    }
+
+    /** The links {@link #warmUp} makes, until closed. */
+    static final class Warm implements AutoCloseable {
+        private volatile boolean stopped;
+        private volatile Thread thread;
+
+        private void run(String path) {
+            int prog = loadDoNothing();
+            if (prog < 0) {
+                return; // the start's own load says what is wrong, if anything
+            }
+            try {
+                int pid = (int) ProcessHandle.current().pid();
+                for (int i = 0; i < WARM_MAX && !stopped; i++) {
+                    int fd = create(prog, path, new long[] {0}, null, null, false, pid);
+                    if (fd < 0) {
+                        return; // the start's own links say what is wrong, if anything
+                    }
+                    // Its fd goes at once; the kernel's unregistration then waits for grace periods, on a thread of its own.
+                    onThread("pybudget-uprobe-warm-detach", () -> LibC.INSTANCE.close(fd));
+                    LockSupport.parkNanos(WARM_EVERY_NANOS);
+                }
+            } finally {
+                LibC.INSTANCE.close(prog); // each link holds the program as long as it needs it
+            }
+        }
+
+        /** Stops making links (the last one made is detached as the others were). */
+        @Override
+        public void close() {
+            stopped = true;
+            Thread t = thread;
+            if (t != null) {
+                LockSupport.unpark(t);
+            }
         }
     }
 

@@ -1,7 +1,6 @@
 package dev.pybudget.recording;
 
 import java.util.List;
-import java.util.Locale;
 import java.util.Optional;
 
 /**
@@ -52,9 +51,9 @@ public record GilStats(PauseStats waits, PauseStats contended) implements Sectio
      */
     public static String describe(GilStats g) {
         PauseStats c = g.contended();
-        return String.format(Locale.ROOT, "GIL: %d waits (p99 %s, max %s, total %s), %d contended (p50 %s, p99 %s, max %s,"
-                        + " total %s)", g.waits().count(), millis(g.waits().p99()), millis(g.waits().max()),
-                millis(g.waits().totalNanos()), c.count(), millis(c.p50()), millis(c.p99()), millis(c.max()), millis(c.totalNanos()));
+        return ReportText.format("GIL: %d waits (p99 %s, max %s, total %s), %d contended (p50 %s, p99 %s, max %s,"
+                        + " total %s)", g.waits().count(), ReportText.millis(g.waits().p99()), ReportText.millis(g.waits().max()),
+                ReportText.millis(g.waits().totalNanos()), c.count(), ReportText.millis(c.p50()), ReportText.millis(c.p99()), ReportText.millis(c.max()), ReportText.millis(c.totalNanos()));
     }
 
     /** A log2 histogram as lines "  [1.049 ms, 2.097 ms): 12", non-empty buckets only: the evidence of a failed budget. */
@@ -63,13 +62,9 @@ public record GilStats(PauseStats waits, PauseStats contended) implements Sectio
         List<Long> h = p.log2Histogram();
         for (int b = 0; b < h.size(); b++) {
             if (h.get(b) > 0) {
-                s.append(String.format(Locale.ROOT, "%n  [%s, %s): %d", millis(1L << b), millis(1L << (b + 1)), h.get(b)));
+                s.append(ReportText.format("%n  [%s, %s): %d", ReportText.millis(1L << b), ReportText.millis(1L << (b + 1)), h.get(b)));
             }
         }
         return s.toString();
-    }
-
-    private static String millis(long nanos) {
-        return String.format(Locale.ROOT, "%.3f ms", nanos / 1e6);
     }
 }

@@ -3,7 +3,6 @@ package dev.pybudget.recording;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Locale;
 
 /**
  * The kernel's side of a scope, counted in the kernel for the workload's threads: off-CPU time,
@@ -103,10 +102,10 @@ public record KernelStats(long offCpuRunnableNanos, long offCpuBlockedNanos, lon
      * 2 minor, 0 major" and "  syscalls: 81 (getppid 50, newfstatat 20, ...)", the {@code top} most entered.
      */
     public static String describe(KernelStats k, int top) {
-        StringBuilder s = new StringBuilder(String.format(Locale.ROOT,
+        StringBuilder s = new StringBuilder(ReportText.format(
                 "Kernel: off-CPU %s (runnable %s, blocked %s, %d intervals); context switches: %d voluntary, %d involuntary;"
-                        + " page faults: %d minor, %d major\n  syscalls: %d", millis(k.offCpuNanos()), millis(k.offCpuRunnableNanos()),
-                millis(k.offCpuBlockedNanos()), k.offCpuIntervals(), k.voluntarySwitches(), k.involuntarySwitches(),
+                        + " page faults: %d minor, %d major\n  syscalls: %d", ReportText.millis(k.offCpuNanos()), ReportText.millis(k.offCpuRunnableNanos()),
+                ReportText.millis(k.offCpuBlockedNanos()), k.offCpuIntervals(), k.voluntarySwitches(), k.involuntarySwitches(),
                 k.minorFaults(), k.majorFaults(), k.syscalls()));
         if (!k.syscallsByName().isEmpty()) {
             s.append(" (").append(String.join(", ", k.syscallsByName().stream().limit(top)
@@ -127,10 +126,6 @@ public record KernelStats(long offCpuRunnableNanos, long offCpuBlockedNanos, lon
             s.append("; ").append(k.unnamedSyscalls()).append(" had no room to be counted by name");
         }
         return s.toString();
-    }
-
-    private static String millis(long nanos) {
-        return String.format(Locale.ROOT, "%.3f ms", nanos / 1e6);
     }
 
     private static List<SyscallCount> sorted(List<SyscallCount> list) {

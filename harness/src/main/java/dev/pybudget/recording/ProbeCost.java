@@ -4,7 +4,6 @@ import dev.pybudget.elf.Marker;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalDouble;
@@ -118,13 +117,13 @@ public record ProbeCost(Map<String, Long> hits, OptionalDouble nanos, long wallN
      */
     public String describe(String scope) {
         String atLeast = callsUncounted ? "at least " : "";
-        StringBuilder s = new StringBuilder(String.format(Locale.ROOT, "probes: %s%,d hits", atLeast, totalHits()));
+        StringBuilder s = new StringBuilder(ReportText.format("probes: %s%,d hits", atLeast, totalHits()));
         if (nanos.isPresent()) {
-            s.append(String.format(Locale.ROOT, ", about %s%s of the workload's CPU", micros(nanos.getAsDouble()),
+            s.append(ReportText.format(", about %s%s of the workload's CPU", micros(nanos.getAsDouble()),
                     callsUncounted ? " or more" : ""));
             OptionalDouble p = percentOfWall();
             if (p.isPresent()) {
-                s.append(String.format(Locale.ROOT, " (%s%% of the %s's wall time)", percent(p.getAsDouble()), scope));
+                s.append(ReportText.format(" (%s%% of the %s's wall time)", percent(p.getAsDouble()), scope));
             }
         } else {
             s.append(", cost not estimated (no calibration on this machine for ").append(String.join(", ", notCalibrated))
@@ -141,12 +140,12 @@ public record ProbeCost(Map<String, Long> hits, OptionalDouble nanos, long wallN
 
     private static String micros(double nanos) {
         double us = nanos / 1000;
-        return us >= 1000 ? String.format(Locale.ROOT, "%,.1f ms", us / 1000) : us >= 100 ? String.format(Locale.ROOT, "%.0f µs", us)
-                : String.format(Locale.ROOT, "%.1f µs", us);
+        return us >= 1000 ? ReportText.format("%,.1f ms", us / 1000) : us >= 100 ? ReportText.format("%.0f µs", us)
+                : ReportText.format("%.1f µs", us);
     }
 
     private static String percent(double p) {
-        return p >= 10 ? String.format(Locale.ROOT, "%.0f", p) : p >= 1 ? String.format(Locale.ROOT, "%.1f", p)
-                : String.format(Locale.ROOT, "%.2f", p);
+        return p >= 10 ? ReportText.format("%.0f", p) : p >= 1 ? ReportText.format("%.1f", p)
+                : ReportText.format("%.2f", p);
     }
 }

@@ -2,8 +2,8 @@ package dev.pybudget.report;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.pybudget.engine.ProbeFamily;
 import dev.pybudget.recording.Loss;
@@ -41,10 +41,13 @@ public final class JsonReport {
     private JsonReport() {}
 
     public static final int SCHEMA = 1;
-    private static final ObjectMapper MAPPER = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    /** Reads reports back (not on the command line's path: see JsonText). */
+    private static final class Reader {
+        static final ObjectMapper MAPPER = new ObjectMapper();
+    }
 
     public static ObjectNode toJson(Recording r) {
-        ObjectNode root = MAPPER.createObjectNode();
+        ObjectNode root = JsonNodeFactory.instance.objectNode();
         root.put("schema", SCHEMA);
         ObjectNode python = root.putObject("python");
         python.put("executable", r.python().executable());
@@ -97,11 +100,7 @@ public final class JsonReport {
     }
 
     public static String toString(Recording r) {
-        try {
-            return MAPPER.writeValueAsString(toJson(r));
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
+        return JsonText.of(toJson(r));
     }
 
     /** Writes the report whole or not at all: a temporary file renamed into place. */
@@ -111,7 +110,7 @@ public final class JsonReport {
         Files.createDirectories(dir);
         Path tmp = Files.createTempFile(dir, "." + absolute.getFileName(), ".tmp");
         try {
-            MAPPER.writeValue(tmp.toFile(), toJson(r));
+            JsonText.write(toJson(r), tmp);
             Files.move(tmp, absolute, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } finally {
             Files.deleteIfExists(tmp);
@@ -119,11 +118,11 @@ public final class JsonReport {
     }
 
     public static Recording read(Path file) throws IOException {
-        return fromJson(MAPPER.readTree(file.toFile()));
+        return fromJson(Reader.MAPPER.readTree(file.toFile()));
     }
 
     public static Recording parse(String json) throws IOException {
-        return fromJson(MAPPER.readTree(json));
+        return fromJson(Reader.MAPPER.readTree(json));
     }
 
     public static Recording fromJson(JsonNode root) {

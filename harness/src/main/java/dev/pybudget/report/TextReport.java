@@ -6,6 +6,7 @@ import dev.pybudget.recording.Losses;
 import dev.pybudget.recording.ProbeCost;
 import dev.pybudget.recording.ProbeRates;
 import dev.pybudget.recording.Recording;
+import dev.pybudget.recording.ReportText;
 import dev.pybudget.recording.Section;
 import dev.pybudget.recording.Sections;
 import dev.pybudget.recording.Window;
@@ -15,7 +16,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
-import java.util.Locale;
 
 /**
  * The report a person reads in a terminal: the header, losses, then each scope's families as each family writes
@@ -26,11 +26,11 @@ public final class TextReport {
 
     public static String render(Recording r) {
         StringBuilder out = new StringBuilder();
-        out.append(String.format(Locale.ROOT, "pybudget: %s (CPython %s), pid %d, %s%s%n", r.python().executable(),
-                r.python().version(), r.python().pid(), millis(r.wallNanos()),
+        out.append(ReportText.format("pybudget: %s (CPython %s), pid %d, %s%s%n", r.python().executable(),
+                r.python().version(), r.python().pid(), ReportText.millis(r.wallNanos()),
                 ", " + r.exitDescription()));
-        r.python().attachedAfterNanos().ifPresent(n -> out.append(String.format(Locale.ROOT,
-                "attached to a running process %s after its start: what it did before is not recorded%n", millis(n))));
+        r.python().attachedAfterNanos().ifPresent(n -> out.append(ReportText.format(
+                "attached to a running process %s after its start: what it did before is not recorded%n", ReportText.millis(n))));
         out.append("probes: ").append(String.join(" ", r.probes()));
         if (!r.missingProbes().isEmpty()) {
             out.append("; missing in this CPython: ").append(String.join(" ", r.missingProbes()));
@@ -67,7 +67,7 @@ public final class TextReport {
             s.append("; audit counts with no room in the map: ").append(l.audit());
         }
         if (l.windowMarksNotFollowed() + l.windowUnbalanced() > 0) {
-            s.append(String.format(Locale.ROOT, "; window marks not followed: %d over the name limit, %d nested too deep,"
+            s.append(ReportText.format("; window marks not followed: %d over the name limit, %d nested too deep,"
                     + " %d names not a readable str, %d with no room for their thread, %d unbalanced ends", l.windowSlots(),
                     l.windowDepth(), l.windowNames(), l.windowThreads(), l.windowUnbalanced()));
         }
@@ -93,7 +93,7 @@ public final class TextReport {
         r.whole().calls().forEach(c -> byFile.computeIfAbsent(c.file(), f -> new ArrayList<>()).add(c.function()));
         String nl = System.lineSeparator();
         int functions = r.callPatternMatched().size();
-        StringBuilder s = new StringBuilder(String.format(Locale.ROOT, "call pattern '%s' matched %d function%s in %d file%s%s%n",
+        StringBuilder s = new StringBuilder(ReportText.format("call pattern '%s' matched %d function%s in %d file%s%s%n",
                 r.callPattern().get(), functions, functions == 1 ? "" : "s", byFile.size(), byFile.size() == 1 ? "" : "s",
                 byFile.isEmpty() ? "" : ":"));
         byFile.forEach((file, names) -> {
@@ -139,9 +139,5 @@ public final class TextReport {
 
     private static <S extends Section<S>> Optional<String> describe(ProbeFamily<S> family, Sections s) {
         return s.section(family.name(), family.sectionType()).map(family::describe);
-    }
-
-    static String millis(long nanos) {
-        return String.format(Locale.ROOT, "%.3f ms", nanos / 1e6);
     }
 }

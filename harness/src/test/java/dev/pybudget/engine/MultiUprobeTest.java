@@ -69,6 +69,17 @@ class MultiUprobeTest {
         }
     }
 
+    @Test
+    void should_leave_no_link_or_program_once_warming_up_has_stopped() throws Exception {
+        List<String> before = Attachments.traceFds();
+        try (UprobeMulti.Warm warm = UprobeMulti.warmUp(Pythons.debian().toString())) {
+            Thread.sleep(40); // the first link's wait for the kernel, and links made every few milliseconds
+            assertThat(Attachments.heldFds()).as("while warming: its program, and its newest link until its detach")
+                    .anyMatch(fd -> fd.endsWith("anon_inode:bpf-prog"));
+        }
+        assertThat(Attachments.traceFds()).as("after awaitDetached(): nothing of the warming left").isEqualTo(before);
+    }
+
     /** Traces a Python that waits for a file: the trace's fds by kind and the semaphores while attached, then detached. */
     private Map<String, Integer> attachedAndDetached() throws Exception {
         PythonBinary python = Attachments.debianPython();

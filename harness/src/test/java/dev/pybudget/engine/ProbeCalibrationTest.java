@@ -43,14 +43,19 @@ class ProbeCalibrationTest {
         String before = System.getProperty("user.home");
         System.setProperty("user.home", home.toString());
         try {
-            assertThat(ProbeCalibration.cacheFile()).isEqualTo(home.resolve(".cache/pybudget/probe-cost.json"));
+            assertThat(ProbeCalibration.cacheFile()).isEqualTo(home.resolve(".cache/pybudget/probe-cost.properties"));
             assertThat(ProbeCalibration.cached()).isEmpty();
+            ProbeCalibration.store(new ProbeRates("another kernel / another CPU", Map.of("gc", 99.0), "elsewhere"));
+            assertThat(ProbeCalibration.cached()).as("another machine's rates only").isEmpty();
             ProbeRates rates = new ProbeRates(ProbeCalibration.machine(), Map.of("gc", 1234.5, "audit", 1000.0), "by hand");
             ProbeCalibration.store(rates);
             ProbeRates read = ProbeCalibration.cached().orElseThrow();
             assertThat(read.nanosPerHit(ProbeCost.GC).orElseThrow()).isCloseTo(1234.5, within(1e-9));
             assertThat(read.nanosPerHit()).containsOnlyKeys("gc", "audit");
             assertThat(read.how()).isEqualTo("by hand");
+
+            java.nio.file.Files.writeString(ProbeCalibration.cacheFile(), "\\uZZZZ"); // not a properties file
+            assertThat(ProbeCalibration.cached()).as("an unreadable cache: measured again").isEmpty();
         } finally {
             System.setProperty("user.home", before);
         }
