@@ -91,6 +91,7 @@ final class KernelContextFamily extends ProbeFamily<KernelStats> {
     /** Points the programs at process {@code pid} (as this engine sees it) and opens its perf events. */
     @Override
     void attach(BpfObjects bpf, int pid) {
+        awaitGateWaiting(pid);
         LibBpf lib = bpf.lib();
         byte[] target = new byte[Layout.KERNEL_TARGET_SIZE];
         Layout.putU32(target, 0, pid);
@@ -99,6 +100,49 @@ final class KernelContextFamily extends ProbeFamily<KernelStats> {
         }
         attachFaults(bpf, pid, "minor_fault", PERF_COUNT_SW_PAGE_FAULTS_MIN);
         attachFaults(bpf, pid, "major_fault", PERF_COUNT_SW_PAGE_FAULTS_MAJ);
+    }
+
+    /** How long {@link #awaitGateWaiting} waits at most: a gate reaches its wait within milliseconds. */
+    private static final long GATE_WAIT_NANOS = 2_000_000_000L;
+    /** x86-64's read(2) and openat(2): the local gate waits in {@code read _}, the agent's in opening its FIFO. */
+    private static final List<String> GATE_SYSCALLS = List.of("0", "257");
+
+    /**
+     * Waits until a gated workload's shell waits for its release, so that the programs count from a fixed point:
+     * the shell's own start (dash calls getppid(2) while it starts, among others) counted or not as the attach
+     * raced it, and a whole run then had 8 getppid calls for the interpreter's 7. What the gate does after its
+     * release (the read's end, the exec) is counted every time. A process that is not a gate's shell (one that
+     * already runs Python) is not waited for; one still being spawned (the JVM's jspawnhelper, setsid) is.
+     */
+    private static void awaitGateWaiting(int pid) {
+        for (long until = System.nanoTime() + GATE_WAIT_NANOS; System.nanoTime() < until; ) {
+            String comm = read("/proc/" + pid + "/comm");
+            if (comm == null || !(comm.equals("sh") || comm.equals("setsid") || comm.equals("jspawnhelper"))) {
+                return; // ended (the start says so), or not a gate
+            }
+            if (comm.equals("sh") && sleeping(pid)) {
+                String syscall = read("/proc/" + pid + "/syscall");
+                // Unreadable for another user's process without CAP_SYS_PTRACE: sleeping is then the sign.
+                if (syscall == null || GATE_SYSCALLS.contains(syscall.split(" ", 2)[0])) {
+                    return;
+                }
+            }
+            Thread.onSpinWait();
+        }
+    }
+
+    private static boolean sleeping(int pid) {
+        String stat = read("/proc/" + pid + "/stat");
+        // "pid (comm) S ...": the state follows the last ')'.
+        return stat != null && stat.length() > stat.lastIndexOf(')') + 2 && stat.charAt(stat.lastIndexOf(')') + 2) == 'S';
+    }
+
+    private static String read(String file) {
+        try {
+            return Files.readString(Path.of(file)).trim();
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
     }
 
     /** One software event a fault, on the workload and (inherited) every thread and child it starts. */
