@@ -86,15 +86,24 @@ class ImportsOracleTest {
         List<ImportNode> postOrder = new ArrayList<>();
         whole.imports().forEach(root -> postOrder(root, postOrder));
         long widest = 0;
+        List<String> wide = new ArrayList<>();
         for (int i = 0; i < postOrder.size(); i++) {
             ImportNode node = postOrder.get(i);
             long theirs = importTimeNanos.get(i);
             assertThat(node.durationNanos()).as("%s: kernel %d ns vs -X importtime %d ns", node.module(), node.durationNanos(),
-                    theirs).isLessThanOrEqualTo(theirs).isGreaterThanOrEqualTo(theirs - IMPORT_TIME_SLACK_NANOS);
+                    theirs).isLessThanOrEqualTo(theirs);
+            if (node.durationNanos() < theirs - IMPORT_TIME_SLACK_NANOS) {
+                wide.add(node.module() + ": kernel " + node.durationNanos() + " ns vs -X importtime " + theirs + " ns");
+            }
             widest = Math.max(widest, theirs - node.durationNanos());
         }
         System.out.printf("%d imports: -X importtime's cumulative time exceeds the kernel's by at most %d ns%n",
                 postOrder.size(), widest);
+        // A thread preempted between -X importtime's clock and the probe widens that import's gap by a time slice
+        // (a suite run at load 11: 0.36 ms in the kernel, 4.3 ms by -X importtime). The gap is a few microseconds
+        // wide, so a preemption lands in it once in a while, not twice in a run of 133 imports.
+        assertThat(wide).as("imports timed by -X importtime more than %d ns longer than in the kernel",
+                IMPORT_TIME_SLACK_NANOS).hasSizeLessThanOrEqualTo(1);
     }
 
     private static void postOrder(ImportNode node, List<ImportNode> out) {
