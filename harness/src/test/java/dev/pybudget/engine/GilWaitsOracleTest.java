@@ -70,6 +70,11 @@ class GilWaitsOracleTest {
     }
 
     Run run(Path python, int threads, double seconds, Optional<Integer> intervalMs) throws IOException {
+        return run(python, threads, seconds, intervalMs, LocalRuns.options().withGilWaits(true).withRequireProbes(false));
+    }
+
+    /** gil_contention.py traced with {@code options} (GIL waits among them). */
+    Run run(Path python, int threads, double seconds, Optional<Integer> intervalMs, TraceOptions options) throws IOException {
         Path script = PythonFixtures.workload("gil_contention.py");
         Path oracleFile = tmp.resolve("gil-" + System.nanoTime() + ".json");
         Path err = tmp.resolve("stderr-" + System.nanoTime() + ".txt");
@@ -79,7 +84,7 @@ class GilWaitsOracleTest {
         ProcessBuilder workload = new ProcessBuilder(command).directory(script.getParent().toFile())
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(err.toFile());
         Recording recording;
-        try (Trace trace = Tracer.start(workload, LocalRuns.options().withGilWaits(true).withRequireProbes(false))) {
+        try (Trace trace = Tracer.start(workload, options)) {
             recording = trace.finish();
         }
         String stderr = Files.readString(err, StandardCharsets.UTF_8);
@@ -250,17 +255,9 @@ class GilWaitsOracleTest {
      */
     @Test
     void should_not_count_the_return_probes_own_syscall_among_the_workloads() throws Exception {
-        Path script = PythonFixtures.workload("gil_contention.py");
-        ProcessBuilder workload = new ProcessBuilder(Pythons.debian().toString(), script.getFileName().toString(),
-                tmp.resolve("oracle.json").toString(), "2", "0.3").directory(script.getParent().toFile())
-                .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(tmp.resolve("err.txt").toFile());
-        Recording recording;
-        try (Trace trace = Tracer.start(workload, LocalRuns.options().withGilWaits(true).withKernelContext(true))) {
-            recording = trace.finish();
-        }
-        assertThat(recording.exitStatus()).as("exit status; stderr: %s", Files.readString(tmp.resolve("err.txt"))).contains(0);
-        GilStats gil = GilStats.in(recording.whole()).orElseThrow();
-        KernelStats kernel = recording.whole().kernel().orElseThrow();
+        Run r = run(Pythons.debian(), 2, 0.3, Optional.empty(), LocalRuns.options().withGilWaits(true).withKernelContext(true));
+        GilStats gil = r.whole();
+        KernelStats kernel = r.recording().whole().kernel().orElseThrow();
         assertThat(gil.waits().count()).as("take_gil returns caught by the uretprobe").isGreaterThan(100);
         assertThat(kernel.syscalls("futex")).as("futex syscalls (the GIL's waits)").isPositive();
         assertThat(kernel.syscallsByName()).extracting(SyscallCount::name).as("syscalls by name")
