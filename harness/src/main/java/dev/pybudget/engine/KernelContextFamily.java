@@ -18,6 +18,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * The kernel-context family (bpf/kernel.bpf.c): off-CPU time, context switches, page faults and syscalls of the
@@ -127,7 +128,8 @@ final class KernelContextFamily extends ProbeFamily<KernelStats> {
                     return;
                 }
             }
-            Thread.onSpinWait();
+            // Not a spin: on two cores a loop reading /proc would take the CPU from the shell it waits for.
+            LockSupport.parkNanos(100_000);
         }
     }
 
