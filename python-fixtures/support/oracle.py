@@ -149,14 +149,11 @@ def _audit_hook(event, args):
         # allocation can run a collection in the middle of this hook: keep
         # automatic collection off until the stack is updated, so that no
         # collection falls between the probe and the push (or pop).
-        enabled = gc.isenabled()
-        if enabled:
-            gc.disable()
+        _hold_gc()
         try:
             _mark(event, args)
         finally:
-            if enabled:
-                gc.enable()
+            _release_gc()
         return
     st = _threads.get(_get_ident())
     if st is None:
@@ -168,6 +165,37 @@ def _audit_hook(event, args):
         mod = args[0]
         for c in st.active:
             c.imports.add(mod)
+
+
+# Automatic collection is one switch for all threads, and a thread can be
+# switched out in the middle of its mark: held by a count, so that the first
+# mark to end does not turn collection back on under another thread's mark (a
+# collection then fell between that thread's begin probe and its push, counted
+# in its window by the kernel and not here).  acquire() and release(), not
+# `with`, which allocates (and changed what the first collection freed).
+_gc_hold_lock = threading.Lock()
+_gc_holds = 0
+_gc_was_enabled = False
+
+
+def _hold_gc():
+    global _gc_holds, _gc_was_enabled
+    _gc_hold_lock.acquire()
+    if _gc_holds == 0:
+        _gc_was_enabled = gc.isenabled()
+        if _gc_was_enabled:
+            gc.disable()
+    _gc_holds += 1
+    _gc_hold_lock.release()
+
+
+def _release_gc():
+    global _gc_holds
+    _gc_hold_lock.acquire()
+    _gc_holds -= 1
+    if _gc_holds == 0 and _gc_was_enabled:
+        gc.enable()
+    _gc_hold_lock.release()
 
 
 def _mark(event, args):
