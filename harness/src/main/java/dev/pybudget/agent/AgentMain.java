@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.jna.NativeLibrary;
+import dev.pybudget.bindings.JnaStart;
 import dev.pybudget.engine.CallCounting;
 import dev.pybudget.engine.JavaWindow;
 import dev.pybudget.engine.Trace;
@@ -66,6 +67,7 @@ public final class AgentMain {
     }
 
     public static void main(String[] args) {
+        JnaStart.prepare(); // before the warm-up thread touches JNA
         // One trace per container: loading the programs of a next one ahead would be wasted.
         System.setProperty(Tracer.LOAD_AHEAD_PROPERTY, "false");
         if (args.length > 0 && args[0].equals(TRAIN)) {

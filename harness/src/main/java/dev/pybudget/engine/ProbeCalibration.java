@@ -1,5 +1,6 @@
 package dev.pybudget.engine;
 
+import dev.pybudget.bindings.CacheDirectory;
 import dev.pybudget.elf.Marker;
 import dev.pybudget.elf.PythonBinary;
 import dev.pybudget.recording.ProbeCost;
@@ -94,9 +95,7 @@ public final class ProbeCalibration {
      * JDK's locale data). One line per rate, {@code MACHINE.nanosPerHit.KIND=NS}, and {@code MACHINE.how=...}.
      */
     static Path cacheFile() {
-        String xdg = System.getenv("XDG_CACHE_HOME");
-        Path base = xdg != null && !xdg.isEmpty() ? Path.of(xdg) : Path.of(System.getProperty("user.home"), ".cache");
-        return base.resolve("pybudget").resolve("probe-cost.properties");
+        return CacheDirectory.path().resolve("probe-cost.properties");
     }
 
     private static final String PER_HIT = ".nanosPerHit.";

@@ -1,5 +1,6 @@
 package dev.pybudget.engine;
 
+import dev.pybudget.bindings.JnaStart;
 import dev.pybudget.elf.ElfException;
 import dev.pybudget.elf.Marker;
 import dev.pybudget.elf.MissingProbeException;
@@ -32,6 +33,10 @@ import java.util.function.Supplier;
  */
 public final class Tracer {
     private Tracer() {}
+
+    static {
+        JnaStart.prepare(); // before any JNA class: no ldconfig run, no unpacking on every start
+    }
 
     static final List<String> BASE_PROBES = List.of(Marker.AUDIT.probe(), Marker.GC_START.probe(), Marker.GC_DONE.probe(),
             Marker.IMPORT_START.probe(), Marker.IMPORT_DONE.probe());
