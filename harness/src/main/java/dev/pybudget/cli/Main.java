@@ -1,24 +1,16 @@
 package dev.pybudget.cli;
 
+import dev.pybudget.cli.Arguments.UsageException;
 import dev.pybudget.engine.Tracer;
 import java.io.PrintStream;
-import java.io.PrintWriter;
 import java.util.Arrays;
 import java.util.List;
-import picocli.CommandLine;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.MissingParameterException;
-import picocli.CommandLine.ParameterException;
-import picocli.CommandLine.UnmatchedArgumentException;
 
 /**
  * {@code pybudget trace [OPTIONS] -- PYTHON SCRIPT [ARGS]} (see {@link TraceCommand}) and
  * {@code pybudget setup} (see {@link SetupCommand}). A command line of the wrong shape exits 2 with one
  * sentence and the usage on one line of stderr.
  */
-@Command(name = "pybudget", subcommands = {TraceCommand.class, SetupCommand.class},
-        description = "Python performance budgets: trace a CPython with eBPF on its USDT markers.",
-        mixinStandardHelpOptions = true, versionProvider = Main.Version.class)
 public final class Main {
 
     static final int CANNOT_TRACE = 2;
@@ -28,6 +20,18 @@ public final class Main {
             + " [--timeout DURATION]"
             + " [--container IMAGE [--publish HOST:CONTAINER]...] -- PYTHON SCRIPT [ARGS]"
             + " | pybudget trace [OPTIONS] --attach CONTAINER | pybudget setup";
+    /** {@code pybudget --help}, laid out as picocli laid it out. */
+    static final String HELP = """
+            Usage: pybudget [-h] [-V] [COMMAND]
+            Python performance budgets: trace a CPython with eBPF on its USDT markers.
+              -h, --help      Show this help message and exit.
+              -V, --version   Print version information and exit.
+            Commands:
+              trace  Runs PYTHON SCRIPT [ARGS] with probes attached, prints the report,
+                       writes the JSON report.
+              setup  Prints the script that sets a Debian or Ubuntu machine up for
+                       pybudget: pipe it to sudo bash.
+            """;
 
     public static void main(String[] args) {
         // One trace per process: loading the programs of a next one ahead would be wasted.
@@ -52,71 +56,51 @@ public final class Main {
         if (args.length == 0) {
             return usageError(err, "no command given.");
         }
-        // The workload comes after '--' and is at least PYTHON SCRIPT (said before picocli, which has no '--' rule).
+        // The workload comes after '--' and is at least PYTHON SCRIPT: said before any other fault of the options.
         List<String> all = Arrays.asList(args);
         int dashes = all.indexOf("--");
         List<String> options = dashes < 0 ? all : all.subList(0, dashes);
-        boolean attaching = options.contains("--attach") || options.stream().anyMatch(o -> o.startsWith("--attach="));
-        if (args[0].equals("trace") && !options.contains("--help") && !options.contains("-h") && !attaching
-                && (dashes < 0 || args.length - dashes < 3)) {
+        boolean attaching = false;
+        for (String option : options) {
+            attaching |= option.equals("--attach") || option.startsWith("--attach=");
+        }
+        boolean helpOrVersion = options.contains("--help") || options.contains("-h") || options.contains("--version")
+                || options.contains("-V");
+        if (args[0].equals("trace") && !helpOrVersion && !attaching && (dashes < 0 || args.length - dashes < 3)) {
             return usageError(err, "give the workload after '--': PYTHON SCRIPT [ARGS].");
         }
-        CommandLine commandLine = new CommandLine(new Main(), new Factory(out, err, stops))
-                .setExpandAtFiles(false) // an argument such as @requests.txt is the workload's, not a file of ours
-                .setOut(new PrintWriter(out, true))
-                .setErr(new PrintWriter(err, true))
-                .setParameterExceptionHandler((e, ignored) -> usageError(err, sentence(e)))
-                .setExecutionExceptionHandler((e, command, parseResult) -> {
-                    throw e;
-                });
-        return commandLine.execute(args);
+        List<String> rest = all.subList(1, args.length);
+        try {
+            return switch (args[0]) {
+                case "trace" -> new TraceCommand(out, err, stops).run(rest);
+                case "setup" -> new SetupCommand(out).run(rest);
+                // As picocli read the top level: a help or version option first wins over whatever follows it.
+                case "-h", "--help" -> print(out, HELP);
+                case "-V", "--version" -> print(out, version());
+                default -> usageError(err, args[0].startsWith("-") ? "unknown option '" + args[0] + "'."
+                        : "unknown command '" + args[0] + "'.");
+            };
+        } catch (UsageException e) {
+            return usageError(err, e.getMessage());
+        }
     }
 
-    private static int usageError(PrintStream err, String sentence) {
+    static int usageError(PrintStream err, String sentence) {
         err.println("pybudget: " + sentence + " " + USAGE);
         return CANNOT_TRACE;
     }
 
-    /** picocli's messages, in the command line's own words (one sentence each, pinned by the tests). */
-    private static String sentence(ParameterException e) {
-        if (e instanceof UnmatchedArgumentException unmatched && !unmatched.getUnmatched().isEmpty()) {
-            String first = unmatched.getUnmatched().get(0);
-            boolean isCommand = e.getCommandLine().getCommandSpec().name().equals("pybudget");
-            return first.startsWith("-") ? "unknown option '" + first + "'."
-                    : isCommand ? "unknown command '" + first + "'." : "unexpected argument '" + first + "'.";
-        }
-        if (e instanceof MissingParameterException missing && missing.getMissing() != null && !missing.getMissing().isEmpty()
-                && missing.getMissing().get(0).isOption()) {
-            return "option " + ((CommandLine.Model.OptionSpec) missing.getMissing().get(0)).longestName() + " needs a value.";
-        }
-        if (e.getCause() instanceof CommandLine.TypeConversionException conversion) {
-            return conversion.getMessage();
-        }
-        String message = e.getMessage();
-        return message.endsWith(".") ? message : message + ".";
-    }
-
-    /** Builds the subcommands with this run's streams and stop requests. */
-    private record Factory(PrintStream out, PrintStream err, StopRequests stops) implements CommandLine.IFactory {
-        @Override
-        public <K> K create(Class<K> type) throws Exception {
-            if (type == TraceCommand.class) {
-                return type.cast(new TraceCommand(out, err, stops));
-            }
-            if (type == SetupCommand.class) {
-                return type.cast(new SetupCommand(out));
-            }
-            return CommandLine.defaultFactory().create(type);
-        }
+    /** Prints a help text or the version on stdout: exit status 0. */
+    static int print(PrintStream out, String text) {
+        out.print(text);
+        out.flush();
+        return 0;
     }
 
     /** The jar's version, as Maven wrote it into the manifest. */
-    static final class Version implements CommandLine.IVersionProvider {
-        @Override
-        public String[] getVersion() {
-            String version = Main.class.getPackage().getImplementationVersion();
-            return new String[] {"pybudget " + (version == null ? "(development build)" : version)};
-        }
+    static String version() {
+        String version = Main.class.getPackage().getImplementationVersion();
+        return "pybudget " + (version == null ? "(development build)" : version) + "\n";
     }
 
     /** The top command runs nothing by itself: a subcommand does. */

@@ -1,6 +1,6 @@
 package dev.pybudget.cli;
 
-import picocli.CommandLine;
+import dev.pybudget.cli.Arguments.UsageException;
 
 /** {@code --publish HOST:CONTAINER}: the container's TCP port {@code container} on the host's port {@code host}. */
 record PublishedPort(int host, int container) {
@@ -10,27 +10,28 @@ record PublishedPort(int host, int container) {
         return host + ":" + container;
     }
 
-    static final class Converter implements CommandLine.ITypeConverter<PublishedPort> {
-        @Override
-        public PublishedPort convert(String value) {
-            String[] parts = value.split(":", -1);
-            if (parts.length == 2) {
-                int host = port(parts[0]);
-                int container = port(parts[1]);
-                if (host > 0 && container > 0) {
-                    return new PublishedPort(host, container);
-                }
-            }
-            throw new CommandLine.TypeConversionException("--publish '" + value + "' is not HOST:CONTAINER: give two"
-                    + " TCP ports from 1 to 65535, e.g. 8000:8000.");
+    static PublishedPort parse(String value) {
+        int colon = value.indexOf(':');
+        int host = colon < 0 ? -1 : port(value.substring(0, colon));
+        int container = colon < 0 ? -1 : port(value.substring(colon + 1));
+        if (host <= 0 || container <= 0) {
+            throw new UsageException("--publish '" + value + "' is not HOST:CONTAINER: give two TCP ports from 1"
+                    + " to 65535, e.g. 8000:8000.");
         }
+        return new PublishedPort(host, container);
+    }
 
-        private static int port(String text) {
-            if (!text.matches("\\d{1,5}")) {
+    /** 1 to 65535 in at most 5 digits; -1 for anything else. */
+    private static int port(String text) {
+        if (text.isEmpty() || text.length() > 5) {
+            return -1;
+        }
+        for (int i = 0; i < text.length(); i++) {
+            if (text.charAt(i) < '0' || text.charAt(i) > '9') {
                 return -1;
             }
-            int port = Integer.parseInt(text);
-            return port <= 65535 ? port : -1;
         }
+        int port = Integer.parseInt(text);
+        return port <= 65535 ? port : -1;
     }
 }

@@ -3,19 +3,24 @@ package dev.pybudget.cli;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
-import java.util.concurrent.Callable;
-import picocli.CommandLine.Command;
+import java.io.UncheckedIOException;
+import java.util.List;
 
 /**
  * {@code pybudget setup}: prints the machine set-up script shipped in the jar (the repository's
  * ci/setup-engine.sh: packages, Docker engine, base images), for a CI machine that has the jar and not
  * the repository: {@code java -jar pybudget.jar setup | sudo bash}.
  */
-@Command(name = "setup", mixinStandardHelpOptions = true,
-        description = "Prints the script that sets a Debian or Ubuntu machine up for pybudget: pipe it to sudo bash.")
-final class SetupCommand implements Callable<Integer> {
+final class SetupCommand {
 
     static final String SCRIPT = "pybudget/ci/setup-engine.sh";
+    static final String HELP = """
+            Usage: pybudget setup [-h] [-V]
+            Prints the script that sets a Debian or Ubuntu machine up for pybudget: pipe it
+            to sudo bash.
+              -h, --help      Show this help message and exit.
+              -V, --version   Print version information and exit.
+            """;
 
     private final PrintStream out;
 
@@ -23,13 +28,23 @@ final class SetupCommand implements Callable<Integer> {
         this.out = out;
     }
 
-    @Override
-    public Integer call() throws IOException {
+    /** Takes no operand: {@code setup extra} is refused. */
+    int run(List<String> args) {
+        Arguments arguments = Arguments.parse(args, List.of(Arguments.HELP, Arguments.VERSION), false);
+        if (arguments.flag("--help")) {
+            return Main.print(out, HELP);
+        }
+        if (arguments.flag("--version")) {
+            return Main.print(out, Main.version());
+        }
+        arguments.refuseUnmatched();
         try (InputStream script = SetupCommand.class.getClassLoader().getResourceAsStream(SCRIPT)) {
             if (script == null) {
                 throw new IllegalStateException(SCRIPT + " is not in this jar: rebuild pybudget (mvn package).");
             }
             script.transferTo(out);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
         out.flush();
         return 0;

@@ -1,5 +1,6 @@
 package dev.pybudget.cli;
 
+import dev.pybudget.cli.Arguments.UsageException;
 import dev.pybudget.engine.CallCounting;
 import dev.pybudget.engine.ProbeCalibration;
 import dev.pybudget.engine.Trace;
@@ -16,14 +17,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
-import picocli.CommandLine;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
 /**
  * {@code pybudget trace [--json FILE] [--calls PATTERN] [--calls-by usdt|monitoring] [--family NAME]... [--timeout DURATION] [--container IMAGE
@@ -33,57 +27,75 @@ import picocli.CommandLine.Parameters;
  * it, 128+N when signal N stopped the command line (it stops the workload first, and still reports);
  * 2 with one sentence on stderr when it cannot trace.
  */
-@Command(name = "trace", mixinStandardHelpOptions = true,
-        description = "Runs PYTHON SCRIPT [ARGS] with probes attached, prints the report, writes the JSON report.")
-final class TraceCommand implements Callable<Integer> {
+final class TraceCommand {
 
-    @Option(names = "--json", paramLabel = "FILE", description = "Also write the JSON report (schema 1) to FILE.")
+    static final List<Arguments.Option> OPTIONS = List.of(Arguments.HELP, Arguments.VERSION,
+            Arguments.Option.value("--json", "FILE"),
+            Arguments.Option.value("--calls", "PATTERN"),
+            Arguments.Option.value("--calls-by", "usdt|monitoring"),
+            new Arguments.Option("--family", null, "NAME", true),
+            Arguments.Option.flag("--kernel"),
+            Arguments.Option.flag("--gil"),
+            Arguments.Option.value("--timeout", "DURATION"),
+            Arguments.Option.value("--container", "IMAGE"),
+            Arguments.Option.value("--attach", "CONTAINER"),
+            new Arguments.Option("--publish", "-p", "HOST:CONTAINER", true));
+
+    /** {@code pybudget trace --help}, laid out as picocli laid it out. */
+    static final String HELP = """
+            Usage: pybudget trace [-h] [-V] [--gil] [--kernel] [--attach=CONTAINER]
+                                  [--calls=PATTERN] [--calls-by=usdt|monitoring]
+                                  [--container=IMAGE] [--json=FILE] [--timeout=DURATION]
+                                  [--family=NAME]... [-p=HOST:CONTAINER]...
+                                  [PYTHON SCRIPT [ARGS]...]
+            Runs PYTHON SCRIPT [ARGS] with probes attached, prints the report, writes the
+            JSON report.
+                  [PYTHON SCRIPT [ARGS]...]
+                                       The workload, after '--'.
+                  --attach=CONTAINER   Attach to the CPython already running in CONTAINER
+                                         (id or name) instead of starting one; a signal or
+                                         --timeout detaches and prints the report, the
+                                         container runs on.
+                  --calls=PATTERN      Count calls of functions whose file:function matches
+                                         the glob, e.g. '*/app.py:*'.
+                  --calls-by=usdt|monitoring
+                                       How calls are counted: usdt (the function__return
+                                         probe, every call pays), monitoring (inside the
+                                         workload: sys.monitoring on 3.12+, sys.settrace on
+                                         3.11) or auto (the default: monitoring on 3.12+,
+                                         usdt before).
+                  --container=IMAGE    Run in a container of IMAGE (cpython-3.11,
+                                         cpython-3.13, or any image with a CPython with
+                                         markers, /bin/sh and mkfifo).
+                  --family=NAME        Also record the optional probe family NAME
+                                         (repeatable): kernel (off-CPU time, context
+                                         switches, page faults, syscalls) or gil (the waits
+                                         for the GIL: CPython's take_gil, found in its
+                                         symbols or its pythonX.Y-dbg debug file).
+                  --gil                The same as --family gil.
+              -h, --help               Show this help message and exit.
+                  --json=FILE          Also write the JSON report (schema 1) to FILE.
+                  --kernel             The same as --family kernel.
+              -p, --publish=HOST:CONTAINER
+                                       With --container: publish the container's port
+                                         CONTAINER on the host's port HOST.
+                  --timeout=DURATION   Stop the workload after DURATION (30s, 2m, 1h,
+                                         500ms; a bare number is seconds) and exit 124.
+              -V, --version            Print version information and exit.
+            """;
+
     Path json;
-
-    @Option(names = "--calls", paramLabel = "PATTERN",
-            description = "Count calls of functions whose file:function matches the glob, e.g. '*/app.py:*'.")
     String calls;
-
-    @Option(names = "--calls-by", paramLabel = "usdt|monitoring",
-            description = "How calls are counted: usdt (the function__return probe, every call pays), monitoring (inside"
-                    + " the workload: sys.monitoring on 3.12+, sys.settrace on 3.11) or auto (the default: monitoring on"
-                    + " 3.12+, usdt before).")
     String callsBy;
-
-    @Option(names = "--family", paramLabel = "NAME",
-            description = "Also record the optional probe family NAME (repeatable): kernel (off-CPU time, context switches,"
-                    + " page faults, syscalls) or gil (the waits for the GIL: CPython's take_gil, found in its symbols or"
-                    + " its pythonX.Y-dbg debug file).")
-    List<String> families = new ArrayList<>();
-
-    @Option(names = "--kernel", description = "The same as --family kernel.")
+    List<String> families;
     boolean kernel;
-
-    @Option(names = "--gil", description = "The same as --family gil.")
     boolean gil;
-
-    @Option(names = "--timeout", paramLabel = "DURATION", converter = DurationConverter.class,
-            description = "Stop the workload after DURATION (30s, 2m, 1h, 500ms; a bare number is seconds) and exit 124.")
     Duration timeout;
-
-    @Option(names = "--container", paramLabel = "IMAGE",
-            description = "Run in a container of IMAGE (cpython-3.11, cpython-3.13, or any image with a CPython with markers, /bin/sh and mkfifo).")
     String container;
-
-    @Option(names = "--attach", paramLabel = "CONTAINER",
-            description = "Attach to the CPython already running in CONTAINER (id or name) instead of starting one;"
-                    + " a signal or --timeout detaches and prints the report, the container runs on.")
     String attach;
-
-    @Option(names = {"-p", "--publish"}, paramLabel = "HOST:CONTAINER", converter = PublishedPort.Converter.class,
-            description = "With --container: publish the container's port CONTAINER on the host's port HOST.")
     List<PublishedPort> publish = new ArrayList<>();
-
-    @Parameters(paramLabel = "PYTHON SCRIPT [ARGS]", description = "The workload, after '--'.")
+    /** PYTHON SCRIPT [ARGS]: the operands before '--' (refused, but for --attach's sentence) and all after it. */
     List<String> workload = new ArrayList<>();
-
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
 
     private final PrintStream out;
     private final PrintStream err;
@@ -95,9 +107,39 @@ final class TraceCommand implements Callable<Integer> {
         this.stops = stops;
     }
 
-    @Override
-    public Integer call() {
-        List<String> given = spec.commandLine().getParseResult().originalArgs();
+    /** Reads the options in picocli's order of complaints: a bad value, then --help/--version, then an unknown option. */
+    int run(List<String> args) {
+        Arguments arguments = Arguments.parse(args, OPTIONS, true);
+        String json = arguments.value("--json");
+        this.json = json == null ? null : Path.of(json);
+        calls = arguments.value("--calls");
+        callsBy = arguments.value("--calls-by");
+        families = arguments.values("--family");
+        kernel = arguments.flag("--kernel");
+        gil = arguments.flag("--gil");
+        String timeout = arguments.value("--timeout");
+        this.timeout = timeout == null ? null : duration(timeout);
+        container = arguments.value("--container");
+        attach = arguments.value("--attach");
+        for (String port : arguments.values("--publish")) {
+            publish.add(PublishedPort.parse(port));
+        }
+        if (arguments.flag("--help")) {
+            return Main.print(out, HELP);
+        }
+        if (arguments.flag("--version")) {
+            return Main.print(out, Main.version());
+        }
+        arguments.refuseUnmatched();
+        workload.addAll(arguments.operands);
+        workload.addAll(arguments.afterDashes);
+        if (attach == null && !arguments.operands.isEmpty()) {
+            throw new UsageException("unexpected argument '" + arguments.operands.get(0) + "' before '--'.");
+        }
+        return call();
+    }
+
+    private int call() {
         if (attach != null && (container != null || !publish.isEmpty() || !workload.isEmpty())) {
             err.println("pybudget: --attach traces what already runs in that container: give no workload, --container"
                     + " or --publish with it. " + Main.USAGE);
@@ -108,11 +150,6 @@ final class TraceCommand implements Callable<Integer> {
             // here would be silently missing from the report.
             err.println("pybudget: --attach records the interpreter's own probes only: --family, --kernel and --gil need a"
                     + " workload that pybudget starts (-- PYTHON SCRIPT, or --container). " + Main.USAGE);
-            return Main.CANNOT_TRACE;
-        }
-        List<String> afterDashes = given.subList(given.indexOf("--") + 1, given.size());
-        if (attach == null && !afterDashes.equals(workload)) { // picocli also takes positional arguments before '--'
-            err.println("pybudget: unexpected argument '" + workload.get(0) + "' before '--'. " + Main.USAGE);
             return Main.CANNOT_TRACE;
         }
         TraceOptions options = TraceOptions.defaults().withKernelContext(kernel).withGilWaits(gil);
@@ -193,25 +230,25 @@ final class TraceCommand implements Callable<Integer> {
     }
 
     /** {@code 30s}, {@code 2m}, {@code 1h}, {@code 500ms}; a bare number is seconds, as timeout(1) reads it. */
-    static final class DurationConverter implements CommandLine.ITypeConverter<Duration> {
-        private static final Pattern FORM = Pattern.compile("(\\d{1,9})(ms|s|m|h)?");
-
-        @Override
-        public Duration convert(String value) {
-            Matcher m = FORM.matcher(value);
-            if (!m.matches() || Long.parseLong(m.group(1)) == 0) {
-                throw new CommandLine.TypeConversionException("--timeout '" + value + "' is not a duration: give a"
-                        + " positive number with ms, s, m or h, e.g. 30s or 2m.");
-            }
-            long n = Long.parseLong(m.group(1));
-            String unit = m.group(2) == null ? "s" : m.group(2);
-            return switch (unit) {
-                case "ms" -> Duration.ofMillis(n);
-                case "m" -> Duration.ofMinutes(n);
-                case "h" -> Duration.ofHours(n);
-                default -> Duration.ofSeconds(n);
-            };
+    static Duration duration(String value) {
+        int digits = 0;
+        while (digits < value.length() && digits < 10 && value.charAt(digits) >= '0' && value.charAt(digits) <= '9') {
+            digits++;
         }
+        String unit = value.substring(digits);
+        long n = digits == 0 || digits > 9 ? 0 : Long.parseLong(value.substring(0, digits));
+        Duration duration = switch (unit) {
+            case "ms" -> Duration.ofMillis(n);
+            case "s", "" -> Duration.ofSeconds(n);
+            case "m" -> Duration.ofMinutes(n);
+            case "h" -> Duration.ofHours(n);
+            default -> Duration.ZERO;
+        };
+        if (duration.isZero()) {
+            throw new UsageException("--timeout '" + value + "' is not a duration: give a positive number with"
+                    + " ms, s, m or h, e.g. 30s or 2m.");
+        }
+        return duration;
     }
 
     /** How a duration was given, for the sentences: 2s, 1m30s, 500ms. */

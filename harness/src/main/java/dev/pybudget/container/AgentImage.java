@@ -45,7 +45,7 @@ final class AgentImage {
     static final String JAR = DIR + "/agent.jar";
     static final String ARCHIVE = DIR + "/agent.jsa";
     static final int KEEP = 2;
-    /** What the agent runs: everything else on a classpath (JUnit, Testcontainers, picocli) stays out of its image. */
+    /** What the agent runs: everything else on a classpath (JUnit, Testcontainers) stays out of its image. */
     static final List<String> CONTENTS = List.of("dev/pybudget/", "bpf/", "com/sun/jna/", "com/fasterxml/jackson/");
 
     /** The image's name and the agent's classpath in it. */

@@ -267,7 +267,7 @@ public final class Benchmark {
                         String.format(Locale.ROOT, "%.2fx (%s vs %s ms)", first / bFirst, num(first), num(bFirst)), "≤ 1.0x",
                         first / bFirst <= 1.0, String.format(Locale.ROOT, "a JVM that runs nothing starts and exits in %s ms here"
                                 + " (%.2fx of bpftrace's whole command to first line); `java -jar pybudget.jar --version` (the"
-                                + " jar opened, picocli) %s ms; the interpreter's own start after release %s ms",
+                                + " jar opened, the command line read) %s ms; the interpreter's own start after release %s ms",
                                 num(jvm), jvm / bFirst, num(version), num(pyStartMs)));
             }
             double cold = median(values(oc, released));

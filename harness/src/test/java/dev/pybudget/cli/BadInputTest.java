@@ -304,7 +304,7 @@ class BadInputTest {
     /** The engine's classes and the libraries they use, as this JVM loaded them. */
     private static String classPath() throws URISyntaxException {
         List<String> entries = new ArrayList<>();
-        for (Class<?> c : List.of(Main.class, picocli.CommandLine.class, Native.class, ObjectMapper.class,
+        for (Class<?> c : List.of(Main.class, Native.class, ObjectMapper.class,
                 com.fasterxml.jackson.core.JsonFactory.class,
                 com.fasterxml.jackson.annotation.JsonProperty.class)) {
             entries.add(Path.of(c.getProtectionDomain().getCodeSource().getLocation().toURI()).toString());
