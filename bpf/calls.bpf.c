@@ -5,10 +5,11 @@
  *
  * A name is hashed only the first time it is seen. CPython passes the same two
  * string pointers for every call of a function, so the hot path finds the
- * function by that pointer pair (a 16-byte key) in call_sites, checks that the
- * strings there still read the same (a pointer pair can be reused by another
- * function after the first one's strings were freed), and counts under the
- * function's small id instead of two hash lookups of the whole 320-byte name. The whole run's
+ * function by that pointer pair in call_cache (an array indexed by its hash; then
+ * call_sites, an LRU hash keyed by the pair), checks that the strings there still
+ * read the same (a pointer pair can be reused by another function after the first
+ * one's strings were freed), and counts under the function's small id instead of
+ * two hash lookups of the whole 320-byte name. The whole run's
  * count (slot 0) is kept in an array indexed by that id, whose lookup the verifier turns into an
  * index: only windows' counts take a (short) hash lookup.
  *
@@ -54,6 +55,7 @@ __u32 next_call_id = 0;
 
 #define ID_NOT_MATCHING 0xffffffffu /* the globs reject the name */
 #define ID_NO_ROOM      0xfffffffeu /* it matches, but call_ids was full */
+#define ID_UNCACHED     0xfffffffdu /* call_cache does not hold the site (never an id) */
 
 /* Where CPython's two strings were: the UTF-8 of co_filename and co_name. */
 struct call_site {
@@ -82,6 +84,29 @@ struct {
 	__type(key, __u32);
 	__type(value, struct call_seen);
 } call_scratch SEC(".maps");
+
+/* A call site as the array call_cache holds it: seq is odd while a CPU writes the entry. */
+struct call_cached {
+	__u64 seq;
+	struct call_site site;
+	struct call_seen seen;
+};
+
+#define CALL_CACHE_BITS 13
+
+/* In front of call_sites: one entry per hash of the pointer pair, found by an index (an array lookup,
+ * which the verifier inlines) instead of the LRU hash's call and hash of the 16-byte key, about 40 ns a
+ * call less (docs/performance.md). Entries are shared by every CPU without a lock, as a sequence lock: a
+ * writer makes seq odd with a compare-and-swap, writes, and makes it even again; a reader takes an entry
+ * only if seq was even and the same before and after its reads, so a half-written entry (its writer
+ * preempted, or on another CPU) is a miss, never one site's id with another's name. A site whose entry
+ * another site took is found in call_sites, as before, and takes the entry back. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1 << CALL_CACHE_BITS);
+	__type(key, __u32);
+	__type(value, struct call_cached);
+} call_cache SEC(".maps");
 
 struct glob_state {
 	const char *pattern; /* PATTERN_LEN bytes, NUL-terminated */
@@ -158,7 +183,7 @@ static __always_inline __u32 id_of(struct call_name *name)
 	if (known)
 		return *known;
 	__u32 id = __sync_fetch_and_add(&next_call_id, 1);
-	if (id >= ID_NO_ROOM)
+	if (id >= ID_UNCACHED)
 		return ID_NO_ROOM;
 	/* Another CPU may name it first: then its id counts (ours stays unused). */
 	known = lookup_or_init(&call_ids, name, &id);
@@ -192,6 +217,50 @@ static __always_inline int same_name(const struct call_name *a, const struct cal
 static __always_inline __u32 words(long read)
 {
 	return read > 0 ? (read + 7) / 8 : 1;
+}
+
+static __always_inline __u32 cache_index(__u64 file, __u64 func)
+{
+	__u64 h = (file ^ (func * 0x9E3779B97F4A7C15ull)) * 0x9E3779B97F4A7C15ull;
+	return (__u32)(h >> (64 - CALL_CACHE_BITS));
+}
+
+/* The entry's seq, read before (and after) its other fields are: on x86 loads are not reordered with
+ * loads, so a compiler barrier is enough; elsewhere an atomic add of 0, which orders them. */
+static __always_inline __u64 cache_seq(struct call_cached *c)
+{
+#if defined(__TARGET_ARCH_x86)
+	asm volatile("" ::: "memory");
+	__u64 seq = *(volatile __u64 *)&c->seq;
+	asm volatile("" ::: "memory");
+	return seq;
+#else
+	return __sync_fetch_and_add(&c->seq, 0);
+#endif
+}
+
+/* The id call_cache holds for the site (file, func) whose strings read now, or ID_UNCACHED: taken only
+ * if the entry's seq was even and the same before and after its other fields were read. */
+static __always_inline __u32 cached_id(struct call_cached *c, const struct call_name *now, __u64 file, __u64 func,
+				       __u32 file_words, __u32 func_words)
+{
+	__u64 seq = cache_seq(c);
+	if ((seq & 1) || c->site.file != file || c->site.func != func ||
+	    !same_name(&c->seen.name, now, file_words, func_words))
+		return ID_UNCACHED;
+	__u32 id = c->seen.id;
+	return cache_seq(c) == seq ? id : ID_UNCACHED;
+}
+
+/* Writes the entry (its seq made odd by the caller). A global function: the 328-byte copy verified once. */
+__attribute__((noinline)) int fill_cached(struct call_cached *c, const struct call_seen *now, __u64 file, __u64 func)
+{
+	if (!c || !now)
+		return 0;
+	c->site.file = file;
+	c->site.func = func;
+	__builtin_memcpy(&c->seen, now, sizeof(c->seen));
+	return 0;
 }
 
 struct count_ctx {
@@ -267,7 +336,7 @@ int function_return(struct pt_regs *ctx)
 	const struct __bpf_usdt_spec *spec = spec_id < 0 ? 0 : bpf_map_lookup_elem(&__bpf_usdt_specs, &spec_id);
 	const char *file = (const char *)usdt_arg(ctx, spec, 0);
 	const char *func = (const char *)usdt_arg(ctx, spec, 1);
-	__u32 zero = 0, tid = current_tid();
+	__u32 zero = 0;
 	struct call_seen *now = bpf_map_lookup_elem(&call_scratch, &zero);
 	if (!now)
 		return 0;
@@ -275,21 +344,36 @@ int function_return(struct pt_regs *ctx)
 	__u32 file_words = words(read_name(now->name.file, FILE_LEN, file));
 	__u32 func_words = words(read_name(now->name.func, FUNC_LEN, func));
 
-	struct call_site site = { .file = (__u64)file, .func = (__u64)func };
-	struct call_seen *seen = bpf_map_lookup_elem(&call_sites, &site);
-	__u32 id;
-	if (seen && same_name(&seen->name, &now->name, file_words, func_words)) {
-		id = seen->id;
-	} else {
-		id = matches(&now->name) ? id_of(&now->name) : ID_NOT_MATCHING;
+	__u32 index = cache_index((__u64)file, (__u64)func);
+	struct call_cached *cached = bpf_map_lookup_elem(&call_cache, &index);
+	if (!cached)
+		return 0;
+	__u32 id = cached_id(cached, &now->name, (__u64)file, (__u64)func, file_words, func_words);
+	if (id == ID_UNCACHED) {
+		struct call_site site = { .file = (__u64)file, .func = (__u64)func };
+		struct call_seen *seen = bpf_map_lookup_elem(&call_sites, &site);
+		if (seen && same_name(&seen->name, &now->name, file_words, func_words)) {
+			id = seen->id;
+		} else {
+			id = matches(&now->name) ? id_of(&now->name) : ID_NOT_MATCHING;
+			now->id = id;
+			bpf_map_update_elem(&call_sites, &site, now, BPF_ANY);
+		}
 		now->id = id;
-		bpf_map_update_elem(&call_sites, &site, now, BPF_ANY);
+		/* The entry is taken only while no CPU writes it (seq even), and made odd while this one does. */
+		__u64 seq = cache_seq(cached);
+		if (!(seq & 1) && __sync_val_compare_and_swap(&cached->seq, seq, seq + 1) == seq) {
+			fill_cached(cached, now, (__u64)file, (__u64)func);
+			__sync_fetch_and_add(&cached->seq, 1);
+		}
 	}
 	if (id == ID_NOT_MATCHING)
 		return 0;
 
 	struct count_ctx c = { .id = id };
-	int n = current_scopes(tid, &c.scopes);
+	/* current_scopes(), with the thread's id asked for only when a window is open: the helper's call
+	 * is about 20 ns of its own (docs/performance.md). */
+	int n = scope_count(window_open() ? fill_scopes(current_tid(), &c.scopes) : 1);
 	/* Slot 0, the whole run, is always first. */
 	__u64 *total = id == ID_NO_ROOM ? 0 : bpf_map_lookup_elem(&call_totals, &id);
 	if (!total) {

@@ -32,7 +32,8 @@ import java.util.concurrent.Semaphore;
  */
 final class BpfObjects implements AutoCloseable {
 
-    private static final Set<String> SHARED_MAPS = Set.of("stats", "losses", "events", "thread_windows", "java_windows");
+    private static final Set<String> SHARED_MAPS = Set.of("stats", "losses", "events", "thread_windows", "window_threads",
+            "java_windows");
 
     private final LibBpf lib;
     private final Map<Concern, Pointer> objects = new EnumMap<>(Concern.class);
