@@ -13,6 +13,10 @@ final class Errno {
     static final int E2BIG = 7;
     static final int EBADF = 9;
     static final int EINVAL = 22;
+    static final int ENOSPC = 28;
+    static final int EOPNOTSUPP = 95;
+    /** The kernel's own "not supported" (not in userspace errno.h), which BPF commands answer too. */
+    static final int ENOTSUPP = 524;
 
     static String describe(int errno) {
         return LibC.INSTANCE.strerror(errno) + " (errno " + errno + ")";

@@ -17,8 +17,6 @@ final class MapWalk {
 
     /** Entries asked for in one batch at first; doubled when one hash bucket holds more. */
     static final int BATCH = 256;
-    /** Kernels before 5.6 (and maps without batch operations) answer a batch with EINVAL or ENOTSUPP. */
-    private static final int ENOSPC = 28, ENOTSUPP = 524, EOPNOTSUPP = 95;
 
     /**
      * Every entry of a hash map. Entries are never deleted while we trace, so the walk is complete. In batches of
@@ -38,13 +36,14 @@ final class MapWalk {
             count.setValue(batch);
             int err = lib.bpf_map_lookup_batch(fd, first ? null : in, out, keys, values, count, null);
             if (err < 0 && err != -Errno.ENOENT) {
-                if (err == -ENOSPC && count.getValue() == 0) {
+                if (err == -Errno.ENOSPC && count.getValue() == 0) {
                     batch *= 2; // one bucket holds more entries than the batch: it is copied whole or not at all
                     keys = new Memory((long) keySize * batch);
                     values = new Memory((long) valueSize * batch);
                     continue;
                 }
-                if (first && (err == -Errno.EINVAL || err == -ENOTSUPP || err == -EOPNOTSUPP)) {
+                // Kernels before 5.6 (and maps without batch operations) answer a batch with EINVAL or ENOTSUPP.
+                if (first && (err == -Errno.EINVAL || err == -Errno.ENOTSUPP || err == -Errno.EOPNOTSUPP)) {
                     forEachByKey(lib, fd, keySize, valueSize, action);
                     return;
                 }
