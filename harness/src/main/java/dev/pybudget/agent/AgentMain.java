@@ -361,16 +361,16 @@ public final class AgentMain {
                 case "open" -> {
                     // With "snapshot": the recording just before the window opens, in the same round trip (record() of
                     // a harness before "record" was added). With "record": that reading is kept here for the close.
-                    Reading before = request.path("snapshot").asBoolean(false) || request.path("record").asBoolean(false)
-                            ? read() : null;
-                    if (before != null && request.path("snapshot").asBoolean(false)) {
+                    boolean snapshot = request.path("snapshot").asBoolean(false);
+                    boolean record = request.path("record").asBoolean(false);
+                    Reading before = snapshot || record ? read() : null;
+                    if (snapshot) {
                         before.into(response);
                     }
                     String name = request.path("name").asText("");
                     int id = nextWindow.getAndIncrement();
                     JavaWindow window = trace.openWindow(name);
-                    windows.put(id, new OpenWindow(window, name,
-                            request.path("record").asBoolean(false) ? before.recording() : null));
+                    windows.put(id, new OpenWindow(window, name, record ? before.recording() : null));
                     response.put("window", id);
                 }
                 case "close" -> {
