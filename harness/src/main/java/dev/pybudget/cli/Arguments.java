@@ -142,6 +142,15 @@ final class Arguments {
         return arg.equals("--") || find(options, name) != null;
     }
 
+    /** How many ASCII digits {@code text} starts with: values are read without regex (see the class comment). */
+    static int leadingDigits(String text) {
+        int digits = 0;
+        while (digits < text.length() && text.charAt(digits) >= '0' && text.charAt(digits) <= '9') {
+            digits++;
+        }
+        return digits;
+    }
+
     /** The value of a single option, null when not given. */
     String value(String longName) {
         List<String> given = values.get(longName);

@@ -5,6 +5,7 @@ import dev.pybudget.engine.Tracer;
 import java.io.PrintStream;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * {@code pybudget trace [OPTIONS] -- PYTHON SCRIPT [ARGS]} (see {@link TraceCommand}) and
@@ -88,6 +89,12 @@ public final class Main {
     static int usageError(PrintStream err, String sentence) {
         err.println("pybudget: " + sentence + " " + USAGE);
         return CANNOT_TRACE;
+    }
+
+    /** What a command's -h/--help or -V/--version asks for, help first as picocli read them; empty for neither. */
+    static Optional<String> helpOrVersion(Arguments arguments, String help) {
+        return arguments.flag("--help") ? Optional.of(help)
+                : arguments.flag("--version") ? Optional.of(version()) : Optional.empty();
     }
 
     /** Prints a help text or the version on stdout: exit status 0. */

@@ -23,13 +23,8 @@ record PublishedPort(int host, int container) {
 
     /** 1 to 65535 in at most 5 digits; -1 for anything else. */
     private static int port(String text) {
-        if (text.isEmpty() || text.length() > 5) {
+        if (text.isEmpty() || text.length() > 5 || Arguments.leadingDigits(text) != text.length()) {
             return -1;
-        }
-        for (int i = 0; i < text.length(); i++) {
-            if (text.charAt(i) < '0' || text.charAt(i) > '9') {
-                return -1;
-            }
         }
         int port = Integer.parseInt(text);
         return port <= 65535 ? port : -1;

@@ -5,6 +5,7 @@ import java.io.InputStream;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * {@code pybudget setup}: prints the machine set-up script shipped in the jar (the repository's
@@ -31,11 +32,9 @@ final class SetupCommand {
     /** Takes no operand: {@code setup extra} is refused. */
     int run(List<String> args) {
         Arguments arguments = Arguments.parse(args, List.of(Arguments.HELP, Arguments.VERSION), false);
-        if (arguments.flag("--help")) {
-            return Main.print(out, HELP);
-        }
-        if (arguments.flag("--version")) {
-            return Main.print(out, Main.version());
+        Optional<String> asked = Main.helpOrVersion(arguments, HELP);
+        if (asked.isPresent()) {
+            return Main.print(out, asked.get());
         }
         arguments.refuseUnmatched();
         try (InputStream script = SetupCommand.class.getClassLoader().getResourceAsStream(SCRIPT)) {

@@ -124,11 +124,9 @@ final class TraceCommand {
         for (String port : arguments.values("--publish")) {
             publish.add(PublishedPort.parse(port));
         }
-        if (arguments.flag("--help")) {
-            return Main.print(out, HELP);
-        }
-        if (arguments.flag("--version")) {
-            return Main.print(out, Main.version());
+        Optional<String> asked = Main.helpOrVersion(arguments, HELP);
+        if (asked.isPresent()) {
+            return Main.print(out, asked.get());
         }
         arguments.refuseUnmatched();
         workload.addAll(arguments.operands);
@@ -231,10 +229,7 @@ final class TraceCommand {
 
     /** {@code 30s}, {@code 2m}, {@code 1h}, {@code 500ms}; a bare number is seconds, as timeout(1) reads it. */
     static Duration duration(String value) {
-        int digits = 0;
-        while (digits < value.length() && digits < 10 && value.charAt(digits) >= '0' && value.charAt(digits) <= '9') {
-            digits++;
-        }
+        int digits = Arguments.leadingDigits(value);
         String unit = value.substring(digits);
         long n = digits == 0 || digits > 9 ? 0 : Long.parseLong(value.substring(0, digits));
         Duration duration = switch (unit) {
